@@ -1,0 +1,34 @@
+"""flowlab: typed ML workflows in notebooks, compiled to Dask graphs.
+
+Example::
+
+    from flowlab import workflow, operator, types, Output, Resources
+
+    @operator(returns=types.Schema(total=types.INTEGER))
+    def add(a: int, b: int):
+        return Output(total=a + b)
+"""
+
+import sys as _sys
+
+from flowlab import types
+from flowlab.core import cluster
+from flowlab.core.context import current_seed
+from flowlab.core.graph import Graph
+from flowlab.core.operator import Operator, operator
+from flowlab.core.output import Output
+from flowlab.core.resources import Resources
+from flowlab.core.run import Run
+from flowlab.core.workflow import Workflow, workflow
+from flowlab.errors import FlowTypeError, ResourceUnavailable, ReturnsMismatch, RunFailed
+
+# ``import flowlab.cluster`` reads as part of the public API; the module lives in core.
+_sys.modules[__name__ + ".cluster"] = cluster
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FlowTypeError", "Graph", "Operator", "Output", "Resources", "ResourceUnavailable",
+    "ReturnsMismatch", "Run", "RunFailed", "Workflow", "cluster", "current_seed", "operator",
+    "types", "workflow",
+]

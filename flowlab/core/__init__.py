@@ -1,0 +1,1 @@
+"""The engine: operators, workflows, compilation to a Graph, execution on Dask, the cluster."""

@@ -1,0 +1,160 @@
+"""The Dask cluster flowlab runs on: a local one by default, any scheduler when told.
+
+Order of choice: a client given to :func:`use_client`, then ``FLOWLAB_SCHEDULER``, then a
+``distributed.Client`` the user already made, then a LocalCluster (processes) sized to this
+machine — a LocalCUDACluster, one worker per GPU, when there are GPUs. Local workers
+advertise the resources ``CPU``, ``MEMORY`` and ``GPU`` that operators ask for.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import dask
+from dask.utils import format_bytes
+
+from flowlab.errors import ResourceUnavailable
+
+_lock = threading.RLock()
+_client = None
+_cluster = None
+
+# A task whose resources no worker has would wait forever; the scheduler fails it instead.
+dask.config.set({"distributed.scheduler.no-workers-timeout": "120s"})
+
+
+def gpu_count() -> int:
+    """Number of NVIDIA GPUs visible here (0 without a driver)."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        try:
+            return int(pynvml.nvmlDeviceGetCount())
+        finally:
+            pynvml.nvmlShutdown()
+    except Exception:
+        return 0
+
+
+def start_local_cluster(n_workers: int | None = None, threads_per_worker: int | None = None,
+                        gpus: int | None = None, **kwargs: Any):
+    """Start a local cluster whose workers advertise CPU, MEMORY (and GPU) resources.
+
+    Example::
+
+        cluster = flowlab.cluster.start_local_cluster(n_workers=2)
+    """
+    import psutil
+
+    cores = os.cpu_count() or 1
+    total_memory = psutil.virtual_memory().total
+    gpus = gpu_count() if gpus is None else gpus
+    if gpus:
+        from dask_cuda import LocalCUDACluster  # imported only when a GPU exists
+
+        threads = threads_per_worker or max(1, cores // gpus)
+        memory = total_memory // gpus
+        return LocalCUDACluster(
+            n_workers=gpus, threads_per_worker=threads, memory_limit=memory,
+            resources={"CPU": threads, "GPU": 1, "MEMORY": memory},
+            host="127.0.0.1", dashboard_address="127.0.0.1:0", **kwargs)
+    from distributed import LocalCluster
+
+    n_workers = n_workers or max(2, min(cores, 4))
+    threads = threads_per_worker or max(1, cores // n_workers)
+    memory = total_memory // n_workers
+    return LocalCluster(
+        n_workers=n_workers, threads_per_worker=threads, processes=True, memory_limit=memory,
+        resources={"CPU": threads, "MEMORY": memory}, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0", **kwargs)
+
+
+def get_client():
+    """The ``distributed.Client`` flowlab runs on, starting the default cluster if needed.
+
+    Example::
+
+        client = flowlab.cluster.get_client()
+        client.dashboard_link
+    """
+    global _client, _cluster
+    with _lock:
+        if _client is not None and _client.status in ("running", "connecting", "newly-created"):
+            return _client
+        from distributed import Client
+
+        address = os.environ.get("FLOWLAB_SCHEDULER")
+        if address:
+            _client = Client(address)
+            return _client
+        try:
+            from distributed import default_client
+
+            _client = default_client()
+            return _client
+        except ValueError:
+            pass
+        _cluster = start_local_cluster()
+        _client = Client(_cluster)
+        return _client
+
+
+def use_client(client) -> None:
+    """Run flowlab's workflows on this client's cluster from now on."""
+    global _client
+    with _lock:
+        _client = client
+
+
+def shutdown() -> None:
+    """Close the client and the local cluster flowlab started (if it started one)."""
+    global _client, _cluster
+    with _lock:
+        if _client is not None and _cluster is not None:
+            _client.close()
+            _cluster.close()
+        _client = _cluster = None
+
+
+def worker_resources(client) -> dict[str, dict[str, float]]:
+    """Address -> the resources each worker advertises (read from the scheduler)."""
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    return {addr: dict(info.get("resources") or {}) for addr, info in workers.items()}
+
+
+def plan_resources(client, requests: dict[str, dict[str, float]]) -> dict[str, dict]:
+    """Check every node's request against the workers; return the annotations to use.
+
+    A request no worker can meet raises ResourceUnavailable at once, listing what the
+    workers offer. Resource names no worker declares (a cluster started without resources)
+    are not annotated, except GPU, which a node cannot do without.
+    """
+    offers = worker_resources(client)
+    declared = {name for res in offers.values() for name in res}
+    plans = {}
+    for node, wanted in requests.items():
+        needed = {k: v for k, v in wanted.items() if k in declared or k == "GPU"}
+        if not any(all(res.get(k, 0) >= v for k, v in needed.items()) for res in offers.values()):
+            raise ResourceUnavailable(
+                f"operator '{node}' asks for {_describe(needed)}, which no worker offers. "
+                f"Workers offer: {_describe_offers(offers)}. Ask for less in its Resources, "
+                "or run on a cluster that has such workers (FLOWLAB_SCHEDULER).",
+                operator=node)
+        plans[node] = needed
+    return plans
+
+
+def _describe(resources: dict) -> str:
+    parts = []
+    for name, value in resources.items():
+        parts.append(f"{name}={format_bytes(value) if name == 'MEMORY' else value}")
+    return ", ".join(parts) or "nothing"
+
+
+def _describe_offers(offers: dict) -> str:
+    if not offers:
+        return "no workers are connected"
+    return "; ".join(f"{addr} ({_describe(res)})" for addr, res in offers.items())

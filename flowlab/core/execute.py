@@ -1,0 +1,349 @@
+"""Graph -> annotated dask.delayed calls -> distributed, with a tracker that records the run."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from typing import Any
+
+import dask
+from dask import delayed
+
+from flowlab.core.cluster import get_client, plan_resources
+from flowlab.core.records import (
+    TERMINAL_OPERATOR,
+    new_record,
+    new_run_id,
+    now_iso,
+)
+from flowlab.core.resources import Resources
+from flowlab.core.run import Run
+from flowlab.core.task import Boxed, TaskSpec, meta_of, run_task
+from flowlab.errors import OperatorError, ResourceUnavailable
+from flowlab.types import as_flow_type, type_named
+
+FLUSH_SECONDS = 0.25
+
+
+def operator_seed(run_seed: int, node_id: str) -> int:
+    """A seed for one operator, derived from the run's seed and the operator's place."""
+    digest = hashlib.sha256(f"{run_seed}:{node_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def launch_graph(graph, *, seed: int | None = None, tags: list[str] | None = None,
+                 client: Any = None, source: str = "") -> Run:
+    """Record a run for ``graph``, submit it to the cluster and return at once."""
+    from flowlab.store import get_artifacts, get_store
+
+    run_id = new_run_id()
+    seed = secrets.randbits(31) if seed is None else int(seed)
+    record = new_record(graph, run_id, seed, tags, source)
+    store, artifacts = get_store(), get_artifacts()
+    store.put_run(record)
+    client = client or get_client()
+    requests = {nid: Resources(**n.resources).as_dask() for nid, n in graph.nodes.items()}
+    try:
+        plans = plan_resources(client, requests)
+    except ResourceUnavailable as exc:
+        exc.run_id = run_id
+        record.update(status="failed", ended=now_iso(),
+                      error={"operator": exc.operator, "message": str(exc)})
+        record["operators"][exc.operator].update(state="failed", error=str(exc))
+        store.put_run(record)
+        raise
+    run = Run(record, store=store, artifacts=artifacts)
+    tracker = RunTracker(run, graph, client, store, artifacts)
+    run._tracker = tracker
+    tracker.submit(plans)
+    return run
+
+
+class RunTracker:
+    """Follows one run on the cluster: operator events, completion, outputs, record writes."""
+
+    def __init__(self, run: Run, graph, client, store, artifacts):
+        self.run, self.graph, self.client = run, graph, client
+        self.store, self.artifacts = store, artifacts
+        self.record = run.record
+        self.topic = f"flowlab-run-{run.id}"
+        self.lock = threading.RLock()
+        self.done = threading.Event()
+        self.futures: dict[str, Any] = {}
+        self._dirty = threading.Event()
+        self._write_lock = threading.Lock()
+        self._listeners: list = []
+
+    # -- submission -------------------------------------------------------------------------------
+    def submit(self, plans: dict[str, dict]) -> None:
+        graph, record = self.graph, self.record
+        scattered = {}
+        for name, ref in graph.inputs.items():
+            if isinstance(ref, dict) and "$input" in ref:
+                value = graph.input_values[name]
+                # boxed, so a dask DataFrame reaches the operator as a collection, uncomputed
+                scattered[f"$input:{name}"] = delayed(Boxed(value), name=f"input-{name}-"
+                                                                       f"{self.run.id}")
+        tasks: dict[str, Any] = {}
+        for node_id, node in graph.nodes.items():
+            spec = TaskSpec(run_id=self.run.id, node_id=node_id,
+                            operator=graph.operators[node_id], inputs=node.inputs,
+                            literals=_literals_in(node.inputs, graph.literals),
+                            seed=operator_seed(record["seed"], node_id), topic=self.topic)
+            parents = {p: tasks[p] for p in node.parents}
+            parents.update({k: v for k, v in scattered.items()
+                            if _uses_input(node.inputs, k.removeprefix("$input:"))})
+            annotations = {"retries": node.retries} if node.retries else {}
+            if plans.get(node_id):
+                annotations["resources"] = plans[node_id]
+            with dask.annotate(**annotations):
+                tasks[node_id] = delayed(run_task, pure=False)(
+                    spec, parents, dask_key_name=f"{node_id}@{self.run.id}")
+        self.client.subscribe_topic(self.topic, self._on_event)
+        # optimize_graph=False keeps each task, and so its resource annotation, as built
+        futures = self.client.compute(list(tasks.values()), optimize_graph=False)
+        self.futures = dict(zip(tasks, futures, strict=True))
+        with self.lock:
+            record.update(status="running", started=now_iso())
+        self._dirty.set()
+        threading.Thread(target=self._follow, name=f"flowlab-{self.run.id}", daemon=True).start()
+        threading.Thread(target=self._flush_loop, name=f"flowlab-flush-{self.run.id}",
+                         daemon=True).start()
+
+    # -- events from workers ----------------------------------------------------------------------
+    def _on_event(self, event) -> None:
+        _, message = event
+        node = message.get("node")
+        with self.lock:
+            op = self.record["operators"].get(node)
+            if op is None or op["state"] in TERMINAL_OPERATOR:
+                if op is not None and message.get("state") == op["state"] and not op["started"]:
+                    self._apply_meta(op, message)
+                return
+            state = message.get("state")
+            if state == "running":
+                op.update(state="running", worker=message.get("worker"),
+                          pid=message.get("pid"), started=now_iso(message["started"]),
+                          ended=None, attempts=op["attempts"] + 1)
+            elif state == "succeeded":
+                self._apply_meta(op, message)
+                op["state"] = "succeeded"
+            elif state == "failed":
+                # the future decides whether this was final (retries may follow)
+                op.update(error=message.get("error"), traceback=message.get("traceback"),
+                          logs=message.get("logs", ""))
+        self._changed()
+
+    def _apply_meta(self, op: dict, meta: dict) -> None:
+        op.update(worker=meta.get("worker"), pid=meta.get("pid"),
+                  started=now_iso(meta["started"]), logs=meta.get("logs", ""))
+        if meta.get("ended"):
+            op.update(ended=now_iso(meta["ended"]),
+                      duration=round(meta["ended"] - meta["started"], 6))
+        if not op["attempts"]:
+            op["attempts"] = 1
+
+    # -- completion -------------------------------------------------------------------------------
+    def _follow(self) -> None:
+        from distributed import as_completed
+
+        try:
+            self._record_inputs()
+            node_of = {f.key: node for node, f in self.futures.items()}
+            for future in as_completed(list(self.futures.values())):
+                self._finish_node(node_of[future.key], future)
+            self._finish_run()
+        except Exception as exc:  # a bug of ours must still leave a truthful record
+            with self.lock:
+                self.record.update(status="failed", ended=now_iso(),
+                                   error={"operator": None, "message": f"flowlab: {exc!r}"})
+        finally:
+            self._flush()
+            self.done.set()
+            self._notify()
+            try:
+                self.client.unsubscribe_topic(self.topic)
+            except Exception:
+                pass
+
+    def _finish_node(self, node: str, future) -> None:
+        with self.lock:
+            op = self.record["operators"][node]
+            if future.status == "finished":
+                op["state"] = "succeeded"
+            elif future.status == "error":
+                exc = future.exception()
+                if isinstance(exc, OperatorError) and exc.operator != node:
+                    op.update(state="cancelled", error=f"upstream operator '{exc.operator}' "
+                                                       "failed", traceback=None)
+                elif isinstance(exc, OperatorError):
+                    op.update(state="failed", error=exc.message, traceback=exc.traceback,
+                              logs=exc.logs or op["logs"])
+                else:
+                    op.update(state="failed", error=f"{type(exc).__name__}: {exc}")
+                if op["ended"] is None:
+                    op["ended"] = now_iso()
+            else:
+                op.update(state="cancelled", error=op["error"] or "cancelled")
+        self._changed()
+
+    def _finish_run(self) -> None:
+        self._complete_meta()
+        ops = self.record["operators"]
+        failed = [n for n, op in ops.items() if op["state"] == "failed"]
+        cancelled = [n for n, op in ops.items() if op["state"] == "cancelled"]
+        values, problem = self._collect_outputs()
+        with self.lock:
+            if failed:
+                first = failed[0]
+                self.record.update(status="failed", error={
+                    "operator": first, "message": f"operator '{first}' failed: "
+                                                  f"{ops[first]['error']}"})
+            elif problem:
+                self.record.update(status="failed", error={"operator": None, "message": problem})
+            elif cancelled:
+                self.record.update(status="cancelled", error={
+                    "operator": None, "message": "the run was cancelled"})
+            else:
+                self.record["status"] = "succeeded"
+            self.record["ended"] = now_iso()
+        self.run._values = values
+        self.futures = {}  # let the cluster free intermediate results
+
+    def _complete_meta(self, wait: float = 2.0) -> None:
+        """Worker events may trail the futures; wait briefly, then ask the worker for the rest."""
+        deadline = time.monotonic() + wait
+        missing = self._missing_meta()
+        while missing and time.monotonic() < deadline:
+            time.sleep(0.02)
+            missing = self._missing_meta()
+        if missing:
+            metas = self.client.gather([self.client.submit(meta_of, self.futures[n], pure=False)
+                                        for n in missing])
+            with self.lock:
+                for node, meta in zip(missing, metas, strict=True):
+                    self._apply_meta(self.record["operators"][node], meta)
+
+    def _missing_meta(self) -> list[str]:
+        with self.lock:
+            return [n for n, op in self.record["operators"].items()
+                    if op["state"] == "succeeded" and op["ended"] is None]
+
+    def _collect_outputs(self) -> tuple[dict, str | None]:
+        """Gather, validate and store the workflow's outputs that could be computed."""
+        from flowlab.core.graph import resolve
+        from flowlab.store.values import dump_value
+
+        ops = self.record["operators"]
+        needed = {node for ref in self.graph.outputs.values() for node in _ref_nodes(ref)}
+        ready = [n for n in needed if ops[n]["state"] == "succeeded"]
+        envelopes = dict(zip(ready, self.client.gather([self.futures[n] for n in ready]),
+                             strict=True))
+        results = {n: env["outputs"] for n, env in envelopes.items()}
+        values, problem = {}, None
+        for name, ref in self.graph.outputs.items():
+            if not all(n in results for n in _ref_nodes(ref)):
+                continue
+            value = resolve(ref, results, self.graph.input_values, self.graph.literals)
+            type_json = self.graph.returns.get(name)
+            flow_type = type_named(type_json["x-flowlab-type"]) if type_json else None
+            if flow_type is not None and type_json.get("x-columns"):
+                flow_type = as_flow_type(flow_type)(schema=tuple(
+                    (c, type_named(t)) for c, t in type_json["x-columns"].items()))
+            try:
+                if flow_type is not None and value is not None:
+                    value = flow_type.validate(value, f"output '{name}' of workflow "
+                                                      f"'{self.graph.workflow}'")
+                values[name] = value
+                stored = dump_value(flow_type, value, self.artifacts)
+            except Exception as exc:
+                problem = problem or str(exc)
+                continue
+            with self.lock:
+                self.record["outputs"][name] = stored
+        return values, problem
+
+    def _record_inputs(self) -> None:
+        from flowlab.store.values import dump_value
+
+        inputs = {}
+        for name, value in self.graph.input_values.items():
+            type_json = self.graph.input_types.get(name)
+            flow_type = type_named(type_json["x-flowlab-type"]) if type_json else None
+            inputs[name] = dump_value(flow_type, value, self.artifacts)
+        with self.lock:
+            self.record["inputs"] = inputs
+        self._changed()
+
+    def cancel(self) -> None:
+        self.client.cancel(list(self.futures.values()))
+
+    # -- record writes ----------------------------------------------------------------------------
+    def _changed(self) -> None:
+        self._dirty.set()
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(self.run)
+            except Exception:  # a broken view must not break the run
+                pass
+
+    def _flush_loop(self) -> None:
+        while not self.done.is_set():
+            if self._dirty.wait(timeout=FLUSH_SECONDS) and not self.done.is_set():
+                time.sleep(FLUSH_SECONDS)  # batch what arrives meanwhile into one write
+                self._flush()
+
+    def _flush(self) -> None:
+        # snapshot and write under one lock so an older snapshot never lands after a newer one
+        with self._write_lock:
+            self._dirty.clear()
+            with self.lock:
+                snapshot = _copy(self.record)
+            self.store.put_run(snapshot)
+
+
+def _copy(record: dict) -> dict:
+    import copy
+
+    return copy.deepcopy(record)
+
+
+def _literals_in(value: Any, literals: dict) -> dict:
+    found = {}
+
+    def walk(v):
+        if isinstance(v, dict):
+            if "$literal" in v and len(v) == 1:
+                found[v["$literal"]] = literals[v["$literal"]]
+            else:
+                for item in v.values():
+                    walk(item)
+        elif isinstance(v, list):
+            for item in v:
+                walk(item)
+
+    walk(value)
+    return found
+
+
+def _uses_input(value: Any, name: str) -> bool:
+    if isinstance(value, dict):
+        if value == {"$input": name}:
+            return True
+        return any(_uses_input(v, name) for v in value.values())
+    if isinstance(value, list):
+        return any(_uses_input(v, name) for v in value)
+    return False
+
+
+def _ref_nodes(value: Any) -> list[str]:
+    found: list[str] = []
+    from flowlab.core.graph import _walk_refs
+
+    _walk_refs(value, lambda node, _out: found.append(node))
+    return found

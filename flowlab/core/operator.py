@@ -1,0 +1,182 @@
+"""Operators: the smallest unit of execution, with typed inputs, typed named outputs and resources."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flowlab.core.graph import Node
+from flowlab.core.output import Output
+from flowlab.core.resources import Resources
+from flowlab.core.trace import OperatorFuture, current_builder
+from flowlab.core.versioning import hash_text, source_of
+from flowlab.errors import ReturnsMismatch, SchemaError
+from flowlab.types import FlowType, Schema, as_flow_type
+
+
+class Operator:
+    """A function that flowlab runs on one worker. Made by :func:`operator`."""
+
+    def __init__(self, fn: Callable, *, input_schema: Any = None, returns: Any = None,
+                 resources: Resources | None = None, retries: int = 0, name: str | None = None,
+                 cache: bool = True, description: str | None = None):
+        self.fn = fn
+        self.name = name or fn.__name__
+        self.signature = inspect.signature(fn)
+        self.input_schema = _input_schema(fn, self.signature, input_schema, self.name)
+        self._returns = returns
+        self.resources = resources or Resources()
+        if not isinstance(self.resources, Resources):
+            raise SchemaError(f"operator '{self.name}': resources must be flowlab.Resources(...)")
+        if not isinstance(retries, int) or retries < 0:
+            raise SchemaError(f"operator '{self.name}': retries must be an integer >= 0")
+        self.retries = retries
+        self.cache = cache
+        self.description = description or inspect.getdoc(fn) or ""
+        self.__doc__ = fn.__doc__
+        self.__name__ = self.name
+        self.__wrapped__ = fn
+        self._version: str | None = None
+
+    @property
+    def version(self) -> str:
+        """Hash of the operator's source code; changes when its code changes."""
+        if self._version is None:
+            self._version = hash_text(source_of(self.fn))
+        return self._version
+
+    def returns_for(self, arguments: Mapping[str, Any]) -> Schema:
+        """The output schema; an operator may compute it from its call's arguments."""
+        returns = self._returns
+        if callable(returns) and not isinstance(returns, (Schema, FlowType)):
+            returns = returns(arguments)
+        if returns is None:
+            return Schema()
+        if isinstance(returns, (FlowType, type)) or returns in (int, float, str, bool):
+            return Schema(output=as_flow_type(returns))
+        return Schema(returns)
+
+    @property
+    def returns(self) -> Schema:
+        return self.returns_for({})
+
+    def bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"operator '{self.name}': {e}") from None
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        for param in self.signature.parameters.values():
+            if param.kind is inspect.Parameter.VAR_KEYWORD:
+                arguments.update(arguments.pop(param.name, {}))
+        return arguments
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        arguments = self.bind(args, kwargs)
+        builder = current_builder()
+        if builder is None:
+            from flowlab.core.invoke import invoke
+
+            return invoke(self, arguments, node_id=self.name)
+        returns = self.returns_for(arguments)
+        node = Node(
+            id=builder.unique_id(self.name), operator=self.name,
+            inputs={k: builder.encode(v) for k, v in arguments.items()},
+            outputs=returns.to_json(), resources=self.resources.to_json(),
+            retries=self.retries, version=self.version,
+            input_types={k: t.to_json() for k, t in self.input_schema.items()},
+        )
+        builder.add_node(node, self)
+        return OperatorFuture(node.id, dict(returns.items()))
+
+    def __repr__(self) -> str:
+        return f"<operator {self.name}({', '.join(self.signature.parameters)})>"
+
+
+def operator(fn: Callable | None = None, *, input_schema: Any = None, returns: Any = None,
+             resources: Resources | None = None, retries: int = 0, name: str | None = None,
+             cache: bool = True):
+    """Make a function an operator.
+
+    Example::
+
+        @operator(input_schema=types.Schema(a=types.INTEGER, b=types.INTEGER),
+                  returns=types.Schema(total=types.INTEGER),
+                  resources=Resources(cpu=1, memory="1GB"), retries=1)
+        def add(a, b):
+            return Output(total=a + b)
+    """
+
+    def wrap(f: Callable) -> Operator:
+        return Operator(f, input_schema=input_schema, returns=returns, resources=resources,
+                        retries=retries, name=name, cache=cache)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def _input_schema(fn: Callable, signature: inspect.Signature, declared: Any,
+                  owner: str) -> Schema:
+    """Declared schema, else the annotations; defaults come from the signature."""
+    if declared is not None:
+        schema = Schema(declared)
+        params = set(signature.parameters)
+        has_var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD
+                         for p in signature.parameters.values())
+        unknown = [k for k in schema if k not in params]
+        if unknown and not has_var_kw:
+            raise SchemaError(f"'{owner}': input_schema names {', '.join(unknown)} but the "
+                              f"function takes {', '.join(params) or 'no arguments'}")
+    else:
+        hints = _annotations(fn)
+        schema = Schema({k: v for k, v in hints.items() if k != "return" and k in
+                         signature.parameters})
+    fields = {}
+    for name, flow_type in schema.items():
+        param = signature.parameters.get(name)
+        if param is not None and param.default is not inspect.Parameter.empty \
+                and flow_type.default is None:
+            flow_type = flow_type(default=param.default) if param.default is not None \
+                else flow_type(optional=True)
+        fields[name] = flow_type
+    return Schema(fields)
+
+
+def _annotations(fn: Callable) -> dict:
+    try:
+        return inspect.get_annotations(fn, eval_str=True)
+    except Exception:
+        return {}
+
+
+def check_returned(owner: str, returned: Mapping, declared: Schema, kind: str) -> None:
+    """Raise ReturnsMismatch naming both sides when returned names differ from declared ones."""
+    extra = [k for k in returned if k not in declared]
+    missing = [k for k in declared if k not in returned and not declared[k].optional]
+    if not extra and not missing:
+        return
+    parts = []
+    if extra:
+        parts.append(f"returned {_names(extra)}, which its returns schema does not declare")
+    if missing:
+        parts.append(f"did not return {_names(missing)}, which its returns schema declares")
+    raise ReturnsMismatch(f"{kind} '{owner}' " + " and ".join(parts) +
+                          f" (declared: {', '.join(declared) or 'nothing'}; returned: "
+                          f"{', '.join(returned) or 'nothing'}). Make the names match.")
+
+
+def as_output_mapping(result: Any, declared: Schema, owner: str, kind: str) -> Mapping:
+    """Accept an Output, a dict, or a bare value when exactly one output is declared."""
+    if isinstance(result, Mapping):
+        return result
+    if len(declared) == 1:
+        return Output({next(iter(declared)): result})
+    if result is None and not declared:
+        return Output()
+    raise ReturnsMismatch(f"{kind} '{owner}' must return Output(...) or a dict with "
+                          f"{', '.join(declared)}; it returned {type(result).__name__}")
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)

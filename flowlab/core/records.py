@@ -1,0 +1,70 @@
+"""The run record: one plain dict per run, written to the store as the run progresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import secrets
+import socket
+import time
+from importlib import metadata
+
+TERMINAL_RUN = ("succeeded", "failed", "cancelled")
+TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached")
+_PACKAGES = ("flowlab", "dask", "distributed", "pandas", "numpy", "scikit-learn", "pyarrow",
+             "lightgbm", "xgboost", "torch")
+
+
+def now_iso(timestamp: float | None = None) -> str:
+    """UTC time as ISO 8601 (sorts and compares as text, so queries can use it)."""
+    moment = dt.datetime.fromtimestamp(timestamp or time.time(), tz=dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id() -> str:
+    """Sortable by creation time, unique across processes: 20261123-194501-a1b2c3."""
+    return dt.datetime.now(tz=dt.UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: str) -> dict:
+    operators = {}
+    for node in graph.nodes.values():
+        operators[node.id] = {
+            "operator": node.operator, "state": "queued", "worker": None, "started": None,
+            "ended": None, "duration": None, "attempts": 0, "error": None, "traceback": None,
+            "logs": "", "resources": node.resources, "version": node.version,
+            "parents": node.parents,
+        }
+    return {
+        "id": run_id, "workflow": graph.workflow, "version": graph.version,
+        "status": "queued", "inputs": {}, "outputs": {}, "tags": list(tags or []),
+        "notes": [], "parent": None, "created": now_iso(), "started": None, "ended": None,
+        "seed": seed, "operators": operators, "error": None, "graph": graph.to_json(),
+        "source": source, "packages": package_versions(),
+        "launcher": {"host": socket.gethostname(), "pid": os.getpid()},
+    }
+
+
+def launcher_alive(record: dict) -> bool:
+    """Whether the process that launched a run still lives (only knowable on its host)."""
+    launcher = record.get("launcher") or {}
+    if launcher.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(launcher["pid"]), 0)
+        return True
+    except (ProcessLookupError, KeyError, TypeError, ValueError):
+        return False
+    except PermissionError:
+        return True

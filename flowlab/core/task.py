@@ -1,0 +1,82 @@
+"""What runs on a Dask worker for one operator: validate, call, capture, report."""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowlab.core.capture import captured, tail
+from flowlab.core.context import operator_context
+from flowlab.core.graph import resolve
+from flowlab.core.invoke import check_outputs, prepare_inputs, seed_everything
+from flowlab.errors import OperatorError
+
+
+@dataclass
+class TaskSpec:
+    """Everything a worker needs to run one node, shipped with the task."""
+
+    run_id: str
+    node_id: str
+    operator: Any
+    inputs: dict
+    literals: dict = field(default_factory=dict)
+    seed: int | None = None
+    topic: str | None = None
+
+
+def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
+    """Run one operator on this worker; returns ``{"outputs": {...}, "meta": {...}}``."""
+    worker = _worker()
+    address = worker.address if worker is not None else None
+    started = time.time()
+    meta = {"node": spec.node_id, "worker": address, "pid": os.getpid(), "started": started}
+    _report(worker, spec.topic, {**meta, "state": "running"})
+    results = {k: v["outputs"] for k, v in parents.items() if not k.startswith("$input:")}
+    inputs = {k.removeprefix("$input:"): v.value for k, v in parents.items()
+              if k.startswith("$input:")}
+    with captured() as logs:
+        try:
+            arguments = resolve(spec.inputs, results, inputs, spec.literals)
+            prepared = prepare_inputs(spec.operator, arguments, spec.node_id)
+            seed_everything(spec.seed)
+            with operator_context(node_id=spec.node_id, seed=spec.seed, run_id=spec.run_id):
+                result = spec.operator.fn(**prepared)
+            outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
+        except BaseException as exc:
+            meta.update(state="failed", ended=time.time(), logs=tail(logs.getvalue()),
+                        error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+            _report(worker, spec.topic, meta)
+            raise OperatorError(spec.node_id, meta["error"], meta["traceback"],
+                                meta["logs"]) from None
+    meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
+    _report(worker, spec.topic, meta)
+    return {"outputs": outputs, "meta": meta}
+
+
+class Boxed:
+    """Carries a value through the Dask graph untouched (dask would compute a collection)."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def meta_of(envelope: dict) -> dict:
+    return envelope["meta"]
+
+
+def _worker():
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except ValueError:
+        return None
+
+
+def _report(worker, topic: str | None, message: dict) -> None:
+    if worker is not None and topic:
+        worker.log_event(topic, message)

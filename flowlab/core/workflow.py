@@ -1,0 +1,188 @@
+"""Workflows: Python functions whose body is compiled once, with futures, into a Graph."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flowlab.core.graph import Graph
+from flowlab.core.operator import _input_schema, as_output_mapping, check_returned
+from flowlab.core.trace import GraphBuilder, InputRef, WorkflowFuture, current_builder
+from flowlab.core.versioning import hash_text, source_of
+from flowlab.errors import FlowTypeError
+from flowlab.types import Schema
+
+_WORKFLOWS: dict[str, Workflow] = {}
+
+
+class Workflow:
+    """A typed pipeline of operators. Made by :func:`workflow`."""
+
+    def __init__(self, fn: Callable, *, input_schema: Any = None, returns: Any = None,
+                 name: str | None = None):
+        self.fn = fn
+        self.name = name or fn.__name__
+        self.signature = inspect.signature(fn)
+        self.input_schema = _input_schema(fn, self.signature, input_schema, self.name)
+        self.returns = Schema(returns) if returns is not None else None
+        self.description = inspect.getdoc(fn) or ""
+        self.__doc__ = fn.__doc__
+        self.__name__ = self.name
+        self.__wrapped__ = fn
+        _WORKFLOWS[self.name] = self
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def validate_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Check names and types of the inputs; fill defaults. Raises TypeError naming the input."""
+        known = set(self.signature.parameters)
+        unknown = [k for k in inputs if k not in known]
+        if unknown:
+            raise FlowTypeError(f"workflow '{self.name}' has no input "
+                                f"{', '.join(map(repr, unknown))}; its inputs are "
+                                f"{', '.join(known) or 'none'}")
+        values: dict[str, Any] = {}
+        for name, param in self.signature.parameters.items():
+            flow_type = self.input_schema.get(name)
+            if name in inputs:
+                value = inputs[name]
+            elif param.default is not inspect.Parameter.empty:
+                value = param.default
+            else:
+                kind = f" ({flow_type.name})" if flow_type else ""
+                raise FlowTypeError(f"workflow '{self.name}' needs input '{name}'{kind}")
+            if flow_type is not None and value is not None:
+                value = flow_type.validate(value, f"input '{name}' of workflow '{self.name}'")
+            values[name] = value
+        return values
+
+    # -- compile ----------------------------------------------------------------------------------
+    def compile(self, **inputs: Any) -> Graph:
+        """Validate the inputs and build the Graph; runs no operator.
+
+        Example::
+
+            graph = iris.compile(labeled_data=df, unlabeled_data=new)
+            graph.to_json()
+        """
+        values = self.validate_inputs(inputs)
+        graph = Graph(workflow=self.name, version="", inputs={}, input_types={
+            k: t.to_json() for k, t in self.input_schema.items()},
+            returns=self.returns.to_json() if self.returns is not None else {})
+        graph.input_values = values
+        args = {}
+        for name, value in values.items():
+            flow_type = self.input_schema.get(name)
+            if flow_type is not None and flow_type.by_reference:
+                args[name] = InputRef(name, flow_type)
+                graph.inputs[name] = {"$input": name}
+            else:
+                args[name] = value
+        with GraphBuilder(graph) as builder:
+            graph.inputs.update({k: builder.encode(v) for k, v in args.items()
+                                 if k not in graph.inputs})
+            result = self.fn(**args)
+            returned = self._returned(result)
+            graph.outputs = {k: builder.encode(v) for k, v in returned.items()}
+        graph.version = self.version_for(graph)
+        return graph
+
+    def _returned(self, result: Any) -> Mapping:
+        if self.returns is None:
+            if result is None:
+                return {}
+            return as_output_mapping(result, Schema(output=object_type()), self.name, "workflow")
+        mapping = as_output_mapping(result, self.returns, self.name, "workflow")
+        check_returned(self.name, mapping, self.returns, "workflow")
+        return mapping
+
+    def version_for(self, graph: Graph) -> str:
+        """Hash of the workflow's code and the code of every operator it calls."""
+        operator_versions = sorted({f"{n.operator}:{n.version}" for n in graph.nodes.values()})
+        return hash_text(source_of(self.fn), *operator_versions)
+
+    # -- run --------------------------------------------------------------------------------------
+    def launch(self, *, seed: int | None = None, tags: list[str] | None = None,
+               client: Any = None, **inputs: Any):
+        """Validate inputs, compile, submit to the cluster and return the Run at once.
+
+        ``seed`` fixes the run's seed (each operator gets one derived from it); a workflow
+        input named ``seed`` receives the same value.
+
+        Example::
+
+            run = iris.launch(labeled_data=df, unlabeled_data=new)
+            run.result().logloss
+        """
+        from flowlab.core.execute import launch_graph
+
+        if seed is not None and "seed" in self.signature.parameters:
+            inputs["seed"] = seed
+        graph = self.compile(**inputs)
+        return launch_graph(graph, seed=seed, tags=tags, client=client,
+                            source=source_of(self.fn))
+
+    def __call__(self, *args: Any, **kwargs: Any):
+        builder = current_builder()
+        if builder is None:
+            bound = self.signature.bind_partial(*args, **kwargs)
+            return self.launch(**bound.arguments)
+        return self._inline(builder, args, kwargs)
+
+    def _inline(self, builder: GraphBuilder, args: tuple, kwargs: dict) -> WorkflowFuture:
+        """A workflow called inside another: its operators join the outer graph."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():
+            flow_type = self.input_schema.get(name)
+            if flow_type is not None and value is not None and not _is_future(value):
+                flow_type.validate(value, f"input '{name}' of workflow '{self.name}'")
+        builder.prefix.append(self.name)
+        try:
+            returned = self._returned(self.fn(**bound.arguments))
+        finally:
+            builder.prefix.pop()
+        encoded = {k: builder.encode(v) for k, v in returned.items()}
+        types = dict(self.returns.items()) if self.returns is not None else {
+            k: None for k in returned}
+        return WorkflowFuture(self.name, encoded, types)
+
+    def __repr__(self) -> str:
+        return f"<workflow {self.name}({', '.join(self.signature.parameters)})>"
+
+
+def workflow(fn: Callable | None = None, *, input_schema: Any = None, returns: Any = None,
+             name: str | None = None):
+    """Make a function a workflow.
+
+    Example::
+
+        @workflow(input_schema=types.Schema(x=types.INTEGER),
+                  returns=types.Schema(total=types.INTEGER))
+        def double(x):
+            return Output(total=add(a=x, b=x).total)
+
+        double.launch(x=2).result().total  # 4
+    """
+
+    def wrap(f: Callable) -> Workflow:
+        return Workflow(f, input_schema=input_schema, returns=returns, name=name)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def registered_workflows() -> dict[str, Workflow]:
+    """Workflows defined in this process, by name (the forms and CLI list them)."""
+    return dict(_WORKFLOWS)
+
+
+def object_type():
+    from flowlab.types.base import FlowType
+
+    return FlowType()
+
+
+def _is_future(value: Any) -> bool:
+    from flowlab.core.trace import OperatorFuture, OutputRef
+
+    return isinstance(value, (InputRef, OutputRef, OperatorFuture))

@@ -1,0 +1,80 @@
+"""The exceptions a user can meet, in one place.
+
+Each subclasses the builtin a user would catch (``TypeError``, ``ValueError``,
+``KeyError``, ``RuntimeError``) so ordinary ``except`` clauses keep working.
+"""
+
+from __future__ import annotations
+
+
+class FlowlabError(Exception):
+    """Base class of every flowlab error."""
+
+
+class FlowTypeError(FlowlabError, TypeError):
+    """A value does not match its declared flowlab type (names the input and the operator)."""
+
+
+class SchemaError(FlowlabError, ValueError):
+    """A schema, a workflow's returns or an operator's declaration is inconsistent."""
+
+
+class ReturnsMismatch(SchemaError, TypeError):
+    """A workflow or operator returned names that differ from its declared ``returns``."""
+
+
+class CompileError(FlowlabError, ValueError):
+    """The workflow body could not be turned into a Graph."""
+
+
+class RunFailed(FlowlabError, RuntimeError):
+    """A run ended in failure; ``operator`` names the operator that failed.
+
+    Example::
+
+        try:
+            run.result()
+        except flowlab.RunFailed as e:
+            print(e.operator, e.traceback)
+    """
+
+    def __init__(self, message: str, *, run_id: str | None = None, operator: str | None = None,
+                 traceback: str | None = None):
+        super().__init__(message)
+        self.run_id = run_id
+        self.operator = operator
+        self.traceback = traceback
+
+    def __reduce__(self):
+        return (_rebuild_run_failed, (type(self), str(self), self.run_id, self.operator,
+                                      self.traceback))
+
+
+def _rebuild_run_failed(cls, message, run_id, operator, traceback):
+    return cls(message, run_id=run_id, operator=operator, traceback=traceback)
+
+
+class ResourceUnavailable(RunFailed):
+    """No worker of the cluster offers what an operator asks for."""
+
+
+class OperatorError(FlowlabError, RuntimeError):
+    """Raised on the worker when an operator's code fails; carries the captured traceback and logs."""
+
+    def __init__(self, operator: str, message: str, traceback: str = "", logs: str = ""):
+        super().__init__(f"operator '{operator}' failed: {message}")
+        self.operator = operator
+        self.message = message
+        self.traceback = traceback
+        self.logs = logs
+
+    def __reduce__(self):
+        return (OperatorError, (self.operator, self.message, self.traceback, self.logs))
+
+
+class StoreError(FlowlabError, RuntimeError):
+    """The run store could not be read or written (names the file and how to recover)."""
+
+
+class RunNotFound(FlowlabError, KeyError):
+    """No run with this id in the store."""

@@ -1,0 +1,137 @@
+"""LIST(T), DICT, FEATURES and Schema: structured values built from other types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flowlab.errors import FlowTypeError, SchemaError
+from flowlab.types.base import FlowType, as_flow_type, register_type
+
+
+class List(FlowType):
+    """A list whose items all have one type: ``LIST(INTEGER)`` or ``LIST(TEXT)``."""
+
+    name = "LIST"
+
+    def __init__(self, item: Any = None, **kw: Any):
+        super().__init__(**kw)
+        self.item = as_flow_type(item) if item is not None else None
+
+    def __call__(self, item: Any = None, **options: Any) -> FlowType:
+        new = super().__call__(**options)
+        if item is not None:
+            new.item = as_flow_type(item)
+        return new
+
+    def validate(self, value, where="value"):
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+            raise self.fail(where, "a list (LIST)", value)
+        items = list(value)
+        if self.item is not None:
+            items = [self.item.validate(v, f"{where}[{i}]") for i, v in enumerate(items)]
+        return items
+
+    def _json_schema(self):
+        schema: dict = {"type": "array"}
+        if self.item is not None:
+            schema["items"] = self.item.json_schema()
+        return schema
+
+
+class Dict(FlowType):
+    """A JSON-like mapping with string keys."""
+
+    name = "DICT"
+
+    def validate(self, value, where="value"):
+        if not isinstance(value, Mapping):
+            raise self.fail(where, "a mapping (DICT)", value)
+        bad = [k for k in value if not isinstance(k, str)]
+        if bad:
+            raise FlowTypeError(f"{where}: DICT keys must be strings, found {bad[0]!r}")
+        return dict(value)
+
+    def _json_schema(self):
+        return {"type": "object"}
+
+
+class Features(FlowType):
+    """Column names of another input: ``FEATURES(of="dataset")``."""
+
+    name = "FEATURES"
+
+    def __init__(self, of: str | None = None, **kw: Any):
+        super().__init__(**kw)
+        self.of = of
+
+    def validate(self, value, where="value"):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, Iterable) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, "a list of column names (FEATURES)", value)
+        return list(value)
+
+    def _json_schema(self):
+        schema: dict = {"type": "array", "items": {"type": "string"}}
+        if self.of:
+            schema["x-features-of"] = self.of
+        return schema
+
+
+class Schema(Mapping):
+    """An ordered set of named, typed fields.
+
+    Accepts keywords or (name, type) pairs, as the seed writes dataset schemas::
+
+        Schema(a=INTEGER, b=DOUBLE)
+        Schema((("petal_width", INTEGER), ("species", TEXT)))
+    """
+
+    def __init__(self, fields: Iterable | Mapping | None = None, /, **kwargs: Any):
+        pairs: list = []
+        if isinstance(fields, Schema):
+            pairs.extend(fields.items())
+        elif isinstance(fields, Mapping):
+            pairs.extend(fields.items())
+        elif fields is not None:
+            for pair in fields:
+                if not (isinstance(pair, tuple) and len(pair) == 2):
+                    raise SchemaError(f"schema entries must be (name, type) pairs, got {pair!r}")
+                pairs.append(pair)
+        pairs.extend(kwargs.items())
+        self._fields: dict[str, FlowType] = {}
+        for name, spec in pairs:
+            if not isinstance(name, str) or not name:
+                raise SchemaError(f"schema field name {name!r} must be a string")
+            self._fields[name] = as_flow_type(spec, where=f"schema field {name!r}")
+
+    def __getitem__(self, name: str) -> FlowType:
+        return self._fields[name]
+
+    def __iter__(self):
+        return iter(self._fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._fields.items())
+        return f"Schema({inner})"
+
+    def json_schema(self) -> dict:
+        """The JSON Schema of an object with these fields (forms, CLI and REST use it)."""
+        required = [k for k, t in self._fields.items() if t.default is None and not t.optional]
+        return {
+            "type": "object",
+            "properties": {k: t.json_schema() for k, t in self._fields.items()},
+            "required": required,
+        }
+
+    def to_json(self) -> dict:
+        return {k: t.to_json() for k, t in self._fields.items()}
+
+
+LIST = register_type(List(), list)
+DICT = register_type(Dict(), dict)
+FEATURES = register_type(Features())

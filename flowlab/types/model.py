@@ -1,0 +1,106 @@
+"""MODEL: a trained estimator with its metadata, saved in skops' safe format.
+
+Why skops: unlike pickle, loading a ``.skops`` file never runs arbitrary code; only types we
+allow (scikit-learn, LightGBM, XGBoost, numpy, scipy) are rebuilt. The file carries the
+versions of the libraries that wrote it, so a model from another environment is detectable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowlab.types.base import FlowType, register_type
+
+FORMAT_VERSION = 1
+_TRUSTED_PREFIXES = ("sklearn.", "lightgbm.", "xgboost.", "numpy.", "scipy.", "builtins.",
+                     "collections.", "flowlab.")
+
+
+@dataclass
+class Model:
+    """A trained model and what it was trained on.
+
+    Example::
+
+        m = Model(estimator=tree, task="classification", features=["a", "b"], label="y")
+        m.predict(frame)
+    """
+
+    estimator: Any
+    task: str = "classification"
+    features: list = field(default_factory=list)
+    label: str | None = None
+    library: str = ""
+    params: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def classes(self) -> list:
+        return [c.item() if hasattr(c, "item") else c
+                for c in getattr(self.estimator, "classes_", [])]
+
+    def predict(self, frame):
+        return self.estimator.predict(self._x(frame))
+
+    def predict_proba(self, frame):
+        return self.estimator.predict_proba(self._x(frame))
+
+    def _x(self, frame):
+        return frame[self.features] if self.features else frame
+
+    def meta(self) -> dict:
+        return {"task": self.task, "features": list(self.features), "label": self.label,
+                "library": self.library, "params": _jsonable(self.params),
+                "kind": type(self.estimator).__name__, "classes": _jsonable(self.classes),
+                "extra": _jsonable(self.extra)}
+
+
+class ModelType(FlowType):
+    name = "MODEL"
+    inline = False
+    extension = "model.zip"
+    by_reference = True
+
+    def validate(self, value, where="value"):
+        if value is None:
+            raise self.fail(where, "a trained model (MODEL)", value)
+        return value
+
+    def _json_schema(self):
+        return {"type": "string", "format": "model"}
+
+    def serialise(self, value) -> bytes:
+        import skops.io as sio
+
+        model = value if isinstance(value, Model) else Model(estimator=value)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("meta.json", json.dumps({"format": FORMAT_VERSION, **model.meta()}))
+            z.writestr("estimator.skops", sio.dumps(model.estimator))
+        return buffer.getvalue()
+
+    def deserialise(self, data: bytes) -> Model:
+        import skops.io as sio
+
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            meta = json.loads(z.read("meta.json"))
+            blob = z.read("estimator.skops")
+        untrusted = sio.get_untrusted_types(data=blob)
+        refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if refused:
+            raise TypeError(f"MODEL file holds types flowlab will not load: {refused}")
+        estimator = sio.loads(blob, trusted=untrusted)
+        return Model(estimator=estimator, task=meta["task"], features=meta["features"],
+                     label=meta["label"], library=meta["library"], params=meta["params"],
+                     extra=meta.get("extra", {}))
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=lambda o: getattr(o, "item", lambda: str(o))()))
+
+
+MODEL = register_type(ModelType())

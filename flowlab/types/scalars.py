@@ -1,0 +1,132 @@
+"""INTEGER, DOUBLE, TEXT, BOOL, ENUM: values stored inline in the run record."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from flowlab.types.base import FlowType, register_type
+
+
+class Integer(FlowType):
+    name = "INTEGER"
+
+    def __init__(self, *, min: int | None = None, max: int | None = None, **kw: Any):
+        super().__init__(**kw)
+        self.min, self.max = min, max
+
+    def validate(self, value, where="value"):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise self.fail(where, "an integer (INTEGER)", value)
+        _check_bounds(self, int(value), where)
+        return int(value)
+
+    def _json_schema(self):
+        return _bounds_schema(self, "integer")
+
+
+class Double(FlowType):
+    name = "DOUBLE"
+
+    def __init__(self, *, min: float | None = None, max: float | None = None,
+                 direction: str | None = None, **kw: Any):
+        super().__init__(**kw)
+        self.min, self.max = min, max
+        # "lower" or "higher" is better: comparisons colour metric deltas with it
+        self.direction = direction
+
+    def validate(self, value, where="value"):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise self.fail(where, "a number (DOUBLE)", value)
+        _check_bounds(self, float(value), where)
+        return float(value)
+
+    def _json_schema(self):
+        schema = _bounds_schema(self, "number")
+        if self.direction:
+            schema["x-direction"] = self.direction
+        return schema
+
+
+class Text(FlowType):
+    name = "TEXT"
+
+    def validate(self, value, where="value"):
+        if not isinstance(value, str):
+            raise self.fail(where, "a string (TEXT)", value)
+        return value
+
+    def _json_schema(self):
+        return {"type": "string"}
+
+
+class Bool(FlowType):
+    name = "BOOL"
+
+    def validate(self, value, where="value"):
+        if not isinstance(value, bool):
+            try:
+                import numpy as np
+
+                if isinstance(value, np.bool_):
+                    return bool(value)
+            except ImportError:  # pragma: no cover
+                pass
+            raise self.fail(where, "True or False (BOOL)", value)
+        return value
+
+    def _json_schema(self):
+        return {"type": "boolean"}
+
+
+class Enum(FlowType):
+    """A choice among fixed values: ``ENUM("gbdt", "logistic_regression")``."""
+
+    name = "ENUM"
+
+    def __init__(self, *choices: Any, **kw: Any):
+        super().__init__(**kw)
+        self.choices = tuple(getattr(c, "value", c) for c in choices)
+
+    def __call__(self, *choices: Any, **options: Any) -> FlowType:
+        new = super().__call__(**options)
+        if choices:
+            new.choices = tuple(getattr(c, "value", c) for c in choices)
+        return new
+
+    def validate(self, value, where="value"):
+        value = getattr(value, "value", value)
+        if value not in self.choices:
+            raise self.fail(where, f"one of {', '.join(map(repr, self.choices))} (ENUM)", value)
+        return value
+
+    def _json_schema(self):
+        return {"enum": list(self.choices)}
+
+
+def _check_bounds(t: FlowType, value: float, where: str) -> None:
+    from flowlab.errors import FlowTypeError
+
+    if t.min is not None and value < t.min:
+        raise FlowTypeError(f"{where}: {value} is below the minimum {t.min}")
+    if t.max is not None and value > t.max:
+        raise FlowTypeError(f"{where}: {value} is above the maximum {t.max}")
+
+
+def _bounds_schema(t: FlowType, json_type: str) -> dict:
+    schema: dict = {"type": json_type}
+    if t.min is not None:
+        schema["minimum"] = t.min
+    if t.max is not None:
+        schema["maximum"] = t.max
+    return schema
+
+
+INTEGER = register_type(Integer(), int)
+DOUBLE = register_type(Double(), float)
+TEXT = register_type(Text(), str)
+BOOL = register_type(Bool(), bool)
+ENUM = register_type(Enum())
