@@ -28,7 +28,19 @@ _sys.modules[__name__ + ".cluster"] = cluster
 __version__ = "0.1.0"
 
 __all__ = [
-    "FlowTypeError", "Graph", "Operator", "Output", "Resources", "ResourceUnavailable",
-    "ReturnsMismatch", "Run", "RunFailed", "Workflow", "cluster", "current_seed", "operator",
-    "types", "workflow",
+    "FlowTypeError",
+    "Graph",
+    "Operator",
+    "Output",
+    "Resources",
+    "ResourceUnavailable",
+    "ReturnsMismatch",
+    "Run",
+    "RunFailed",
+    "Workflow",
+    "cluster",
+    "current_seed",
+    "operator",
+    "types",
+    "workflow",
 ]

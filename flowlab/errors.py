@@ -38,16 +38,24 @@ class RunFailed(FlowlabError, RuntimeError):
             print(e.operator, e.traceback)
     """
 
-    def __init__(self, message: str, *, run_id: str | None = None, operator: str | None = None,
-                 traceback: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        run_id: str | None = None,
+        operator: str | None = None,
+        traceback: str | None = None,
+    ):
         super().__init__(message)
         self.run_id = run_id
         self.operator = operator
         self.traceback = traceback
 
     def __reduce__(self):
-        return (_rebuild_run_failed, (type(self), str(self), self.run_id, self.operator,
-                                      self.traceback))
+        return (
+            _rebuild_run_failed,
+            (type(self), str(self), self.run_id, self.operator, self.traceback),
+        )
 
 
 def _rebuild_run_failed(cls, message, run_id, operator, traceback):

@@ -39,8 +39,12 @@ def gpu_count() -> int:
         return 0
 
 
-def start_local_cluster(n_workers: int | None = None, threads_per_worker: int | None = None,
-                        gpus: int | None = None, **kwargs: Any):
+def start_local_cluster(
+    n_workers: int | None = None,
+    threads_per_worker: int | None = None,
+    gpus: int | None = None,
+    **kwargs: Any,
+):
     """Start a local cluster whose workers advertise CPU, MEMORY (and GPU) resources.
 
     Example::
@@ -58,18 +62,29 @@ def start_local_cluster(n_workers: int | None = None, threads_per_worker: int | 
         threads = threads_per_worker or max(1, cores // gpus)
         memory = total_memory // gpus
         return LocalCUDACluster(
-            n_workers=gpus, threads_per_worker=threads, memory_limit=memory,
+            n_workers=gpus,
+            threads_per_worker=threads,
+            memory_limit=memory,
             resources={"CPU": threads, "GPU": 1, "MEMORY": memory},
-            host="127.0.0.1", dashboard_address="127.0.0.1:0", **kwargs)
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            **kwargs,
+        )
     from distributed import LocalCluster
 
     n_workers = n_workers or max(2, min(cores, 4))
     threads = threads_per_worker or max(1, cores // n_workers)
     memory = total_memory // n_workers
     return LocalCluster(
-        n_workers=n_workers, threads_per_worker=threads, processes=True, memory_limit=memory,
-        resources={"CPU": threads, "MEMORY": memory}, host="127.0.0.1",
-        dashboard_address="127.0.0.1:0", **kwargs)
+        n_workers=n_workers,
+        threads_per_worker=threads,
+        processes=True,
+        memory_limit=memory,
+        resources={"CPU": threads, "MEMORY": memory},
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+        **kwargs,
+    )
 
 
 def get_client():
@@ -142,7 +157,8 @@ def plan_resources(client, requests: dict[str, dict[str, float]]) -> dict[str, d
                 f"operator '{node}' asks for {_describe(needed)}, which no worker offers. "
                 f"Workers offer: {_describe_offers(offers)}. Ask for less in its Resources, "
                 "or run on a cluster that has such workers (FLOWLAB_SCHEDULER).",
-                operator=node)
+                operator=node,
+            )
         plans[node] = needed
     return plans
 

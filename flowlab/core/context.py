@@ -16,7 +16,8 @@ class OperatorContext:
 
 
 _current: contextvars.ContextVar[OperatorContext | None] = contextvars.ContextVar(
-    "flowlab_operator_context", default=None)
+    "flowlab_operator_context", default=None
+)
 
 
 @contextlib.contextmanager

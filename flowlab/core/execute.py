@@ -33,8 +33,14 @@ def operator_seed(run_seed: int, node_id: str) -> int:
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
-def launch_graph(graph, *, seed: int | None = None, tags: list[str] | None = None,
-                 client: Any = None, source: str = "") -> Run:
+def launch_graph(
+    graph,
+    *,
+    seed: int | None = None,
+    tags: list[str] | None = None,
+    client: Any = None,
+    source: str = "",
+) -> Run:
     """Record a run for ``graph``, submit it to the cluster and return at once."""
     from flowlab.store import get_artifacts, get_store
 
@@ -49,8 +55,9 @@ def launch_graph(graph, *, seed: int | None = None, tags: list[str] | None = Non
         plans = plan_resources(client, requests)
     except ResourceUnavailable as exc:
         exc.run_id = run_id
-        record.update(status="failed", ended=now_iso(),
-                      error={"operator": exc.operator, "message": str(exc)})
+        record.update(
+            status="failed", ended=now_iso(), error={"operator": exc.operator, "message": str(exc)}
+        )
         record["operators"][exc.operator].update(state="failed", error=str(exc))
         store.put_run(record)
         raise
@@ -84,23 +91,35 @@ class RunTracker:
             if isinstance(ref, dict) and "$input" in ref:
                 value = graph.input_values[name]
                 # boxed, so a dask DataFrame reaches the operator as a collection, uncomputed
-                scattered[f"$input:{name}"] = delayed(Boxed(value), name=f"input-{name}-"
-                                                                       f"{self.run.id}")
+                scattered[f"$input:{name}"] = delayed(
+                    Boxed(value), name=f"input-{name}-{self.run.id}"
+                )
         tasks: dict[str, Any] = {}
         for node_id, node in graph.nodes.items():
-            spec = TaskSpec(run_id=self.run.id, node_id=node_id,
-                            operator=graph.operators[node_id], inputs=node.inputs,
-                            literals=_literals_in(node.inputs, graph.literals),
-                            seed=operator_seed(record["seed"], node_id), topic=self.topic)
+            spec = TaskSpec(
+                run_id=self.run.id,
+                node_id=node_id,
+                operator=graph.operators[node_id],
+                inputs=node.inputs,
+                literals=_literals_in(node.inputs, graph.literals),
+                seed=operator_seed(record["seed"], node_id),
+                topic=self.topic,
+            )
             parents = {p: tasks[p] for p in node.parents}
-            parents.update({k: v for k, v in scattered.items()
-                            if _uses_input(node.inputs, k.removeprefix("$input:"))})
+            parents.update(
+                {
+                    k: v
+                    for k, v in scattered.items()
+                    if _uses_input(node.inputs, k.removeprefix("$input:"))
+                }
+            )
             annotations = {"retries": node.retries} if node.retries else {}
             if plans.get(node_id):
                 annotations["resources"] = plans[node_id]
             with dask.annotate(**annotations):
                 tasks[node_id] = delayed(run_task, pure=False)(
-                    spec, parents, dask_key_name=f"{node_id}@{self.run.id}")
+                    spec, parents, dask_key_name=f"{node_id}@{self.run.id}"
+                )
         self.client.subscribe_topic(self.topic, self._on_event)
         # optimize_graph=False keeps each task, and so its resource annotation, as built
         futures = self.client.compute(list(tasks.values()), optimize_graph=False)
@@ -109,8 +128,9 @@ class RunTracker:
             record.update(status="running", started=now_iso())
         self._dirty.set()
         threading.Thread(target=self._follow, name=f"flowlab-{self.run.id}", daemon=True).start()
-        threading.Thread(target=self._flush_loop, name=f"flowlab-flush-{self.run.id}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._flush_loop, name=f"flowlab-flush-{self.run.id}", daemon=True
+        ).start()
 
     # -- events from workers ----------------------------------------------------------------------
     def _on_event(self, event) -> None:
@@ -124,24 +144,37 @@ class RunTracker:
                 return
             state = message.get("state")
             if state == "running":
-                op.update(state="running", worker=message.get("worker"),
-                          pid=message.get("pid"), started=now_iso(message["started"]),
-                          ended=None, attempts=op["attempts"] + 1)
+                op.update(
+                    state="running",
+                    worker=message.get("worker"),
+                    pid=message.get("pid"),
+                    started=now_iso(message["started"]),
+                    ended=None,
+                    attempts=op["attempts"] + 1,
+                )
             elif state == "succeeded":
                 self._apply_meta(op, message)
                 op["state"] = "succeeded"
             elif state == "failed":
                 # the future decides whether this was final (retries may follow)
-                op.update(error=message.get("error"), traceback=message.get("traceback"),
-                          logs=message.get("logs", ""))
+                op.update(
+                    error=message.get("error"),
+                    traceback=message.get("traceback"),
+                    logs=message.get("logs", ""),
+                )
         self._changed()
 
     def _apply_meta(self, op: dict, meta: dict) -> None:
-        op.update(worker=meta.get("worker"), pid=meta.get("pid"),
-                  started=now_iso(meta["started"]), logs=meta.get("logs", ""))
+        op.update(
+            worker=meta.get("worker"),
+            pid=meta.get("pid"),
+            started=now_iso(meta["started"]),
+            logs=meta.get("logs", ""),
+        )
         if meta.get("ended"):
-            op.update(ended=now_iso(meta["ended"]),
-                      duration=round(meta["ended"] - meta["started"], 6))
+            op.update(
+                ended=now_iso(meta["ended"]), duration=round(meta["ended"] - meta["started"], 6)
+            )
         if not op["attempts"]:
             op["attempts"] = 1
 
@@ -157,8 +190,11 @@ class RunTracker:
             self._finish_run()
         except Exception as exc:  # a bug of ours must still leave a truthful record
             with self.lock:
-                self.record.update(status="failed", ended=now_iso(),
-                                   error={"operator": None, "message": f"flowlab: {exc!r}"})
+                self.record.update(
+                    status="failed",
+                    ended=now_iso(),
+                    error={"operator": None, "message": f"flowlab: {exc!r}"},
+                )
         finally:
             self._flush()
             self.done.set()
@@ -176,11 +212,18 @@ class RunTracker:
             elif future.status == "error":
                 exc = future.exception()
                 if isinstance(exc, OperatorError) and exc.operator != node:
-                    op.update(state="cancelled", error=f"upstream operator '{exc.operator}' "
-                                                       "failed", traceback=None)
+                    op.update(
+                        state="cancelled",
+                        error=f"upstream operator '{exc.operator}' failed",
+                        traceback=None,
+                    )
                 elif isinstance(exc, OperatorError):
-                    op.update(state="failed", error=exc.message, traceback=exc.traceback,
-                              logs=exc.logs or op["logs"])
+                    op.update(
+                        state="failed",
+                        error=exc.message,
+                        traceback=exc.traceback,
+                        logs=exc.logs or op["logs"],
+                    )
                 else:
                     op.update(state="failed", error=f"{type(exc).__name__}: {exc}")
                 if op["ended"] is None:
@@ -198,14 +241,19 @@ class RunTracker:
         with self.lock:
             if failed:
                 first = failed[0]
-                self.record.update(status="failed", error={
-                    "operator": first, "message": f"operator '{first}' failed: "
-                                                  f"{ops[first]['error']}"})
+                self.record.update(
+                    status="failed",
+                    error={
+                        "operator": first,
+                        "message": f"operator '{first}' failed: {ops[first]['error']}",
+                    },
+                )
             elif problem:
                 self.record.update(status="failed", error={"operator": None, "message": problem})
             elif cancelled:
-                self.record.update(status="cancelled", error={
-                    "operator": None, "message": "the run was cancelled"})
+                self.record.update(
+                    status="cancelled", error={"operator": None, "message": "the run was cancelled"}
+                )
             else:
                 self.record["status"] = "succeeded"
             self.record["ended"] = now_iso()
@@ -220,16 +268,20 @@ class RunTracker:
             time.sleep(0.02)
             missing = self._missing_meta()
         if missing:
-            metas = self.client.gather([self.client.submit(meta_of, self.futures[n], pure=False)
-                                        for n in missing])
+            metas = self.client.gather(
+                [self.client.submit(meta_of, self.futures[n], pure=False) for n in missing]
+            )
             with self.lock:
                 for node, meta in zip(missing, metas, strict=True):
                     self._apply_meta(self.record["operators"][node], meta)
 
     def _missing_meta(self) -> list[str]:
         with self.lock:
-            return [n for n, op in self.record["operators"].items()
-                    if op["state"] == "succeeded" and op["ended"] is None]
+            return [
+                n
+                for n, op in self.record["operators"].items()
+                if op["state"] == "succeeded" and op["ended"] is None
+            ]
 
     def _collect_outputs(self) -> tuple[dict, str | None]:
         """Gather, validate and store the workflow's outputs that could be computed."""
@@ -239,8 +291,9 @@ class RunTracker:
         ops = self.record["operators"]
         needed = {node for ref in self.graph.outputs.values() for node in _ref_nodes(ref)}
         ready = [n for n in needed if ops[n]["state"] == "succeeded"]
-        envelopes = dict(zip(ready, self.client.gather([self.futures[n] for n in ready]),
-                             strict=True))
+        envelopes = dict(
+            zip(ready, self.client.gather([self.futures[n] for n in ready]), strict=True)
+        )
         results = {n: env["outputs"] for n, env in envelopes.items()}
         values, problem = {}, None
         for name, ref in self.graph.outputs.items():
@@ -250,12 +303,14 @@ class RunTracker:
             type_json = self.graph.returns.get(name)
             flow_type = type_named(type_json["x-flowlab-type"]) if type_json else None
             if flow_type is not None and type_json.get("x-columns"):
-                flow_type = as_flow_type(flow_type)(schema=tuple(
-                    (c, type_named(t)) for c, t in type_json["x-columns"].items()))
+                flow_type = as_flow_type(flow_type)(
+                    schema=tuple((c, type_named(t)) for c, t in type_json["x-columns"].items())
+                )
             try:
                 if flow_type is not None and value is not None:
-                    value = flow_type.validate(value, f"output '{name}' of workflow "
-                                                      f"'{self.graph.workflow}'")
+                    value = flow_type.validate(
+                        value, f"output '{name}' of workflow '{self.graph.workflow}'"
+                    )
                 values[name] = value
                 stored = dump_value(flow_type, value, self.artifacts)
             except Exception as exc:

@@ -29,14 +29,22 @@ class Node:
     @property
     def parents(self) -> list[str]:
         found: list[str] = []
-        _walk_refs(self.inputs, lambda node, _out: found.append(node) if node not in found
-                   else None)
+        _walk_refs(
+            self.inputs, lambda node, _out: found.append(node) if node not in found else None
+        )
         return found
 
     def to_json(self) -> dict:
-        return {"id": self.id, "operator": self.operator, "inputs": self.inputs,
-                "outputs": self.outputs, "resources": self.resources, "retries": self.retries,
-                "version": self.version, "input_types": self.input_types}
+        return {
+            "id": self.id,
+            "operator": self.operator,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "resources": self.resources,
+            "retries": self.retries,
+            "version": self.version,
+            "input_types": self.input_types,
+        }
 
 
 @dataclass
@@ -67,15 +75,22 @@ class Graph:
         """(parent node, child node, output name) for every data dependency."""
         result = []
         for node in self.nodes.values():
-            _walk_refs(node.inputs, lambda parent, out, child=node.id:
-                       result.append((parent, child, out)))
+            _walk_refs(
+                node.inputs, lambda parent, out, child=node.id: result.append((parent, child, out))
+            )
         return sorted(set(result), key=result.index)
 
     def to_json(self) -> dict:
-        return {"workflow": self.workflow, "version": self.version, "inputs": self.inputs,
-                "input_types": self.input_types, "returns": self.returns,
-                "outputs": self.outputs, "nodes": [n.to_json() for n in self.nodes.values()],
-                "edges": [list(e) for e in self.edges]}
+        return {
+            "workflow": self.workflow,
+            "version": self.version,
+            "inputs": self.inputs,
+            "input_types": self.input_types,
+            "returns": self.returns,
+            "outputs": self.outputs,
+            "nodes": [n.to_json() for n in self.nodes.values()],
+            "edges": [list(e) for e in self.edges],
+        }
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=1)
@@ -93,8 +108,9 @@ def _walk_refs(value: Any, visit) -> None:
             _walk_refs(item, visit)
 
 
-def resolve(value: Any, results: dict[str, dict], inputs: dict[str, Any],
-            literals: dict[str, Any]) -> Any:
+def resolve(
+    value: Any, results: dict[str, dict], inputs: dict[str, Any], literals: dict[str, Any]
+) -> Any:
     """Replace references in an encoded value with the concrete values they point at."""
     if isinstance(value, dict):
         if len(value) == 1:

@@ -18,9 +18,18 @@ from flowlab.types import FlowType, Schema, as_flow_type
 class Operator:
     """A function that flowlab runs on one worker. Made by :func:`operator`."""
 
-    def __init__(self, fn: Callable, *, input_schema: Any = None, returns: Any = None,
-                 resources: Resources | None = None, retries: int = 0, name: str | None = None,
-                 cache: bool = True, description: str | None = None):
+    def __init__(
+        self,
+        fn: Callable,
+        *,
+        input_schema: Any = None,
+        returns: Any = None,
+        resources: Resources | None = None,
+        retries: int = 0,
+        name: str | None = None,
+        cache: bool = True,
+        description: str | None = None,
+    ):
         self.fn = fn
         self.name = name or fn.__name__
         self.signature = inspect.signature(fn)
@@ -82,10 +91,13 @@ class Operator:
             return invoke(self, arguments, node_id=self.name)
         returns = self.returns_for(arguments)
         node = Node(
-            id=builder.unique_id(self.name), operator=self.name,
+            id=builder.unique_id(self.name),
+            operator=self.name,
             inputs={k: builder.encode(v) for k, v in arguments.items()},
-            outputs=returns.to_json(), resources=self.resources.to_json(),
-            retries=self.retries, version=self.version,
+            outputs=returns.to_json(),
+            resources=self.resources.to_json(),
+            retries=self.retries,
+            version=self.version,
             input_types={k: t.to_json() for k, t in self.input_schema.items()},
         )
         builder.add_node(node, self)
@@ -95,9 +107,16 @@ class Operator:
         return f"<operator {self.name}({', '.join(self.signature.parameters)})>"
 
 
-def operator(fn: Callable | None = None, *, input_schema: Any = None, returns: Any = None,
-             resources: Resources | None = None, retries: int = 0, name: str | None = None,
-             cache: bool = True):
+def operator(
+    fn: Callable | None = None,
+    *,
+    input_schema: Any = None,
+    returns: Any = None,
+    resources: Resources | None = None,
+    retries: int = 0,
+    name: str | None = None,
+    cache: bool = True,
+):
     """Make a function an operator.
 
     Example::
@@ -110,35 +129,51 @@ def operator(fn: Callable | None = None, *, input_schema: Any = None, returns: A
     """
 
     def wrap(f: Callable) -> Operator:
-        return Operator(f, input_schema=input_schema, returns=returns, resources=resources,
-                        retries=retries, name=name, cache=cache)
+        return Operator(
+            f,
+            input_schema=input_schema,
+            returns=returns,
+            resources=resources,
+            retries=retries,
+            name=name,
+            cache=cache,
+        )
 
     return wrap(fn) if fn is not None else wrap
 
 
-def _input_schema(fn: Callable, signature: inspect.Signature, declared: Any,
-                  owner: str) -> Schema:
+def _input_schema(fn: Callable, signature: inspect.Signature, declared: Any, owner: str) -> Schema:
     """Declared schema, else the annotations; defaults come from the signature."""
     if declared is not None:
         schema = Schema(declared)
         params = set(signature.parameters)
-        has_var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD
-                         for p in signature.parameters.values())
+        has_var_kw = any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
+        )
         unknown = [k for k in schema if k not in params]
         if unknown and not has_var_kw:
-            raise SchemaError(f"'{owner}': input_schema names {', '.join(unknown)} but the "
-                              f"function takes {', '.join(params) or 'no arguments'}")
+            raise SchemaError(
+                f"'{owner}': input_schema names {', '.join(unknown)} but the "
+                f"function takes {', '.join(params) or 'no arguments'}"
+            )
     else:
         hints = _annotations(fn)
-        schema = Schema({k: v for k, v in hints.items() if k != "return" and k in
-                         signature.parameters})
+        schema = Schema(
+            {k: v for k, v in hints.items() if k != "return" and k in signature.parameters}
+        )
     fields = {}
     for name, flow_type in schema.items():
         param = signature.parameters.get(name)
-        if param is not None and param.default is not inspect.Parameter.empty \
-                and flow_type.default is None:
-            flow_type = flow_type(default=param.default) if param.default is not None \
+        if (
+            param is not None
+            and param.default is not inspect.Parameter.empty
+            and flow_type.default is None
+        ):
+            flow_type = (
+                flow_type(default=param.default)
+                if param.default is not None
                 else flow_type(optional=True)
+            )
         fields[name] = flow_type
     return Schema(fields)
 
@@ -161,9 +196,12 @@ def check_returned(owner: str, returned: Mapping, declared: Schema, kind: str) -
         parts.append(f"returned {_names(extra)}, which its returns schema does not declare")
     if missing:
         parts.append(f"did not return {_names(missing)}, which its returns schema declares")
-    raise ReturnsMismatch(f"{kind} '{owner}' " + " and ".join(parts) +
-                          f" (declared: {', '.join(declared) or 'nothing'}; returned: "
-                          f"{', '.join(returned) or 'nothing'}). Make the names match.")
+    raise ReturnsMismatch(
+        f"{kind} '{owner}' "
+        + " and ".join(parts)
+        + f" (declared: {', '.join(declared) or 'nothing'}; returned: "
+        f"{', '.join(returned) or 'nothing'}). Make the names match."
+    )
 
 
 def as_output_mapping(result: Any, declared: Schema, owner: str, kind: str) -> Mapping:
@@ -174,8 +212,10 @@ def as_output_mapping(result: Any, declared: Schema, owner: str, kind: str) -> M
         return Output({next(iter(declared)): result})
     if result is None and not declared:
         return Output()
-    raise ReturnsMismatch(f"{kind} '{owner}' must return Output(...) or a dict with "
-                          f"{', '.join(declared)}; it returned {type(result).__name__}")
+    raise ReturnsMismatch(
+        f"{kind} '{owner}' must return Output(...) or a dict with "
+        f"{', '.join(declared)}; it returned {type(result).__name__}"
+    )
 
 
 def _names(names: list[str]) -> str:

@@ -27,8 +27,9 @@ class Output(Mapping):
         try:
             return self._values[name]
         except KeyError:
-            raise AttributeError(f"no output {name!r}; outputs are "
-                                 f"{', '.join(self._values) or 'none'}") from None
+            raise AttributeError(
+                f"no output {name!r}; outputs are {', '.join(self._values) or 'none'}"
+            ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Output is read-only")

@@ -12,8 +12,18 @@ from importlib import metadata
 
 TERMINAL_RUN = ("succeeded", "failed", "cancelled")
 TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached")
-_PACKAGES = ("flowlab", "dask", "distributed", "pandas", "numpy", "scikit-learn", "pyarrow",
-             "lightgbm", "xgboost", "torch")
+_PACKAGES = (
+    "flowlab",
+    "dask",
+    "distributed",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "pyarrow",
+    "lightgbm",
+    "xgboost",
+    "torch",
+)
 
 
 def now_iso(timestamp: float | None = None) -> str:
@@ -41,17 +51,39 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
     operators = {}
     for node in graph.nodes.values():
         operators[node.id] = {
-            "operator": node.operator, "state": "queued", "worker": None, "started": None,
-            "ended": None, "duration": None, "attempts": 0, "error": None, "traceback": None,
-            "logs": "", "resources": node.resources, "version": node.version,
+            "operator": node.operator,
+            "state": "queued",
+            "worker": None,
+            "started": None,
+            "ended": None,
+            "duration": None,
+            "attempts": 0,
+            "error": None,
+            "traceback": None,
+            "logs": "",
+            "resources": node.resources,
+            "version": node.version,
             "parents": node.parents,
         }
     return {
-        "id": run_id, "workflow": graph.workflow, "version": graph.version,
-        "status": "queued", "inputs": {}, "outputs": {}, "tags": list(tags or []),
-        "notes": [], "parent": None, "created": now_iso(), "started": None, "ended": None,
-        "seed": seed, "operators": operators, "error": None, "graph": graph.to_json(),
-        "source": source, "packages": package_versions(),
+        "id": run_id,
+        "workflow": graph.workflow,
+        "version": graph.version,
+        "status": "queued",
+        "inputs": {},
+        "outputs": {},
+        "tags": list(tags or []),
+        "notes": [],
+        "parent": None,
+        "created": now_iso(),
+        "started": None,
+        "ended": None,
+        "seed": seed,
+        "operators": operators,
+        "error": None,
+        "graph": graph.to_json(),
+        "source": source,
+        "packages": package_versions(),
         "launcher": {"host": socket.gethostname(), "pid": os.getpid()},
     }
 

@@ -28,8 +28,9 @@ class Resources:
         if isinstance(self.memory, str):
             object.__setattr__(self, "memory", parse_bytes(self.memory))
         if self.memory is not None and (not isinstance(self.memory, int) or self.memory < 0):
-            raise ValueError(f"Resources.memory must be bytes or a size like '2GB', "
-                             f"got {self.memory!r}")
+            raise ValueError(
+                f"Resources.memory must be bytes or a size like '2GB', got {self.memory!r}"
+            )
 
     def as_dask(self) -> dict[str, float]:
         """The worker-resource names (CPU, GPU, MEMORY) this request needs, zeros left out."""

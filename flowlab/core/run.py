@@ -99,12 +99,15 @@ class Run:
             error = self.record.get("error") or {}
             operator = error.get("operator")
             op = self.record["operators"].get(operator) or {}
-            message = f"run {self.id} of workflow '{self.workflow}' {self.record['status']}: " \
-                      f"{error.get('message', '')}"
+            message = (
+                f"run {self.id} of workflow '{self.workflow}' {self.record['status']}: "
+                f"{error.get('message', '')}"
+            )
             if op.get("traceback"):
                 message += f"\n--- traceback of operator '{operator}' ---\n{op['traceback']}"
-            raise RunFailed(message, run_id=self.id, operator=operator,
-                            traceback=op.get("traceback"))
+            raise RunFailed(
+                message, run_id=self.id, operator=operator, traceback=op.get("traceback")
+            )
         return self.outputs
 
     @property
@@ -118,8 +121,9 @@ class Run:
             from flowlab.store import get_artifacts
 
             self._artifacts = get_artifacts()
-        self._values = {k: load_value(v, self._artifacts)
-                        for k, v in self.record.get("outputs", {}).items()}
+        self._values = {
+            k: load_value(v, self._artifacts) for k, v in self.record.get("outputs", {}).items()
+        }
         return Output(self._values)
 
     @property

@@ -36,8 +36,9 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
     meta = {"node": spec.node_id, "worker": address, "pid": os.getpid(), "started": started}
     _report(worker, spec.topic, {**meta, "state": "running"})
     results = {k: v["outputs"] for k, v in parents.items() if not k.startswith("$input:")}
-    inputs = {k.removeprefix("$input:"): v.value for k, v in parents.items()
-              if k.startswith("$input:")}
+    inputs = {
+        k.removeprefix("$input:"): v.value for k, v in parents.items() if k.startswith("$input:")
+    }
     with captured() as logs:
         try:
             arguments = resolve(spec.inputs, results, inputs, spec.literals)
@@ -47,11 +48,17 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
         except BaseException as exc:
-            meta.update(state="failed", ended=time.time(), logs=tail(logs.getvalue()),
-                        error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+            meta.update(
+                state="failed",
+                ended=time.time(),
+                logs=tail(logs.getvalue()),
+                error=f"{type(exc).__name__}: {exc}",
+                traceback=traceback.format_exc(),
+            )
             _report(worker, spec.topic, meta)
-            raise OperatorError(spec.node_id, meta["error"], meta["traceback"],
-                                meta["logs"]) from None
+            raise OperatorError(
+                spec.node_id, meta["error"], meta["traceback"], meta["logs"]
+            ) from None
     meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
     _report(worker, spec.topic, meta)
     return {"outputs": outputs, "meta": meta}

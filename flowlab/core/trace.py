@@ -11,7 +11,8 @@ from flowlab.core.graph import Graph, Node
 from flowlab.errors import CompileError
 
 _builder: contextvars.ContextVar[GraphBuilder | None] = contextvars.ContextVar(
-    "flowlab_graph_builder", default=None)
+    "flowlab_graph_builder", default=None
+)
 
 
 def current_builder() -> GraphBuilder | None:
@@ -29,9 +30,11 @@ class InputRef:
         return f"<workflow input {self.name!r} ({self.type.name})>"
 
     def __bool__(self):
-        raise CompileError(f"workflow input {self.name!r} is a {self.type.name} reference while "
-                           "the workflow compiles; its value exists only when operators run. "
-                           "Use it as an operator input, not in Python conditions.")
+        raise CompileError(
+            f"workflow input {self.name!r} is a {self.type.name} reference while "
+            "the workflow compiles; its value exists only when operators run. "
+            "Use it as an operator input, not in Python conditions."
+        )
 
 
 class OutputRef:
@@ -46,9 +49,11 @@ class OutputRef:
         return f"<future {self.node}.{self.output}>"
 
     def __bool__(self):
-        raise CompileError(f"{self.node}.{self.output} is a future while the workflow "
-                           "compiles; it has no value yet. Pass it to an operator instead of "
-                           "testing it in Python.")
+        raise CompileError(
+            f"{self.node}.{self.output} is a future while the workflow "
+            "compiles; it has no value yet. Pass it to an operator instead of "
+            "testing it in Python."
+        )
 
 
 class OperatorFuture:
@@ -65,8 +70,10 @@ class OperatorFuture:
         if name.startswith("__"):
             raise AttributeError(name)
         if name not in self._outputs:
-            raise AttributeError(f"operator call '{self._node}' has no output {name!r}; its "
-                                 f"outputs are {', '.join(self._outputs) or 'none'}")
+            raise AttributeError(
+                f"operator call '{self._node}' has no output {name!r}; its "
+                f"outputs are {', '.join(self._outputs) or 'none'}"
+            )
         return OutputRef(self._node, name, self._outputs[name])
 
     def __getitem__(self, name: str) -> OutputRef:
@@ -74,9 +81,11 @@ class OperatorFuture:
 
     def single(self) -> OutputRef:
         if len(self._outputs) != 1:
-            raise CompileError(f"operator call '{self._node}' has outputs "
-                               f"{', '.join(self._outputs)}; pick one, e.g. "
-                               f"{self._node}.{next(iter(self._outputs), 'x')}")
+            raise CompileError(
+                f"operator call '{self._node}' has outputs "
+                f"{', '.join(self._outputs)}; pick one, e.g. "
+                f"{self._node}.{next(iter(self._outputs), 'x')}"
+            )
         return OutputRef(self._node, *next(iter(self._outputs.items())))
 
     def __repr__(self) -> str:

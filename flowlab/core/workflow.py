@@ -19,8 +19,14 @@ _WORKFLOWS: dict[str, Workflow] = {}
 class Workflow:
     """A typed pipeline of operators. Made by :func:`workflow`."""
 
-    def __init__(self, fn: Callable, *, input_schema: Any = None, returns: Any = None,
-                 name: str | None = None):
+    def __init__(
+        self,
+        fn: Callable,
+        *,
+        input_schema: Any = None,
+        returns: Any = None,
+        name: str | None = None,
+    ):
         self.fn = fn
         self.name = name or fn.__name__
         self.signature = inspect.signature(fn)
@@ -38,9 +44,11 @@ class Workflow:
         known = set(self.signature.parameters)
         unknown = [k for k in inputs if k not in known]
         if unknown:
-            raise FlowTypeError(f"workflow '{self.name}' has no input "
-                                f"{', '.join(map(repr, unknown))}; its inputs are "
-                                f"{', '.join(known) or 'none'}")
+            raise FlowTypeError(
+                f"workflow '{self.name}' has no input "
+                f"{', '.join(map(repr, unknown))}; its inputs are "
+                f"{', '.join(known) or 'none'}"
+            )
         values: dict[str, Any] = {}
         for name, param in self.signature.parameters.items():
             flow_type = self.input_schema.get(name)
@@ -66,9 +74,13 @@ class Workflow:
             graph.to_json()
         """
         values = self.validate_inputs(inputs)
-        graph = Graph(workflow=self.name, version="", inputs={}, input_types={
-            k: t.to_json() for k, t in self.input_schema.items()},
-            returns=self.returns.to_json() if self.returns is not None else {})
+        graph = Graph(
+            workflow=self.name,
+            version="",
+            inputs={},
+            input_types={k: t.to_json() for k, t in self.input_schema.items()},
+            returns=self.returns.to_json() if self.returns is not None else {},
+        )
         graph.input_values = values
         args = {}
         for name, value in values.items():
@@ -79,8 +91,9 @@ class Workflow:
             else:
                 args[name] = value
         with GraphBuilder(graph) as builder:
-            graph.inputs.update({k: builder.encode(v) for k, v in args.items()
-                                 if k not in graph.inputs})
+            graph.inputs.update(
+                {k: builder.encode(v) for k, v in args.items() if k not in graph.inputs}
+            )
             result = self.fn(**args)
             returned = self._returned(result)
             graph.outputs = {k: builder.encode(v) for k, v in returned.items()}
@@ -102,8 +115,14 @@ class Workflow:
         return hash_text(source_of(self.fn), *operator_versions)
 
     # -- run --------------------------------------------------------------------------------------
-    def launch(self, *, seed: int | None = None, tags: list[str] | None = None,
-               client: Any = None, **inputs: Any):
+    def launch(
+        self,
+        *,
+        seed: int | None = None,
+        tags: list[str] | None = None,
+        client: Any = None,
+        **inputs: Any,
+    ):
         """Validate inputs, compile, submit to the cluster and return the Run at once.
 
         ``seed`` fixes the run's seed (each operator gets one derived from it); a workflow
@@ -119,8 +138,7 @@ class Workflow:
         if seed is not None and "seed" in self.signature.parameters:
             inputs["seed"] = seed
         graph = self.compile(**inputs)
-        return launch_graph(graph, seed=seed, tags=tags, client=client,
-                            source=source_of(self.fn))
+        return launch_graph(graph, seed=seed, tags=tags, client=client, source=source_of(self.fn))
 
     def __call__(self, *args: Any, **kwargs: Any):
         builder = current_builder()
@@ -143,16 +161,22 @@ class Workflow:
         finally:
             builder.prefix.pop()
         encoded = {k: builder.encode(v) for k, v in returned.items()}
-        types = dict(self.returns.items()) if self.returns is not None else {
-            k: None for k in returned}
+        types = (
+            dict(self.returns.items()) if self.returns is not None else {k: None for k in returned}
+        )
         return WorkflowFuture(self.name, encoded, types)
 
     def __repr__(self) -> str:
         return f"<workflow {self.name}({', '.join(self.signature.parameters)})>"
 
 
-def workflow(fn: Callable | None = None, *, input_schema: Any = None, returns: Any = None,
-             name: str | None = None):
+def workflow(
+    fn: Callable | None = None,
+    *,
+    input_schema: Any = None,
+    returns: Any = None,
+    name: str | None = None,
+):
     """Make a function a workflow.
 
     Example::

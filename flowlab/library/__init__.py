@@ -14,5 +14,11 @@ from flowlab.library.operators import (
     TrainDecisionTreeOperator,
 )
 
-__all__ = ["ComputeMetricsOperator", "Metrics", "PredictOperator", "SplitDatasetOperator",
-           "TrainDecisionTreeOperator", "data"]
+__all__ = [
+    "ComputeMetricsOperator",
+    "Metrics",
+    "PredictOperator",
+    "SplitDatasetOperator",
+    "TrainDecisionTreeOperator",
+    "data",
+]

@@ -7,7 +7,7 @@ import enum
 import numpy as np
 
 
-class Metrics(str, enum.Enum):
+class Metrics(enum.StrEnum):
     """Metrics the evaluation operator computes. ``Metrics.LOGLOSS.direction == "lower"``."""
 
     LOGLOSS = "logloss"
@@ -21,8 +21,11 @@ class Metrics(str, enum.Enum):
 
     @property
     def direction(self) -> str:
-        return "higher" if self in (Metrics.ACCURACY, Metrics.AUC, Metrics.NDCG,
-                                    Metrics.MAP) else "lower"
+        return (
+            "higher"
+            if self in (Metrics.ACCURACY, Metrics.AUC, Metrics.NDCG, Metrics.MAP)
+            else "lower"
+        )
 
 
 def compute_metric(metric: Metrics, model, frame, label: str) -> float:

@@ -38,6 +38,8 @@ class ArtifactStore:
             data = f.read()
         expected = ref.get("hash", "").removeprefix("sha256:")
         if expected and hashlib.sha256(data).hexdigest() != expected:
-            raise ValueError(f"artifact {ref['uri']} does not match its hash {ref['hash']}; "
-                             "the file was changed after the run wrote it")
+            raise ValueError(
+                f"artifact {ref['uri']} does not match its hash {ref['hash']}; "
+                "the file was changed after the run wrote it"
+            )
         return data

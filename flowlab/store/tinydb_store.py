@@ -38,7 +38,8 @@ class AtomicJSONStorage(Storage):
             raise StoreError(
                 f"run store '{self.path}' is corrupt ({e}). Nothing was changed. Move it "
                 f"aside (mv {self.path} {self.path}.bad) to start an empty store, or restore a "
-                "backup made with flowlab.store.export_runs.") from None
+                "backup made with flowlab.store.export_runs."
+            ) from None
 
     def write(self, data) -> None:
         temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")

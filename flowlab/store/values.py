@@ -24,16 +24,22 @@ def dump_value(flow_type: FlowType | None, value: Any, artifacts: ArtifactStore)
         return {"$uri": value, "type": "DATASET"}
     ref = artifacts.put(flow_type.serialise(value), flow_type.extension)
     summary = _summary(value)
-    return {"$artifact": ref["uri"], "hash": ref["hash"], "size": ref["size"],
-            "type": flow_type.name, **summary}
+    return {
+        "$artifact": ref["uri"],
+        "hash": ref["hash"],
+        "size": ref["size"],
+        "type": flow_type.name,
+        **summary,
+    }
 
 
 def load_value(data: Any, artifacts: ArtifactStore) -> Any:
     """The value a record entry stands for (reads the artifact file)."""
     if isinstance(data, dict) and "$artifact" in data:
         flow_type = type_named(data["type"])
-        return flow_type.deserialise(artifacts.get({"uri": data["$artifact"],
-                                                    "hash": data.get("hash", "")}))
+        return flow_type.deserialise(
+            artifacts.get({"uri": data["$artifact"], "hash": data.get("hash", "")})
+        )
     if isinstance(data, dict) and "$uri" in data:
         return data["$uri"]
     return data

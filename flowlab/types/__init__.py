@@ -21,7 +21,23 @@ from flowlab.types.objects import ARRAY, FILE
 from flowlab.types.scalars import BOOL, DOUBLE, ENUM, INTEGER, TEXT
 
 __all__ = [
-    "ARRAY", "BOOL", "DATASET", "DICT", "DOUBLE", "ENUM", "FEATURES", "FILE", "INTEGER", "LIST",
-    "MODEL", "TEXT", "FlowType", "Model", "Schema", "as_flow_type", "register_type",
-    "registered_types", "type_named",
+    "ARRAY",
+    "BOOL",
+    "DATASET",
+    "DICT",
+    "DOUBLE",
+    "ENUM",
+    "FEATURES",
+    "FILE",
+    "INTEGER",
+    "LIST",
+    "MODEL",
+    "TEXT",
+    "FlowType",
+    "Model",
+    "Schema",
+    "as_flow_type",
+    "register_type",
+    "registered_types",
+    "type_named",
 ]

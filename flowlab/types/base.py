@@ -105,8 +105,9 @@ def type_named(name: str) -> FlowType:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"no flowlab type named {name!r}; known: {', '.join(sorted(_REGISTRY))}") \
-            from None
+        raise KeyError(
+            f"no flowlab type named {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
 
 
 def registered_types() -> dict[str, FlowType]:
@@ -123,8 +124,10 @@ def as_flow_type(spec: Any, where: str = "type") -> FlowType:
         return _ANNOTATIONS[spec]
     if isinstance(spec, str) and spec in _REGISTRY:
         return _REGISTRY[spec]
-    raise TypeError(f"{where}: {spec!r} is not a flowlab type; use one of flowlab.types "
-                    f"({', '.join(sorted(_REGISTRY))}) or int, float, str, bool")
+    raise TypeError(
+        f"{where}: {spec!r} is not a flowlab type; use one of flowlab.types "
+        f"({', '.join(sorted(_REGISTRY))}) or int, float, str, bool"
+    )
 
 
 def _short(value: Any) -> str:

@@ -35,8 +35,9 @@ class Dataset(FlowType):
     def validate(self, value, where="value"):
         dtypes = column_dtypes(value, where)
         if dtypes is None:
-            raise self.fail(where, "a pandas or dask DataFrame, or a parquet/CSV path (DATASET)",
-                            value)
+            raise self.fail(
+                where, "a pandas or dask DataFrame, or a parquet/CSV path (DATASET)", value
+            )
         if self.schema is not None:
             self._check_columns(dtypes, where)
         return value
@@ -45,11 +46,15 @@ class Dataset(FlowType):
         for column, column_type in self.schema.items():
             if column not in dtypes:
                 have = ", ".join(map(str, dtypes)) or "no columns"
-                raise FlowTypeError(f"{where}: column '{column}' ({column_type.name}) is missing;"
-                                    f" the dataset has {have}")
+                raise FlowTypeError(
+                    f"{where}: column '{column}' ({column_type.name}) is missing;"
+                    f" the dataset has {have}"
+                )
             if not dtype_fits(dtypes[column], column_type.name):
-                raise FlowTypeError(f"{where}: column '{column}' should be {column_type.name} "
-                                    f"but is {dtypes[column]}")
+                raise FlowTypeError(
+                    f"{where}: column '{column}' should be {column_type.name} "
+                    f"but is {dtypes[column]}"
+                )
 
     def load(self, value):
         if isinstance(value, str):
@@ -132,8 +137,11 @@ def dtype_fits(dtype: Any, type_name: str) -> bool:
     if type_name == "BOOL":
         return pdt.is_bool_dtype(dtype)
     if type_name in ("TEXT", "ENUM"):
-        return (pdt.is_string_dtype(dtype) or pdt.is_object_dtype(dtype)
-                or isinstance(dtype, pdt.CategoricalDtype))
+        return (
+            pdt.is_string_dtype(dtype)
+            or pdt.is_object_dtype(dtype)
+            or isinstance(dtype, pdt.CategoricalDtype)
+        )
     return True
 
 

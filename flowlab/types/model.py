@@ -16,8 +16,16 @@ from typing import Any
 from flowlab.types.base import FlowType, register_type
 
 FORMAT_VERSION = 1
-_TRUSTED_PREFIXES = ("sklearn.", "lightgbm.", "xgboost.", "numpy.", "scipy.", "builtins.",
-                     "collections.", "flowlab.")
+_TRUSTED_PREFIXES = (
+    "sklearn.",
+    "lightgbm.",
+    "xgboost.",
+    "numpy.",
+    "scipy.",
+    "builtins.",
+    "collections.",
+    "flowlab.",
+)
 
 
 @dataclass
@@ -40,8 +48,9 @@ class Model:
 
     @property
     def classes(self) -> list:
-        return [c.item() if hasattr(c, "item") else c
-                for c in getattr(self.estimator, "classes_", [])]
+        return [
+            c.item() if hasattr(c, "item") else c for c in getattr(self.estimator, "classes_", [])
+        ]
 
     def predict(self, frame):
         return self.estimator.predict(self._x(frame))
@@ -53,10 +62,16 @@ class Model:
         return frame[self.features] if self.features else frame
 
     def meta(self) -> dict:
-        return {"task": self.task, "features": list(self.features), "label": self.label,
-                "library": self.library, "params": _jsonable(self.params),
-                "kind": type(self.estimator).__name__, "classes": _jsonable(self.classes),
-                "extra": _jsonable(self.extra)}
+        return {
+            "task": self.task,
+            "features": list(self.features),
+            "label": self.label,
+            "library": self.library,
+            "params": _jsonable(self.params),
+            "kind": type(self.estimator).__name__,
+            "classes": _jsonable(self.classes),
+            "extra": _jsonable(self.extra),
+        }
 
 
 class ModelType(FlowType):
@@ -94,9 +109,15 @@ class ModelType(FlowType):
         if refused:
             raise TypeError(f"MODEL file holds types flowlab will not load: {refused}")
         estimator = sio.loads(blob, trusted=untrusted)
-        return Model(estimator=estimator, task=meta["task"], features=meta["features"],
-                     label=meta["label"], library=meta["library"], params=meta["params"],
-                     extra=meta.get("extra", {}))
+        return Model(
+            estimator=estimator,
+            task=meta["task"],
+            features=meta["features"],
+            label=meta["label"],
+            library=meta["library"],
+            params=meta["params"],
+            extra=meta.get("extra", {}),
+        )
 
 
 def _jsonable(value: Any) -> Any:

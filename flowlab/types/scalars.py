@@ -31,8 +31,14 @@ class Integer(FlowType):
 class Double(FlowType):
     name = "DOUBLE"
 
-    def __init__(self, *, min: float | None = None, max: float | None = None,
-                 direction: str | None = None, **kw: Any):
+    def __init__(
+        self,
+        *,
+        min: float | None = None,
+        max: float | None = None,
+        direction: str | None = None,
+        **kw: Any,
+    ):
         super().__init__(**kw)
         self.min, self.max = min, max
         # "lower" or "higher" is better: comparisons colour metric deltas with it

@@ -1,0 +1,47 @@
+"""Shared fixtures: real things started once, cleaned up after."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flowlab_home(tmp_path_factory):
+    """Every test session keeps its runs in a fresh FLOWLAB_HOME."""
+    home = tmp_path_factory.mktemp("flowlab-home")
+    os.environ["FLOWLAB_HOME"] = str(home)
+    os.environ.pop("FLOWLAB_STORE", None)
+    os.environ.pop("FLOWLAB_ARTIFACTS", None)
+    return home
+
+
+@pytest.fixture(scope="session")
+def client(flowlab_home):
+    """A real LocalCluster (2 worker processes, CPU and MEMORY resources) used by flowlab."""
+    from distributed import Client
+
+    import flowlab
+
+    cluster = flowlab.cluster.start_local_cluster(n_workers=2, threads_per_worker=1)
+    client = Client(cluster)
+    flowlab.cluster.use_client(client)
+    yield client
+    flowlab.cluster.use_client(None)
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def store(flowlab_home):
+    from flowlab.store import get_store
+
+    return get_store()
+
+
+@pytest.fixture
+def iris_frame():
+    from flowlab.library import data
+
+    return data.iris()

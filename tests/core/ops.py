@@ -1,0 +1,112 @@
+"""Small operators and workflows the engine tests run on real workers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from flowlab import Output, Resources, operator, types, workflow
+
+
+@operator(
+    input_schema=types.Schema(a=types.INTEGER, b=types.INTEGER),
+    returns=types.Schema(total=types.INTEGER),
+    resources=Resources(cpu=1, gpu=0, memory="100MB"),
+    retries=0,
+)
+def add(a, b):
+    return Output(total=a + b)
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def sleepy(seconds: float, value: float = 1.0):
+    time.sleep(seconds)
+    return {"value": value}
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def boom(x: float):
+    print("about to fail")
+    logging.getLogger("tests.boom").warning("failing on purpose")
+    raise ValueError(f"bad value {x}")
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def double(x: float):
+    return {"value": 2 * x}
+
+
+@operator(returns=types.Schema(attempt=types.INTEGER), retries=2)
+def flaky(marker: str):
+    """Fails on its first attempt (no marker file yet), succeeds on the next."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise RuntimeError("first attempt fails")
+    return {"attempt": 2}
+
+
+@operator(returns=types.Schema(pid=types.INTEGER))
+def slow_once(marker: str, seconds: float = 60):
+    """Sleeps on its first attempt (so the test can kill its worker); returns at once after."""
+    if not os.path.exists(marker):
+        with open(marker, "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(seconds)
+    return {"pid": os.getpid()}
+
+
+@operator(returns=types.Schema(devices=types.TEXT), resources=Resources(cpu=1, gpu=1))
+def needs_gpu():
+    return {"devices": os.environ.get("CUDA_VISIBLE_DEVICES", "")}
+
+
+@operator(returns=types.Schema(printed=types.TEXT))
+def chatty(n: int):
+    for i in range(n):
+        print(f"line {i}")
+    logging.getLogger("tests.chatty").info("done printing")
+    return {"printed": "yes"}
+
+
+@operator(returns=types.Schema(sample=types.DOUBLE))
+def random_number():
+    import numpy as np
+
+    return {"sample": float(np.random.random())}
+
+
+@workflow(returns=types.Schema(left=types.DOUBLE, right=types.DOUBLE))
+def two_sleepers(seconds: float = 1.0):
+    return Output(
+        left=sleepy(seconds=seconds, value=1.0).value,
+        right=sleepy(seconds=seconds, value=2.0).value,
+    )
+
+
+@workflow(returns=types.Schema(failed=types.DOUBLE, after=types.DOUBLE, independent=types.DOUBLE))
+def half_broken(x: float = 1.0):
+    bad = boom(x=x)
+    return Output(
+        failed=bad.value, after=double(x=bad).value, independent=sleepy(seconds=0.5, value=x).value
+    )
+
+
+@workflow(
+    input_schema=types.Schema(a=types.INTEGER, b=types.INTEGER),
+    returns=types.Schema(total=types.INTEGER),
+)
+def add_twice(a, b):
+    first = add(a=a, b=b)
+    return Output(total=add(a=first.total, b=b).total)
+
+
+@workflow(returns=types.Schema(total=types.INTEGER, again=types.INTEGER))
+def nested(a: int = 1):
+    inner = add_twice(a=a, b=10)
+    return Output(total=inner.total, again=add(a=inner.total, b=1))
+
+
+@workflow(returns=types.Schema(x=types.DOUBLE, y=types.DOUBLE))
+def two_randoms():
+    return Output(x=random_number(), y=random_number())

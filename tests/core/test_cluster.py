@@ -1,0 +1,102 @@
+"""Resource-aware placement, fast failure for impossible requests, and workers that die."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from distributed import Client, Nanny, Scheduler, SpecCluster
+
+import flowlab
+from flowlab.errors import ResourceUnavailable
+from tests.core import ops
+
+
+def _cluster(workers: dict) -> SpecCluster:
+    specs = {
+        name: {
+            "cls": Nanny,
+            "options": {"nthreads": 1, "resources": resources, "host": "127.0.0.1"},
+        }
+        for name, resources in workers.items()
+    }
+    return SpecCluster(
+        scheduler={"cls": Scheduler, "options": {"dashboard_address": ":0", "host": "127.0.0.1"}},
+        workers=specs,
+    )
+
+
+@flowlab.workflow(returns=flowlab.types.Schema(devices=flowlab.types.TEXT))
+def gpu_job():
+    return flowlab.Output(devices=ops.needs_gpu().devices)
+
+
+def test_gpu_operator_lands_on_the_worker_that_advertises_a_gpu():
+    with (
+        _cluster(
+            {"cpu-a": {"CPU": 1}, "cpu-b": {"CPU": 1}, "gpu": {"CPU": 1, "GPU": 1}}
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.wait_for_workers(3)
+        gpu_worker = next(
+            addr
+            for addr, info in client.scheduler_info(n_workers=-1)["workers"].items()
+            if info["resources"].get("GPU")
+        )
+        runs = [gpu_job.launch(client=client) for _ in range(3)]
+        for run in runs:
+            run.result(timeout=60)
+            assert run.operators["needs_gpu"].worker == gpu_worker
+
+
+def test_gpu_operator_without_gpu_worker_fails_fast_listing_offers(store):
+    with _cluster({"cpu-a": {"CPU": 1}}) as cluster, Client(cluster) as client:
+        client.wait_for_workers(1)
+        started = time.monotonic()
+        with pytest.raises(ResourceUnavailable) as info:
+            gpu_job.launch(client=client)
+        assert time.monotonic() - started < 10
+    message = str(info.value)
+    assert "needs_gpu" in message and "GPU=1" in message and "CPU=1" in message
+    assert info.value.operator == "needs_gpu"
+    record = store.get_run(info.value.run_id)
+    assert record["status"] == "failed" and "GPU=1" in record["error"]["message"]
+
+
+def test_memory_request_larger_than_any_worker_fails_fast(client):
+    @flowlab.operator(resources=flowlab.Resources(memory="10TB"))
+    def hungry():
+        return None
+
+    @flowlab.workflow
+    def hungry_job():
+        hungry()
+
+    with pytest.raises(ResourceUnavailable, match=r"MEMORY=.*TiB"):
+        hungry_job.launch()
+
+
+def test_run_survives_a_worker_killed_mid_operator(tmp_path, store):
+    marker = tmp_path / "slow-once"
+
+    @flowlab.workflow(returns=flowlab.types.Schema(pid=flowlab.types.INTEGER))
+    def survivor():
+        return flowlab.Output(pid=ops.slow_once(marker=str(marker)).pid)
+
+    with _cluster({"a": {"CPU": 1}, "b": {"CPU": 1}}) as cluster, Client(cluster) as client:
+        client.wait_for_workers(2)
+        run = survivor.launch(client=client)
+        deadline = time.monotonic() + 30
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        victim = int(marker.read_text())
+        os.kill(victim, signal.SIGKILL)
+        out = run.result(timeout=90)
+    assert out.pid != victim
+    record = store.get_run(run.id)
+    assert record["status"] == "succeeded"
+    assert record["operators"]["slow_once"]["attempts"] >= 1
+    assert record["operators"]["slow_once"]["pid"] != victim
