@@ -28,4 +28,4 @@ def test_demo_prints_run_operators_logloss_and_predictions(tmp_path):
     ):
         assert name in out
     assert "species" in out.split("first predicted rows:")[1]
-    assert (tmp_path / "runs.json").exists()
+    assert list((tmp_path / "runs").glob("*.json"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -103,8 +104,23 @@ class Operator:
         builder.add_node(node, self)
         return OperatorFuture(node.id, dict(returns.items()))
 
+    def __reduce_ex__(self, protocol):
+        # Operators defined at module level travel to workers by reference (cheap); others,
+        # such as those defined in a notebook cell, travel by value.
+        module = sys.modules.get(getattr(self.fn, "__module__", None) or "")
+        if module is not None and module.__name__ != "__main__" and \
+                getattr(module, self.name, None) is self:
+            return (_operator_by_name, (module.__name__, self.name))
+        return super().__reduce_ex__(protocol)
+
     def __repr__(self) -> str:
         return f"<operator {self.name}({', '.join(self.signature.parameters)})>"
+
+
+def _operator_by_name(module: str, name: str) -> Operator:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def operator(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
 from flowlab.core.capture import captured, tail
@@ -15,17 +14,20 @@ from flowlab.core.invoke import check_outputs, prepare_inputs, seed_everything
 from flowlab.errors import OperatorError
 
 
-@dataclass
 class TaskSpec:
-    """Everything a worker needs to run one node, shipped with the task."""
+    """Everything a worker needs to run one node, shipped with the task.
 
-    run_id: str
-    node_id: str
-    operator: Any
-    inputs: dict
-    literals: dict = field(default_factory=dict)
-    seed: int | None = None
-    topic: str | None = None
+    A plain class on purpose: dask walks into dataclasses looking for collections, which
+    costs milliseconds per task when building big graphs.
+    """
+
+    __slots__ = ("run_id", "node_id", "operator", "inputs", "literals", "seed", "topic")
+
+    def __init__(self, run_id: str, node_id: str, operator: Any, inputs: dict,
+                 literals: dict | None = None, seed: int | None = None, topic: str | None = None):
+        self.run_id, self.node_id, self.operator = run_id, node_id, operator
+        self.inputs, self.literals = inputs, literals or {}
+        self.seed, self.topic = seed, topic
 
 
 def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:

@@ -14,7 +14,7 @@ def home() -> Path:
 
 
 def store_url() -> str:
-    return os.environ.get("FLOWLAB_STORE") or f"tinydb://{home() / 'runs.json'}"
+    return os.environ.get("FLOWLAB_STORE") or f"tinydb://{home()}"
 
 
 def artifacts_url() -> str:

@@ -1,9 +1,15 @@
-"""The embedded default store: run records in a TinyDB file, safe across processes.
+"""The embedded default store: one small JSON file per run, and a TinyDB index to search.
 
-Every operation takes a file lock and reads the file afresh, so two kernels and a CLI see
-each other's writes and never hand out the same id; each write goes to a temporary file
-that then replaces the store in one rename, so a process killed mid-write leaves the old,
-whole file behind.
+Layout under FLOWLAB_HOME::
+
+    runs/<run id>.json   the whole run record (operators, logs, graph); rewritten as it runs
+    index.json           TinyDB table of run summaries (what searches read)
+
+A run's progress rewrites only its own file, never the others, so writing stays fast
+however many runs the store holds. Every write goes to a temporary file that then replaces
+the target in one rename, so a process killed mid-write leaves the old, whole file behind.
+The index is changed under a file lock and read afresh each time, so two kernels and a CLI
+see each other's writes and lose none.
 """
 
 from __future__ import annotations
@@ -19,9 +25,41 @@ from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
 
+SUMMARY_KEYS = ("id", "workflow", "version", "status", "created", "started", "ended", "tags",
+                "notes", "parent", "seed")
+
+
+def atomic_write_json(path: Path, data) -> None:
+    """Write JSON to ``path`` via a temporary file, fsync and rename."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "w") as f:
+            json.dump(data, f, default=str)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def read_json(path: Path, what: str):
+    """Read a JSON file; a corrupt one raises StoreError naming it and how to recover."""
+    text = path.read_text()
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise StoreError(
+            f"{what} '{path}' is corrupt ({e}). Nothing was changed. Move it aside "
+            f"(mv {path} {path}.bad) and run flowlab.store.get_store().reindex() to rebuild "
+            "the index from the run files, or restore a backup made with "
+            "flowlab.store.export_runs.") from None
+
 
 class AtomicJSONStorage(Storage):
-    """TinyDB storage that writes via temp file + fsync + rename and refuses corrupt files."""
+    """TinyDB storage that writes atomically and refuses to read a corrupt file as empty."""
 
     def __init__(self, path: str):
         self.path = Path(path)
@@ -29,62 +67,88 @@ class AtomicJSONStorage(Storage):
     def read(self):
         if not self.path.exists():
             return None
-        text = self.path.read_text()
-        if not text.strip():
-            return None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as e:
-            raise StoreError(
-                f"run store '{self.path}' is corrupt ({e}). Nothing was changed. Move it "
-                f"aside (mv {self.path} {self.path}.bad) to start an empty store, or restore a "
-                "backup made with flowlab.store.export_runs."
-            ) from None
+        return read_json(self.path, "run index")
 
     def write(self, data) -> None:
-        temporary = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
-        with open(temporary, "w") as f:
-            json.dump(data, f, default=str)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self.path)
+        atomic_write_json(self.path, data)
 
     def close(self) -> None:
         pass
 
 
+def summary_of(record: dict) -> dict:
+    """What the index keeps of a run: identity, state, and the inline inputs and outputs."""
+    summary = {k: record.get(k) for k in SUMMARY_KEYS}
+    for part in ("inputs", "outputs"):
+        summary[part] = {k: v for k, v in (record.get(part) or {}).items()
+                         if not isinstance(v, (dict, list)) or isinstance(v, list)
+                         and all(not isinstance(i, (dict, list)) for i in v)}
+    return summary
+
+
 class TinyDBRunStore:
-    """Run records keyed by run id in one TinyDB JSON file.
+    """Run records under a directory: one file per run, a TinyDB index of summaries.
 
     Example::
 
-        store = TinyDBRunStore("/tmp/runs.json")
+        store = TinyDBRunStore("/tmp/flowlab")
         store.put_run({"id": "r1", "status": "queued"})
         store.get_run("r1")["status"]
     """
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = FileLock(str(self.path) + ".lock")
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.runs_dir = self.root / "runs"
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.index_path = self.root / "index.json"
+        self._lock = FileLock(str(self.index_path) + ".lock")
 
-    def _db(self) -> TinyDB:
-        return TinyDB(str(self.path), storage=AtomicJSONStorage)
+    def _index(self) -> TinyDB:
+        return TinyDB(str(self.index_path), storage=AtomicJSONStorage)
+
+    def _run_path(self, run_id: str) -> Path:
+        if not run_id or "/" in run_id or run_id.startswith("."):
+            raise RunNotFound(f"{run_id!r} is not a run id")
+        return self.runs_dir / f"{run_id}.json"
 
     def put_run(self, record: dict) -> None:
-        with self._lock, self._db() as db:
-            db.table("runs").upsert(record, Query().id == record["id"])
+        """Insert or replace a run record; the index changes only when its summary does."""
+        path = self._run_path(record["id"])
+        summary = summary_of(record)
+        previous = None
+        if path.exists():
+            try:
+                previous = summary_of(read_json(path, "run record") or {})
+            except StoreError:
+                previous = None
+        atomic_write_json(path, record)
+        if summary != previous:
+            with self._lock, self._index() as db:
+                db.table("runs").upsert(summary, Query().id == record["id"])
 
     def get_run(self, run_id: str) -> dict:
-        with self._lock, self._db() as db:
-            found = db.table("runs").get(Query().id == run_id)
-        if found is None:
-            raise RunNotFound(f"no run {run_id!r} in the store {self.path}")
-        return dict(found)
+        path = self._run_path(run_id)
+        if not path.exists():
+            raise RunNotFound(f"no run {run_id!r} in the store {self.root}")
+        return read_json(path, "run record")
 
     def list_runs(self) -> list[dict]:
-        with self._lock, self._db() as db:
+        """Summaries of every run (id, workflow, status, times, tags, inline inputs/outputs)."""
+        with self._lock, self._index() as db:
             return [dict(r) for r in db.table("runs").all()]
 
+    def reindex(self) -> int:
+        """Rebuild the index from the run files (after moving a corrupt index aside)."""
+        summaries = []
+        for path in sorted(self.runs_dir.glob("*.json")):
+            try:
+                summaries.append(summary_of(read_json(path, "run record")))
+            except StoreError:
+                continue
+        with self._lock, self._index() as db:
+            db.drop_table("runs")
+            db.table("runs").insert_multiple(summaries)
+        return len(summaries)
+
     def __repr__(self) -> str:
-        return f"TinyDBRunStore({str(self.path)!r})"
+        return f"TinyDBRunStore({str(self.root)!r})"

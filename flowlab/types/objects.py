@@ -54,14 +54,23 @@ class Array(FlowType):
         return {"type": "string", "format": "array"}
 
     def serialise(self, value) -> bytes:
+        import xarray as xr
+
+        if isinstance(value, xr.DataArray):
+            name = value.name if value.name is not None else "__array__"
+            dataset = value.to_dataset(name=name)
+            dataset.attrs["flowlab_dataarray"] = name
+            return dataset.to_netcdf()
         return value.to_netcdf()
 
     def deserialise(self, data: bytes):
         import xarray as xr
 
         loaded = xr.open_dataset(data).load()
-        if len(loaded.data_vars) == 1 and "__xarray_dataarray_variable__" in loaded:
-            return loaded["__xarray_dataarray_variable__"].rename(None)
+        name = loaded.attrs.pop("flowlab_dataarray", None)
+        if name is not None:
+            array = loaded[name]
+            return array.rename(None) if name == "__array__" else array
         return loaded
 
 

@@ -9,24 +9,35 @@ from flowlab.store import TinyDBRunStore
 
 
 def test_put_get_and_upsert(tmp_path):
-    store = TinyDBRunStore(tmp_path / "runs.json")
+    store = TinyDBRunStore(tmp_path)
     store.put_run({"id": "r1", "status": "queued"})
-    store.put_run({"id": "r1", "status": "running"})
+    store.put_run({"id": "r1", "status": "running", "operators": {"a": {"state": "running"}}})
     assert store.get_run("r1")["status"] == "running"
-    assert len(store.list_runs()) == 1
+    assert [r["status"] for r in store.list_runs()] == ["running"]
     with pytest.raises(RunNotFound, match="r2"):
         store.get_run("r2")
 
 
-def test_corrupt_store_file_gives_clear_error_and_is_left_untouched(tmp_path):
-    path = tmp_path / "runs.json"
-    store = TinyDBRunStore(path)
+def test_corrupt_index_gives_clear_error_and_reindex_recovers(tmp_path):
+    store = TinyDBRunStore(tmp_path)
     store.put_run({"id": "r1", "status": "queued"})
-    truncated = path.read_text()[:-7]
-    path.write_text(truncated)
+    store.put_run({"id": "r2", "status": "succeeded"})
+    index = tmp_path / "index.json"
+    truncated = index.read_text()[:-7]
+    index.write_text(truncated)
     with pytest.raises(StoreError) as info:
         store.list_runs()
-    assert str(path) in str(info.value) and "corrupt" in str(info.value)
-    with pytest.raises(StoreError):
-        store.put_run({"id": "r2"})
-    assert path.read_text() == truncated
+    assert str(index) in str(info.value) and "corrupt" in str(info.value)
+    assert "reindex" in str(info.value)
+    assert index.read_text() == truncated  # nothing was overwritten
+    index.rename(tmp_path / "index.json.bad")
+    assert store.reindex() == 2
+    assert {r["id"] for r in store.list_runs()} == {"r1", "r2"}
+
+
+def test_corrupt_run_file_names_the_file(tmp_path):
+    store = TinyDBRunStore(tmp_path)
+    store.put_run({"id": "r1", "status": "queued"})
+    (tmp_path / "runs" / "r1.json").write_text('{"id": "r1", "sta')
+    with pytest.raises(StoreError, match="r1.json"):
+        store.get_run("r1")

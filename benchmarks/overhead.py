@@ -1,0 +1,118 @@
+"""flowlab's overhead against raw dask.delayed, on the same LocalCluster, in one run.
+
+N no-op operators, shaped wide (one source, N parallel, one fan-in) or as a chain.
+Both sides count graph building; raw Dask gets its best of plain and resource-annotated.
+
+    python benchmarks/overhead.py [--sizes 10 100 1000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+import dask
+from dask import delayed
+from distributed import Client
+
+import flowlab
+from flowlab import Output, types, workflow
+from flowlab.core.operator import operator
+
+
+def noop(x=0):
+    return x
+
+
+def gather(xs):
+    return len(xs)
+
+
+@operator(returns=types.Schema(out=types.INTEGER))
+def flow_noop(x: int = 0):
+    return {"out": x}
+
+
+@operator(returns=types.Schema(count=types.INTEGER))
+def flow_gather(xs: list):
+    return {"count": len(xs)}
+
+
+@workflow(returns=types.Schema(count=types.INTEGER))
+def wide(n: int):
+    source = flow_noop(x=1)
+    return Output(count=flow_gather(xs=[flow_noop(x=source) for _ in range(n)]).count)
+
+
+@workflow(returns=types.Schema(out=types.INTEGER))
+def chain(n: int):
+    value = flow_noop(x=0)
+    for _ in range(n - 1):
+        value = flow_noop(x=value)
+    return Output(out=value)
+
+
+def raw_wide(client, n: int, resources: dict | None):
+    with dask.annotate(resources=resources) if resources else _null():
+        source = delayed(noop, pure=False)(1)
+        total = delayed(gather, pure=False)([delayed(noop, pure=False)(source) for _ in range(n)])
+    return client.compute(total, optimize_graph=False).result()
+
+
+def raw_chain(client, n: int, resources: dict | None):
+    with dask.annotate(resources=resources) if resources else _null():
+        value = delayed(noop, pure=False)(0)
+        for _ in range(n - 1):
+            value = delayed(noop, pure=False)(value)
+    return client.compute(value, optimize_graph=False).result()
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def timed(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("FLOWLAB_HOME", tempfile.mkdtemp(prefix="flowlab-bench-"))
+
+    cluster = flowlab.cluster.start_local_cluster()
+    client = Client(cluster)
+    flowlab.cluster.use_client(client)
+    print(f"cluster: {len(client.scheduler_info(n_workers=-1)['workers'])} workers, "
+          f"{os.cpu_count()} cores; median of {args.repeat}")
+    print(f"{'shape':6s} {'N':>5s} {'raw':>8s} {'raw+ann':>8s} {'flowlab':>8s} {'ratio':>6s}")
+    wide.launch(n=2).result()  # warm up both paths once
+    raw_wide(client, 2, None)
+    for shape, raw, flow in (("wide", raw_wide, wide), ("chain", raw_chain, chain)):
+        for n in args.sizes:
+            plain = timed(lambda: raw(client, n, None), args.repeat)  # noqa: B023
+            annotated = timed(lambda: raw(client, n, {"CPU": 1}), args.repeat)  # noqa: B023
+            ours = timed(lambda: flow.launch(n=n).result(), args.repeat)  # noqa: B023
+            best = min(plain, annotated)
+            print(f"{shape:6s} {n:5d} {plain:8.3f} {annotated:8.3f} {ours:8.3f} "
+                  f"{ours / best:6.2f}")
+    client.close()
+    cluster.close()
+
+
+if __name__ == "__main__":
+    main()
