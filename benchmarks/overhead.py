@@ -97,8 +97,10 @@ def main() -> None:
     cluster = flowlab.cluster.start_local_cluster()
     client = Client(cluster)
     flowlab.cluster.use_client(client)
-    print(f"cluster: {len(client.scheduler_info(n_workers=-1)['workers'])} workers, "
-          f"{os.cpu_count()} cores; median of {args.repeat}")
+    print(
+        f"cluster: {len(client.scheduler_info(n_workers=-1)['workers'])} workers, "
+        f"{os.cpu_count()} cores; median of {args.repeat}"
+    )
     print(f"{'shape':6s} {'N':>5s} {'raw':>8s} {'raw+ann':>8s} {'flowlab':>8s} {'ratio':>6s}")
     wide.launch(n=2).result()  # warm up both paths once
     raw_wide(client, 2, None)
@@ -108,8 +110,7 @@ def main() -> None:
             annotated = timed(lambda: raw(client, n, {"CPU": 1}), args.repeat)  # noqa: B023
             ours = timed(lambda: flow.launch(n=n).result(), args.repeat)  # noqa: B023
             best = min(plain, annotated)
-            print(f"{shape:6s} {n:5d} {plain:8.3f} {annotated:8.3f} {ours:8.3f} "
-                  f"{ours / best:6.2f}")
+            print(f"{shape:6s} {n:5d} {plain:8.3f} {annotated:8.3f} {ours:8.3f} {ours / best:6.2f}")
     client.close()
     cluster.close()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -79,20 +81,23 @@ class RunTracker:
         self._dirty = threading.Event()
         self._write_lock = threading.Lock()
         self._listeners: list = []
+        # Worker events arrive on the scheduler's event loop (shared with a local client);
+        # the handler only queues them, a thread of ours applies them and writes the record.
+        self._events: collections.deque = collections.deque()
 
     # -- submission -------------------------------------------------------------------------------
     def submit(self, plans: dict[str, dict]) -> None:
         keys = {node_id: f"{node_id}@{self.run.id}" for node_id in self.graph.nodes}
-        self.client.subscribe_topic(self.topic, self._on_event)
-        futures = self.client.get(self._task_graph(plans, keys), list(keys.values()),
-                                  sync=False)
+        self.client.subscribe_topic(self.topic, self._events.append)
+        futures = self.client.get(self._task_graph(plans, keys), list(keys.values()), sync=False)
         self.futures = dict(zip(keys, futures, strict=True))
         with self.lock:
             self.record.update(status="running", started=now_iso())
         self._dirty.set()
         threading.Thread(target=self._follow, name=f"flowlab-{self.run.id}", daemon=True).start()
-        threading.Thread(target=self._flush_loop, name=f"flowlab-flush-{self.run.id}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._pump, name=f"flowlab-events-{self.run.id}", daemon=True
+        ).start()
 
     def _task_graph(self, plans: dict[str, dict], keys: dict[str, str]):
         """One task per node, grouped into layers by their annotations (resources, retries).
@@ -113,34 +118,55 @@ class RunTracker:
                 key = f"$input:{name}@{self.run.id}"
                 # boxed, so a dask DataFrame reaches the operator as a collection, uncomputed
                 inputs[name] = key
-                layers.setdefault("inputs", {})[key] = DataNode(key, Boxed(graph.input_values[
-                    name]))
+                layers.setdefault("inputs", {})[key] = DataNode(
+                    key, Boxed(graph.input_values[name])
+                )
                 layer_of[key] = "inputs"
         for node_id, node in graph.nodes.items():
-            spec = TaskSpec(run_id=self.run.id, node_id=node_id,
-                            operator=graph.operators[node_id], inputs=node.inputs,
-                            literals=_literals_in(node.inputs, graph.literals),
-                            seed=operator_seed(record["seed"], node_id), topic=self.topic)
+            spec = TaskSpec(
+                run_id=self.run.id,
+                node_id=node_id,
+                operator=graph.operators[node_id],
+                inputs=node.inputs,
+                literals=_literals_in(node.inputs, graph.literals),
+                seed=operator_seed(record["seed"], node_id),
+                topic=self.topic,
+            )
             parents = {p: TaskRef(keys[p]) for p in node.parents}
-            parents.update({f"$input:{name}": TaskRef(key) for name, key in inputs.items()
-                            if _uses_input(node.inputs, name)})
+            parents.update(
+                {
+                    f"$input:{name}": TaskRef(key)
+                    for name, key in inputs.items()
+                    if _uses_input(node.inputs, name)
+                }
+            )
             annotations = {"retries": node.retries} if node.retries else {}
             if plans.get(node_id):
                 annotations["resources"] = plans[node_id]
-            layer = repr(sorted((k, sorted(v.items()) if isinstance(v, dict) else v)
-                                for k, v in annotations.items()))
+            layer = repr(
+                sorted(
+                    (k, sorted(v.items()) if isinstance(v, dict) else v)
+                    for k, v in annotations.items()
+                )
+            )
             layer_annotations[layer] = annotations
-            layers.setdefault(layer, {})[keys[node_id]] = Task(keys[node_id], run_task, spec,
-                                                               Dict(parents))
+            layers.setdefault(layer, {})[keys[node_id]] = Task(
+                keys[node_id], run_task, spec, Dict(parents)
+            )
             layer_of[keys[node_id]] = layer
         dependencies = {name: set() for name in layers}
         for name, tasks in layers.items():
             for task in tasks.values():
-                dependencies[name].update(layer_of[d] for d in getattr(task, "dependencies", ())
-                                          if layer_of[d] != name)
+                dependencies[name].update(
+                    layer_of[d] for d in getattr(task, "dependencies", ()) if layer_of[d] != name
+                )
         return HighLevelGraph(
-            {name: MaterializedLayer(tasks, annotations=layer_annotations.get(name) or None)
-             for name, tasks in layers.items()}, dependencies)
+            {
+                name: MaterializedLayer(tasks, annotations=layer_annotations.get(name) or None)
+                for name, tasks in layers.items()
+            },
+            dependencies,
+        )
 
     # -- events from workers ----------------------------------------------------------------------
     def _on_event(self, event) -> None:
@@ -196,6 +222,7 @@ class RunTracker:
             self._record_inputs()
             node_of = {f.key: node for node, f in self.futures.items()}
             for future in as_completed(list(self.futures.values())):
+                self._drain()
                 self._finish_node(node_of[future.key], future)
             self._finish_run()
         except Exception as exc:  # a bug of ours must still leave a truthful record
@@ -276,6 +303,7 @@ class RunTracker:
         missing = self._missing_meta()
         while missing and time.monotonic() < deadline:
             time.sleep(0.02)
+            self._drain()
             missing = self._missing_meta()
         if missing:
             metas = self.client.gather(
@@ -357,25 +385,34 @@ class RunTracker:
             except Exception:  # a broken view must not break the run
                 pass
 
-    def _flush_loop(self) -> None:
-        while not self.done.is_set():
-            if self._dirty.wait(timeout=FLUSH_SECONDS) and not self.done.is_set():
-                time.sleep(FLUSH_SECONDS)  # batch what arrives meanwhile into one write
+    def _pump(self) -> None:
+        """Apply queued worker events every few milliseconds; write the record in batches."""
+        interval, last_flush = FLUSH_SECONDS, time.monotonic()
+        while not self.done.wait(timeout=0.05):
+            self._drain()
+            if self._dirty.is_set() and time.monotonic() - last_flush >= interval:
+                started = time.perf_counter()
                 self._flush()
+                last_flush = time.monotonic()
+                # a big record (thousands of operators) is written less often, so that
+                # bookkeeping never takes more than a small share of the run's CPU
+                interval = max(FLUSH_SECONDS, 10 * (time.perf_counter() - started))
+
+    def _drain(self) -> None:
+        changed = False
+        while self._events:
+            self._on_event(self._events.popleft())
+            changed = True
+        if changed:
+            self._changed()
 
     def _flush(self) -> None:
         # snapshot and write under one lock so an older snapshot never lands after a newer one
         with self._write_lock:
             self._dirty.clear()
             with self.lock:
-                snapshot = _copy(self.record)
-            self.store.put_run(snapshot)
-
-
-def _copy(record: dict) -> dict:
-    import copy
-
-    return copy.deepcopy(record)
+                text = json.dumps(self.record, default=str)
+            self.store.put_run_json(self.record["id"], text)
 
 
 def _literals_in(value: Any, literals: dict) -> dict:

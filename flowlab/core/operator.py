@@ -108,8 +108,11 @@ class Operator:
         # Operators defined at module level travel to workers by reference (cheap); others,
         # such as those defined in a notebook cell, travel by value.
         module = sys.modules.get(getattr(self.fn, "__module__", None) or "")
-        if module is not None and module.__name__ != "__main__" and \
-                getattr(module, self.name, None) is self:
+        if (
+            module is not None
+            and module.__name__ != "__main__"
+            and getattr(module, self.name, None) is self
+        ):
             return (_operator_by_name, (module.__name__, self.name))
         return super().__reduce_ex__(protocol)
 

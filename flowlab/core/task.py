@@ -23,8 +23,16 @@ class TaskSpec:
 
     __slots__ = ("run_id", "node_id", "operator", "inputs", "literals", "seed", "topic")
 
-    def __init__(self, run_id: str, node_id: str, operator: Any, inputs: dict,
-                 literals: dict | None = None, seed: int | None = None, topic: str | None = None):
+    def __init__(
+        self,
+        run_id: str,
+        node_id: str,
+        operator: Any,
+        inputs: dict,
+        literals: dict | None = None,
+        seed: int | None = None,
+        topic: str | None = None,
+    ):
         self.run_id, self.node_id, self.operator = run_id, node_id, operator
         self.inputs, self.literals = inputs, literals or {}
         self.seed, self.topic = seed, topic

@@ -114,6 +114,7 @@ class GraphBuilder:
     def __init__(self, graph: Graph):
         self.graph = graph
         self.prefix: list[str] = []
+        self._counts: dict[str, int] = {}
 
     def __enter__(self) -> GraphBuilder:
         self._token = _builder.set(self)
@@ -123,11 +124,14 @@ class GraphBuilder:
         _builder.reset(self._token)
 
     def unique_id(self, name: str) -> str:
+        """``name``, then ``name_2``, ``name_3``… for repeated calls of one operator."""
         base = "/".join([*self.prefix, name])
-        candidate, n = base, 1
+        n = self._counts.get(base, 0)
+        candidate = base if n == 0 else f"{base}_{n + 1}"
         while candidate in self.graph.nodes:
             n += 1
-            candidate = f"{base}_{n}"
+            candidate = f"{base}_{n + 1}"
+        self._counts[base] = n + 1
         return candidate
 
     def add_node(self, node: Node, operator: Any) -> None:

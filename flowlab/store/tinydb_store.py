@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -25,16 +26,31 @@ from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
 
-SUMMARY_KEYS = ("id", "workflow", "version", "status", "created", "started", "ended", "tags",
-                "notes", "parent", "seed")
+SUMMARY_KEYS = (
+    "id",
+    "workflow",
+    "version",
+    "status",
+    "created",
+    "started",
+    "ended",
+    "tags",
+    "notes",
+    "parent",
+    "seed",
+)
 
 
 def atomic_write_json(path: Path, data) -> None:
     """Write JSON to ``path`` via a temporary file, fsync and rename."""
+    atomic_write_text(path, json.dumps(data, default=str))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temporary, "w") as f:
-            json.dump(data, f, default=str)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)
@@ -55,7 +71,8 @@ def read_json(path: Path, what: str):
             f"{what} '{path}' is corrupt ({e}). Nothing was changed. Move it aside "
             f"(mv {path} {path}.bad) and run flowlab.store.get_store().reindex() to rebuild "
             "the index from the run files, or restore a backup made with "
-            "flowlab.store.export_runs.") from None
+            "flowlab.store.export_runs."
+        ) from None
 
 
 class AtomicJSONStorage(Storage):
@@ -80,9 +97,13 @@ def summary_of(record: dict) -> dict:
     """What the index keeps of a run: identity, state, and the inline inputs and outputs."""
     summary = {k: record.get(k) for k in SUMMARY_KEYS}
     for part in ("inputs", "outputs"):
-        summary[part] = {k: v for k, v in (record.get(part) or {}).items()
-                         if not isinstance(v, (dict, list)) or isinstance(v, list)
-                         and all(not isinstance(i, (dict, list)) for i in v)}
+        summary[part] = {
+            k: v
+            for k, v in (record.get(part) or {}).items()
+            if not isinstance(v, (dict, list))
+            or isinstance(v, list)
+            and all(not isinstance(i, (dict, list)) for i in v)
+        }
     return summary
 
 
@@ -102,6 +123,9 @@ class TinyDBRunStore:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.index_path = self.root / "index.json"
         self._lock = FileLock(str(self.index_path) + ".lock")
+        # summaries this process last wrote, so unchanged ones skip the index
+        self._summaries: dict[str, dict] = {}
+        self._summary_lock = threading.Lock()
 
     def _index(self) -> TinyDB:
         return TinyDB(str(self.index_path), storage=AtomicJSONStorage)
@@ -113,18 +137,19 @@ class TinyDBRunStore:
 
     def put_run(self, record: dict) -> None:
         """Insert or replace a run record; the index changes only when its summary does."""
-        path = self._run_path(record["id"])
-        summary = summary_of(record)
-        previous = None
-        if path.exists():
-            try:
-                previous = summary_of(read_json(path, "run record") or {})
-            except StoreError:
-                previous = None
-        atomic_write_json(path, record)
-        if summary != previous:
+        self.put_run_json(record["id"], json.dumps(record, default=str))
+
+    def put_run_json(self, run_id: str, text: str) -> None:
+        """Like put_run, for a record already serialised (the run tracker's batched writes)."""
+        path = self._run_path(run_id)
+        summary = summary_of(json.loads(text))
+        atomic_write_text(path, text)
+        with self._summary_lock:
+            unchanged = self._summaries.get(run_id) == summary
+            self._summaries[run_id] = summary
+        if not unchanged:
             with self._lock, self._index() as db:
-                db.table("runs").upsert(summary, Query().id == record["id"])
+                db.table("runs").upsert(summary, Query().id == run_id)
 
     def get_run(self, run_id: str) -> dict:
         path = self._run_path(run_id)
