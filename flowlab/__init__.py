@@ -21,9 +21,11 @@ from flowlab.core.resources import Resources
 from flowlab.core.run import Run
 from flowlab.core.workflow import Workflow, workflow
 from flowlab.errors import FlowTypeError, ResourceUnavailable, ReturnsMismatch, RunFailed
+from flowlab.store import catalog as datasets
 
 # ``import flowlab.cluster`` reads as part of the public API; the module lives in core.
 _sys.modules[__name__ + ".cluster"] = cluster
+_sys.modules[__name__ + ".datasets"] = datasets
 
 __version__ = "0.1.0"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flowlab.errors import FlowTypeError
@@ -58,7 +59,7 @@ class Dataset(FlowType):
 
     def load(self, value):
         if isinstance(value, str):
-            return read_table(value)
+            return read_table(resolve_name(value))
         return value
 
     def fits(self, value) -> str | None:
@@ -89,12 +90,32 @@ class Dataset(FlowType):
         return pd.read_parquet(io.BytesIO(data))
 
 
+_NAME_RESOLVERS: list[Callable[[str], str | None]] = []
+
+
+def register_name_resolver(resolver: Callable[[str], str | None]) -> None:
+    """Let DATASET accept names (the dataset catalog registers one): name -> URI or None."""
+    if resolver not in _NAME_RESOLVERS:
+        _NAME_RESOLVERS.append(resolver)
+
+
+def resolve_name(value: str) -> str:
+    """A catalog name's URI; any other string (a path, a URI) is returned as it is."""
+    if "/" in value or "\\" in value or value.endswith((".parquet", ".pq", ".csv")):
+        return value
+    for resolver in _NAME_RESOLVERS:
+        uri = resolver(value)
+        if uri is not None:
+            return uri
+    return value
+
+
 def column_dtypes(value: Any, where: str) -> dict | None:
     """Column name -> dtype for a DataFrame (pandas or dask) or a table file, without loading it."""
     if hasattr(value, "dtypes") and hasattr(value, "columns"):
         return dict(value.dtypes.items())
     if isinstance(value, str):
-        return _file_dtypes(value, where)
+        return _file_dtypes(resolve_name(value), where)
     return None
 
 
@@ -111,7 +132,8 @@ def _file_dtypes(path: str, where: str) -> dict:
         with fsspec.open(path, "rb") as f:
             return dict(pd.read_csv(f, nrows=1000).dtypes.items())
     except FileNotFoundError:
-        raise FlowTypeError(f"{where}: file '{path}' does not exist") from None
+        hint = "" if "/" in path or "." in path else " (nor a dataset registered under that name)"
+        raise FlowTypeError(f"{where}: file '{path}' does not exist{hint}") from None
     except Exception as e:
         raise FlowTypeError(f"{where}: cannot read table '{path}': {e}") from e
 

@@ -1,0 +1,137 @@
+"""The dataset catalog: names for datasets, with their URI, schema, row count and hash.
+
+Launch forms offer the catalog's datasets whose schema fits a DATASET input, and any DATASET
+input accepts a catalog name in place of a path.
+
+Example::
+
+    import flowlab
+    flowlab.datasets.register("iris_labeled", flowlab.library.data.iris())
+    flowlab.datasets.load("iris_labeled").shape          # (150, 5)
+    flowlab.datasets.matching(iris.input_schema["labeled_data"])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import fsspec
+from filelock import FileLock
+from tinydb import Query, TinyDB
+
+from flowlab.errors import FlowlabError
+from flowlab.store.config import home
+from flowlab.types.dataset import (
+    DATASET,
+    Dataset,
+    column_dtypes,
+    read_table,
+    register_name_resolver,
+)
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+class DatasetNotFound(FlowlabError, KeyError):
+    """No dataset of that name in the catalog."""
+
+
+def _db() -> tuple[TinyDB, FileLock]:
+    from flowlab.store.tinydb_store import AtomicJSONStorage
+
+    path = home() / "catalog.json"
+    return TinyDB(str(path), storage=AtomicJSONStorage), FileLock(str(path) + ".lock")
+
+
+def register(name: str, data: Any, description: str = "", overwrite: bool = True) -> dict:
+    """Register a DataFrame (stored as parquet in the artifacts) or a path/URI under ``name``."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            f"dataset name {name!r}: use letters, digits, '_', '-' or '.', "
+            "starting with a letter (it must not look like a path)"
+        )
+    if isinstance(data, str):
+        uri = data
+        dtypes = column_dtypes(uri, f"dataset '{name}'")
+        with fsspec.open(uri, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        rows = len(read_table(uri))
+    elif hasattr(data, "columns") and hasattr(data, "dtypes"):
+        from flowlab.store import get_artifacts
+
+        frame = data.compute() if hasattr(data, "compute") else data
+        ref = get_artifacts().put(DATASET.serialise(frame), "parquet")
+        uri, digest, rows = ref["uri"], ref["hash"].removeprefix("sha256:"), len(frame)
+        dtypes = dict(frame.dtypes.items())
+    else:
+        raise TypeError(
+            f"dataset '{name}': expected a DataFrame or a path/URI, found {type(data).__name__}"
+        )
+    entry = {
+        "name": name,
+        "uri": uri,
+        "schema": {str(k): _type_name(v) for k, v in dtypes.items()},
+        "rows": rows,
+        "hash": f"sha256:{digest}",
+        "description": description,
+    }
+    db, lock = _db()
+    with lock, db:
+        table = db.table("datasets")
+        if not overwrite and table.contains(Query().name == name):
+            raise ValueError(f"dataset '{name}' is already registered; pass overwrite=True")
+        table.upsert(entry, Query().name == name)
+    return entry
+
+
+def get(name: str) -> dict:
+    """The catalog entry of ``name``: uri, schema, rows, hash, description."""
+    db, lock = _db()
+    with lock, db:
+        entry = db.table("datasets").get(Query().name == name)
+    if entry is None:
+        raise DatasetNotFound(
+            f"no dataset named {name!r} in the catalog; registered: "
+            f"{', '.join(e['name'] for e in list_datasets()) or 'none'}"
+        )
+    return dict(entry)
+
+
+def load(name: str):
+    """The dataset as a pandas DataFrame."""
+    return read_table(get(name)["uri"])
+
+
+def list_datasets() -> list[dict]:
+    db, lock = _db()
+    with lock, db:
+        return [dict(e) for e in db.table("datasets").all()]
+
+
+def matching(dataset_type: Dataset | None = None) -> list[tuple[dict, str | None]]:
+    """Every catalog entry with None if it fits ``dataset_type``, else the reason it does not."""
+    entries = list_datasets()
+    if dataset_type is None or dataset_type.schema is None:
+        return [(e, None) for e in entries]
+    return [(e, dataset_type.fits(e["uri"])) for e in entries]
+
+
+def _resolve(name: str) -> str | None:
+    try:
+        return get(name)["uri"]
+    except DatasetNotFound:
+        return None
+
+
+def _type_name(dtype) -> str:
+    from flowlab.types.dataset import dtype_fits
+
+    for name in ("BOOL", "INTEGER", "DOUBLE", "TEXT"):
+        if dtype_fits(dtype, name):
+            return name
+    return str(dtype)
+
+
+register_name_resolver(_resolve)
