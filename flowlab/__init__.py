@@ -18,10 +18,11 @@ from flowlab.core.graph import Graph
 from flowlab.core.operator import Operator, operator
 from flowlab.core.output import Output
 from flowlab.core.resources import Resources
-from flowlab.core.run import Run
+from flowlab.core.run import Run, get_run
 from flowlab.core.workflow import Workflow, workflow
 from flowlab.errors import FlowTypeError, ResourceUnavailable, ReturnsMismatch, RunFailed
 from flowlab.store import catalog as datasets
+from flowlab.store.search import RunList, runs, searches
 
 # ``import flowlab.cluster`` reads as part of the public API; the module lives in core.
 _sys.modules[__name__ + ".cluster"] = cluster
@@ -39,10 +40,15 @@ __all__ = [
     "ReturnsMismatch",
     "Run",
     "RunFailed",
+    "RunList",
     "Workflow",
     "cluster",
     "current_seed",
+    "datasets",
+    "get_run",
     "operator",
+    "runs",
+    "searches",
     "types",
     "workflow",
 ]

@@ -5,11 +5,17 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import secrets
 import threading
 import time
 from typing import Any
 
+from flowlab.core.cache import (
+    CachedOutputs,
+    CacheIndex,
+    content_hash,
+    default_seed,
+    node_keys,
+)
 from flowlab.core.cluster import get_client, plan_resources
 from flowlab.core.records import (
     TERMINAL_OPERATOR,
@@ -39,17 +45,45 @@ def launch_graph(
     tags: list[str] | None = None,
     client: Any = None,
     source: str = "",
+    cache: bool = True,
+    parent: str | None = None,
 ) -> Run:
-    """Record a run for ``graph``, submit it to the cluster and return at once."""
+    """Record a run for ``graph``, submit it to the cluster and return at once.
+
+    Operators whose cache key (code version + inputs' content) has a stored result are not
+    run: their record says ``cached`` and names the run the result came from.
+    """
     from flowlab.store import get_artifacts, get_store
 
     run_id = new_run_id()
-    seed = secrets.randbits(31) if seed is None else int(seed)
+    input_hashes = {
+        name: content_hash(value, _input_type(graph, name))
+        for name, value in graph.input_values.items()
+    }
+    seed = default_seed(graph.workflow) if seed is None else int(seed)
+    seeds = {node_id: operator_seed(seed, node_id) for node_id in graph.nodes}
+    keys = node_keys(graph, input_hashes, seeds)
     record = new_record(graph, run_id, seed, tags, source)
+    record.update(parent=parent, cache=cache, input_hashes=input_hashes)
     store, artifacts = get_store(), get_artifacts()
+    index = CacheIndex(artifacts.root)
+    cached = {}
+    for node_id in graph.nodes:
+        op = record["operators"][node_id]
+        op["cache_key"] = keys[node_id]
+        entry = index.get(keys[node_id]) if cache and graph.operators[node_id].cache else None
+        if entry is not None:
+            cached[node_id] = entry
+            op.update(
+                state="cached", cached_from=entry["run"], outputs=entry["outputs"], duration=0.0
+            )
     store.put_run(record)
     client = client or get_client()
-    requests = {nid: Resources(**n.resources).as_dask() for nid, n in graph.nodes.items()}
+    requests = {
+        nid: Resources(**n.resources).as_dask()
+        for nid, n in graph.nodes.items()
+        if nid not in cached
+    }
     try:
         plans = plan_resources(client, requests)
     except ResourceUnavailable as exc:
@@ -61,17 +95,27 @@ def launch_graph(
         store.put_run(record)
         raise
     run = Run(record, store=store, artifacts=artifacts)
-    tracker = RunTracker(run, graph, client, store, artifacts)
+    tracker = RunTracker(
+        run, graph, client, store, artifacts, seeds=seeds, keys=keys, cached=cached
+    )
     run._tracker = tracker
     tracker.submit(plans)
     return run
 
 
+def _input_type(graph, name: str):
+    type_json = graph.input_types.get(name)
+    return type_named(type_json["x-flowlab-type"]) if type_json else None
+
+
 class RunTracker:
     """Follows one run on the cluster: operator events, completion, outputs, record writes."""
 
-    def __init__(self, run: Run, graph, client, store, artifacts):
+    def __init__(
+        self, run: Run, graph, client, store, artifacts, seeds: dict, keys: dict, cached: dict
+    ):
         self.run, self.graph, self.client = run, graph, client
+        self.seeds, self.keys, self.cached = seeds, keys, cached
         self.store, self.artifacts = store, artifacts
         self.record = run.record
         self.topic = f"flowlab-run-{run.id}"
@@ -88,9 +132,12 @@ class RunTracker:
     # -- submission -------------------------------------------------------------------------------
     def submit(self, plans: dict[str, dict]) -> None:
         keys = {node_id: f"{node_id}@{self.run.id}" for node_id in self.graph.nodes}
+        to_run = [n for n in keys if n not in self.cached]
         self.client.subscribe_topic(self.topic, self._events.append)
-        futures = self.client.get(self._task_graph(plans, keys), list(keys.values()), sync=False)
-        self.futures = dict(zip(keys, futures, strict=True))
+        if to_run:
+            graph = self._task_graph(plans, keys)
+            futures = self.client.get(graph, [keys[n] for n in to_run], sync=False)
+            self.futures = dict(zip(to_run, futures, strict=True))
         with self.lock:
             self.record.update(status="running", started=now_iso())
         self._dirty.set()
@@ -108,7 +155,7 @@ class RunTracker:
         from dask._task_spec import DataNode, Dict, Task, TaskRef
         from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
-        graph, record = self.graph, self.record
+        graph = self.graph
         layers: dict[str, dict] = {}
         layer_annotations: dict[str, dict] = {}
         layer_of: dict[str, str] = {}
@@ -122,15 +169,29 @@ class RunTracker:
                     key, Boxed(graph.input_values[name])
                 )
                 layer_of[key] = "inputs"
+        needed = {
+            p for n, node in graph.nodes.items() if n not in self.cached for p in node.parents
+        }
         for node_id, node in graph.nodes.items():
+            if node_id in self.cached:
+                if node_id in needed:  # children read the stored outputs
+                    outputs = CachedOutputs(self.cached[node_id]["outputs"], self.artifacts.root)
+                    layers.setdefault("cached", {})[keys[node_id]] = DataNode(
+                        keys[node_id], {"outputs": outputs, "meta": {}}
+                    )
+                    layer_of[keys[node_id]] = "cached"
+                continue
+            keep = self.artifacts.root if graph.operators[node_id].cache else None
             spec = TaskSpec(
                 run_id=self.run.id,
                 node_id=node_id,
                 operator=graph.operators[node_id],
                 inputs=node.inputs,
                 literals=_literals_in(node.inputs, graph.literals),
-                seed=operator_seed(record["seed"], node_id),
+                seed=self.seeds[node_id],
                 topic=self.topic,
+                cache_key=self.keys[node_id] if keep else None,
+                artifacts=keep,
             )
             parents = {p: TaskRef(keys[p]) for p in node.parents}
             parents.update(
@@ -191,6 +252,8 @@ class RunTracker:
             elif state == "succeeded":
                 self._apply_meta(op, message)
                 op["state"] = "succeeded"
+                if message.get("outputs") is not None:
+                    op["outputs"] = message["outputs"]
             elif state == "failed":
                 # the future decides whether this was final (retries may follow)
                 op.update(
@@ -211,6 +274,8 @@ class RunTracker:
             op.update(
                 ended=now_iso(meta["ended"]), duration=round(meta["ended"] - meta["started"], 6)
             )
+        if meta.get("outputs") is not None:
+            op["outputs"] = meta["outputs"]
         if not op["attempts"]:
             op["attempts"] = 1
 
@@ -333,6 +398,13 @@ class RunTracker:
             zip(ready, self.client.gather([self.futures[n] for n in ready]), strict=True)
         )
         results = {n: env["outputs"] for n, env in envelopes.items()}
+        results.update(
+            {
+                n: CachedOutputs(self.cached[n]["outputs"], self.artifacts.root)
+                for n in needed
+                if n in self.cached
+            }
+        )
         values, problem = {}, None
         for name, ref in self.graph.outputs.items():
             if not all(n in results for n in _ref_nodes(ref)):

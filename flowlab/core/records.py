@@ -82,7 +82,7 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
         "operators": operators,
         "error": None,
         "graph": graph.to_json(),
-        "source": source,
+        "source": {"workflow": source, "operators": _operator_sources(graph)},
         "packages": package_versions(),
         "launcher": {"host": socket.gethostname(), "pid": os.getpid()},
     }
@@ -100,3 +100,13 @@ def launcher_alive(record: dict) -> bool:
         return False
     except PermissionError:
         return True
+
+
+def _operator_sources(graph) -> dict[str, str]:
+    from flowlab.core.versioning import source_of
+
+    sources = {}
+    for node_id, node in graph.nodes.items():
+        if node.operator not in sources:
+            sources[node.operator] = source_of(graph.operators[node_id].fn)
+    return sources

@@ -115,16 +115,11 @@ class Run:
         """The outputs computed so far; artifact files are read on first access."""
         if self._values is not None:
             return Output(self._values)
-        from flowlab.store.values import load_value
-
         if self._artifacts is None:
             from flowlab.store import get_artifacts
 
             self._artifacts = get_artifacts()
-        self._values = {
-            k: load_value(v, self._artifacts) for k, v in self.record.get("outputs", {}).items()
-        }
-        return Output(self._values)
+        return LazyOutput(self.record.get("outputs") or {}, self._artifacts)
 
     @property
     def inputs(self) -> dict:
@@ -137,6 +132,119 @@ class Run:
             self._tracker.cancel()
         return self
 
+    # -- annotations ------------------------------------------------------------------------------
+    @property
+    def tags(self) -> list[str]:
+        return list(self.record.get("tags") or [])
+
+    @property
+    def notes(self) -> list[str]:
+        return list(self.record.get("notes") or [])
+
+    @property
+    def parent(self) -> str | None:
+        return self.record.get("parent")
+
+    def tag(self, *tags: str) -> Run:
+        """Add tags (searchable as ``tag = "x"``)."""
+        for tag in tags:
+            if not isinstance(tag, str) or not tag.strip():
+                raise ValueError(f"a tag must be non-empty text, got {tag!r}")
+        return self._update(
+            lambda r: r.__setitem__("tags", list(dict.fromkeys([*(r.get("tags") or []), *tags])))
+        )
+
+    def untag(self, *tags: str) -> Run:
+        return self._update(
+            lambda r: r.__setitem__("tags", [t for t in r.get("tags") or [] if t not in tags])
+        )
+
+    def note(self, text: str) -> Run:
+        """Add a note (searchable as ``notes contains "…"``)."""
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError("a note must be non-empty text")
+        return self._update(lambda r: r.__setitem__("notes", [*(r.get("notes") or []), text]))
+
+    def _update(self, change: Callable[[dict], None]) -> Run:
+        if self._tracker is not None and not self._tracker.done.is_set():
+            with self._tracker.lock:
+                change(self.record)
+            self._tracker._changed()
+            return self
+        store = self._store_or_default()
+        self.record = store.update_run(self.id, change)
+        return self
+
+    def _store_or_default(self):
+        if self._store is None:
+            from flowlab.store import get_store
+
+            self._store = get_store()
+        return self._store
+
+    # -- variants -----------------------------------------------------------------------------------
+    def rerun(self, *, seed: int | None = None, cache: bool = True, **changes: Any) -> Run:
+        """Launch the same workflow with the same inputs and seed, but for ``changes``.
+
+        Example::
+
+            new = run.rerun(max_depth=8)
+            new.parent == run.id
+        """
+        workflow = self._workflow()
+        inputs = self.input_values()
+        unknown = [k for k in changes if k not in workflow.signature.parameters]
+        if unknown:
+            raise TypeError(
+                f"workflow '{self.workflow}' has no input {', '.join(unknown)}; "
+                f"its inputs are {', '.join(workflow.signature.parameters)}"
+            )
+        inputs.update(changes)
+        seed = self.record.get("seed") if seed is None else seed
+        return workflow._launch(inputs, seed=seed, cache=cache, parent=self.id, tags=self.tags)
+
+    def resume(self) -> Run:
+        """Run again what failed or never ran; succeeded operators are reused from this run."""
+        self.wait()
+        return self._workflow()._launch(
+            self.input_values(),
+            seed=self.record.get("seed"),
+            cache=True,
+            parent=self.id,
+            tags=self.tags,
+        )
+
+    def input_values(self) -> dict[str, Any]:
+        """The run's inputs as values (datasets read back from their files)."""
+        from flowlab.store.values import load_value
+
+        artifacts = self._artifacts
+        if artifacts is None:
+            from flowlab.store import get_artifacts
+
+            artifacts = self._artifacts = get_artifacts()
+        return {k: load_value(v, artifacts) for k, v in (self.record.get("inputs") or {}).items()}
+
+    def _workflow(self):
+        from flowlab.core.workflow import registered_workflows
+
+        workflow = registered_workflows().get(self.workflow)
+        if workflow is None:
+            raise LookupError(
+                f"workflow '{self.workflow}' is not defined in this process; "
+                "run the cell or import the module that defines it, then retry"
+            )
+        return workflow
+
+    def diff(self, other: Run) -> dict:
+        """What differs between two runs: inputs, code (versions, sources) and outputs.
+
+        Example::
+
+            run.diff(new)["inputs"]   # {"max_depth": (4, 8)}
+        """
+        return diff_records(self.record, other.record)
+
     def subscribe(self, callback: Callable[[Run], None]) -> None:
         """Call ``callback(run)`` whenever an operator's state changes (views use this)."""
         if self._tracker is not None:
@@ -146,9 +254,83 @@ class Run:
         return f"<Run {self.id} {self.workflow} {self.record['status']}>"
 
 
+class LazyOutput(Output):
+    """Outputs read from a run record: each artifact file is loaded when first asked for."""
+
+    def __init__(self, stored: dict, artifacts):
+        super().__init__(stored)
+        object.__setattr__(self, "_artifacts", artifacts)
+        object.__setattr__(self, "_loaded", {})
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            from flowlab.store.values import load_value
+
+            self._loaded[name] = load_value(self._values[name], self._artifacts)
+        return self._loaded[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._values:
+            raise AttributeError(
+                f"no output {name!r}; outputs are {', '.join(self._values) or 'none'}"
+            )
+        return self[name]
+
+
 class _NoLock:
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         return False
+
+
+def diff_records(a: dict, b: dict) -> dict:
+    """Differences between two run records, as {section: {key: (a value, b value)}}."""
+
+    def changed(left: dict, right: dict) -> dict:
+        keys = list(dict.fromkeys([*(left or {}), *(right or {})]))
+        return {
+            k: ((left or {}).get(k), (right or {}).get(k))
+            for k in keys
+            if _comparable((left or {}).get(k)) != _comparable((right or {}).get(k))
+        }
+
+    code = {}
+    if a.get("version") != b.get("version"):
+        code["version"] = (a.get("version"), b.get("version"))
+    sources_a = (a.get("source") or {}).get("operators", {})
+    sources_b = (b.get("source") or {}).get("operators", {})
+    code.update({f"operator {k}": v for k, v in changed(sources_a, sources_b).items()})
+    if (a.get("source") or {}).get("workflow") != (b.get("source") or {}).get("workflow"):
+        code["workflow"] = (
+            (a.get("source") or {}).get("workflow"),
+            (b.get("source") or {}).get("workflow"),
+        )
+    return {
+        "inputs": changed(a.get("inputs"), b.get("inputs")),
+        "code": code,
+        "outputs": changed(a.get("outputs"), b.get("outputs")),
+        "seed": (a.get("seed"), b.get("seed")) if a.get("seed") != b.get("seed") else None,
+    }
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dict) and "hash" in value:
+        return value["hash"]  # an artifact: same content, same value
+    return value
+
+
+def get_run(run_id: str) -> Run:
+    """A run from the store by id.
+
+    Example::
+
+        flowlab.get_run("20261123-194501-a1b2c3").result()
+    """
+    from flowlab.store import get_store
+
+    store = get_store()
+    return Run(store.get_run(run_id), store=store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -21,7 +22,17 @@ class TaskSpec:
     costs milliseconds per task when building big graphs.
     """
 
-    __slots__ = ("run_id", "node_id", "operator", "inputs", "literals", "seed", "topic")
+    __slots__ = (
+        "run_id",
+        "node_id",
+        "operator",
+        "inputs",
+        "literals",
+        "seed",
+        "topic",
+        "cache_key",
+        "artifacts",
+    )
 
     def __init__(
         self,
@@ -32,10 +43,14 @@ class TaskSpec:
         literals: dict | None = None,
         seed: int | None = None,
         topic: str | None = None,
+        cache_key: str | None = None,
+        artifacts: str | None = None,
     ):
         self.run_id, self.node_id, self.operator = run_id, node_id, operator
         self.inputs, self.literals = inputs, literals or {}
         self.seed, self.topic = seed, topic
+        # where this operator's outputs are kept for caching and resume (None: not kept)
+        self.cache_key, self.artifacts = cache_key, artifacts
 
 
 def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
@@ -57,6 +72,8 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             with operator_context(node_id=spec.node_id, seed=spec.seed, run_id=spec.run_id):
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
+            if spec.artifacts:
+                meta["outputs"] = _keep_outputs(spec, arguments, outputs)
         except BaseException as exc:
             meta.update(
                 state="failed",
@@ -72,6 +89,39 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
     meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
     _report(worker, spec.topic, meta)
     return {"outputs": outputs, "meta": meta}
+
+
+def _keep_outputs(spec: TaskSpec, arguments: dict, outputs: dict) -> dict | None:
+    """Store the outputs (inline JSON or artifact files) and the cache entry pointing at them."""
+    from flowlab.core.cache import CacheIndex
+    from flowlab.store.artifacts import ArtifactStore
+    from flowlab.store.values import dump_value
+
+    declared = spec.operator.returns_for(arguments)
+    artifacts = ArtifactStore(spec.artifacts)
+    kept = {}
+    for name, value in outputs.items():
+        flow_type = declared.get(name)
+        if flow_type is None or flow_type.name == "ANY":
+            try:
+                kept[name] = json.loads(json.dumps(value))
+            except (TypeError, ValueError):
+                return None  # an untyped, non-JSON output cannot be kept: no cache entry
+        else:
+            kept[name] = dump_value(flow_type, value, artifacts)
+    if spec.cache_key:
+        CacheIndex(spec.artifacts).put(
+            spec.cache_key,
+            {
+                "key": spec.cache_key,
+                "run": spec.run_id,
+                "node": spec.node_id,
+                "operator": spec.operator.name,
+                "outputs": kept,
+                "created": time.time(),
+            },
+        )
+    return kept
 
 
 class Boxed:

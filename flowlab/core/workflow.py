@@ -121,24 +121,52 @@ class Workflow:
         seed: int | None = None,
         tags: list[str] | None = None,
         client: Any = None,
+        cache: bool = True,
         **inputs: Any,
     ):
         """Validate inputs, compile, submit to the cluster and return the Run at once.
 
-        ``seed`` fixes the run's seed (each operator gets one derived from it); a workflow
-        input named ``seed`` receives the same value.
+        ``seed`` fixes the run's seed (each operator gets one derived from it); without one,
+        the seed is derived from the workflow and its inputs, so a re-run reproduces. A
+        workflow input named ``seed`` receives the same value. ``cache=False`` runs every
+        operator even when a stored result matches its code and inputs.
 
         Example::
 
             run = iris.launch(labeled_data=df, unlabeled_data=new)
             run.result().logloss
         """
+        return self._launch(inputs, seed=seed, tags=tags, client=client, cache=cache)
+
+    def _launch(
+        self,
+        inputs: dict,
+        *,
+        seed=None,
+        tags=None,
+        client=None,
+        cache=True,
+        parent: str | None = None,
+    ):
         from flowlab.core.execute import launch_graph
 
+        inputs = dict(inputs)
         if seed is not None and "seed" in self.signature.parameters:
             inputs["seed"] = seed
         graph = self.compile(**inputs)
-        return launch_graph(graph, seed=seed, tags=tags, client=client, source=source_of(self.fn))
+        return launch_graph(
+            graph,
+            seed=seed,
+            tags=tags,
+            client=client,
+            cache=cache,
+            parent=parent,
+            source=self.source(),
+        )
+
+    def source(self) -> str:
+        """The workflow's code and the code of the operators it calls (for lineage)."""
+        return source_of(self.fn)
 
     def __call__(self, *args: Any, **kwargs: Any):
         builder = current_builder()

@@ -151,6 +151,14 @@ class TinyDBRunStore:
             with self._lock, self._index() as db:
                 db.table("runs").upsert(summary, Query().id == run_id)
 
+    def update_run(self, run_id: str, change) -> dict:
+        """Read, change and write one record under its own lock (tags, notes from anywhere)."""
+        with FileLock(str(self._run_path(run_id)) + ".lock"):
+            record = self.get_run(run_id)
+            change(record)
+            self.put_run(record)
+        return record
+
     def get_run(self, run_id: str) -> dict:
         path = self._run_path(run_id)
         if not path.exists():
@@ -161,6 +169,10 @@ class TinyDBRunStore:
         """Summaries of every run (id, workflow, status, times, tags, inline inputs/outputs)."""
         with self._lock, self._index() as db:
             return [dict(r) for r in db.table("runs").all()]
+
+    def search(self, query) -> list[dict]:
+        """Summaries matching a parsed query, sorted and limited."""
+        return query.apply(self.list_runs())
 
     def reindex(self) -> int:
         """Rebuild the index from the run files (after moving a corrupt index aside)."""

@@ -46,7 +46,7 @@ def test_gpu_operator_lands_on_the_worker_that_advertises_a_gpu():
             for addr, info in client.scheduler_info(n_workers=-1)["workers"].items()
             if info["resources"].get("GPU")
         )
-        runs = [gpu_job.launch(client=client) for _ in range(3)]
+        runs = [gpu_job.launch(client=client, cache=False) for _ in range(3)]
         for run in runs:
             run.result(timeout=60)
             assert run.operators["needs_gpu"].worker == gpu_worker
@@ -88,7 +88,7 @@ def test_run_survives_a_worker_killed_mid_operator(tmp_path, store):
 
     with _cluster({"a": {"CPU": 1}, "b": {"CPU": 1}}) as cluster, Client(cluster) as client:
         client.wait_for_workers(2)
-        run = survivor.launch(client=client)
+        run = survivor.launch(client=client, cache=False)
         deadline = time.monotonic() + 30
         while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -15,7 +15,7 @@ def _t(text: str) -> dt.datetime:
 
 
 def test_independent_operators_overlap_in_time(client):
-    run = ops.two_sleepers.launch(seconds=1.5)
+    run = ops.two_sleepers.launch(seconds=1.5, cache=False)
     run.result(timeout=60)
     left, right = run.operators["sleepy"], run.operators["sleepy_2"]
     assert _t(left.started) < _t(right.ended) and _t(right.started) < _t(left.ended)
@@ -56,16 +56,16 @@ def test_stdout_and_logging_are_captured_per_operator(client, store):
     def talk():
         return flowlab.Output(printed=ops.chatty(n=3).printed)
 
-    run = talk.launch()
+    run = talk.launch(cache=False)
     run.wait(timeout=60)
     logs = store.get_run(run.id)["operators"]["chatty"]["logs"]
     assert "line 0\nline 1\nline 2" in logs and "done printing" in logs
 
 
 def test_same_seed_gives_same_outputs_and_operators_get_distinct_seeds(client):
-    first = ops.two_randoms.launch(seed=11).result(timeout=60)
-    second = ops.two_randoms.launch(seed=11).result(timeout=60)
-    other = ops.two_randoms.launch(seed=12).result(timeout=60)
+    first = ops.two_randoms.launch(seed=11, cache=False).result(timeout=60)
+    second = ops.two_randoms.launch(seed=11, cache=False).result(timeout=60)
+    other = ops.two_randoms.launch(seed=12, cache=False).result(timeout=60)
     assert dict(first) == dict(second)
     assert first.x != first.y
     assert dict(first) != dict(other)
@@ -74,7 +74,7 @@ def test_same_seed_gives_same_outputs_and_operators_get_distinct_seeds(client):
 def test_nested_workflow_joins_the_outer_graph(client):
     graph = ops.nested.compile(a=1)
     assert list(graph.nodes) == ["add_twice/add", "add_twice/add_2", "add"]
-    out = ops.nested.launch(a=1).result(timeout=60)
+    out = ops.nested.launch(a=1, cache=False).result(timeout=60)
     assert out.total == 21 and out.again == 22
 
 

@@ -34,7 +34,7 @@ def test_seed_as_written_fails_launch_before_any_operator_runs(
 
 def test_corrected_seed_runs_end_to_end(client, store, iris_frame, unlabeled):
     iris = make_iris("logloss")
-    run = iris.launch(labeled_data=iris_frame, unlabeled_data=unlabeled, seed=7)
+    run = iris.launch(labeled_data=iris_frame, unlabeled_data=unlabeled, seed=7, cache=False)
     assert run.status in ("queued", "running", "succeeded")
     out = run.result(timeout=120)
     assert run.status == "succeeded"
@@ -63,7 +63,9 @@ def test_corrected_seed_runs_end_to_end(client, store, iris_frame, unlabeled):
 
 
 def test_corrected_seed_run_record_on_disk(client, store, iris_frame, unlabeled):
-    run = make_iris("logloss").launch(labeled_data=iris_frame, unlabeled_data=unlabeled)
+    run = make_iris("logloss").launch(
+        labeled_data=iris_frame, unlabeled_data=unlabeled, cache=False
+    )
     run.wait(timeout=120)
     record = store.get_run(run.id)
     assert record["status"] == "succeeded"

@@ -1,0 +1,116 @@
+"""Caching, rerun with changes, resume after a failure, and lineage diffs on a real cluster."""
+
+from __future__ import annotations
+
+import pytest
+
+import flowlab
+from flowlab import Output, types
+from tests.core import ops
+
+
+@flowlab.operator(returns=types.Schema(value=types.INTEGER))
+def plus(x: int, y: int):
+    return {"value": x + y}
+
+
+@flowlab.operator(returns=types.Schema(value=types.INTEGER))
+def maybe_fail(x: int, marker: str):
+    import os
+
+    if not os.path.exists(marker):
+        raise RuntimeError("the marker file is missing")
+    return {"value": x * 10}
+
+
+@flowlab.workflow(returns=types.Schema(left=types.INTEGER, right=types.INTEGER))
+def diamond(a: int = 1, b: int = 2):
+    left = plus(x=a, y=1)
+    right = plus(x=b, y=1)
+    return Output(left=left.value, right=plus(x=right.value, y=left.value).value)
+
+
+@flowlab.workflow(returns=types.Schema(first=types.INTEGER, second=types.INTEGER))
+def fragile(x: int = 1, marker: str = ""):
+    first = plus(x=x, y=1)
+    return Output(first=first.value, second=maybe_fail(x=first.value, marker=marker).value)
+
+
+def _states(run):
+    return {name: op.state for name, op in run.operators.items()}
+
+
+def test_unchanged_rerun_executes_no_operator(client):
+    first = diamond.launch(a=100, b=200)
+    assert first.result(timeout=60).right == 302
+    second = diamond.launch(a=100, b=200)
+    out = second.result(timeout=60)
+    assert out.right == 302 and out.left == 101
+    assert set(_states(second).values()) == {"cached"}
+    assert all(op.cached_from == first.id for op in second.operators.values())
+
+
+def test_changing_one_input_recomputes_only_what_depends_on_it(client):
+    diamond.launch(a=300, b=400).result(timeout=60)
+    changed = diamond.launch(a=300, b=401)
+    assert changed.result(timeout=60).right == 703
+    assert _states(changed) == {"plus": "cached", "plus_2": "succeeded", "plus_3": "succeeded"}
+
+
+def test_cache_false_runs_everything(client):
+    diamond.launch(a=500, b=600).result(timeout=60)
+    again = diamond.launch(a=500, b=600, cache=False)
+    again.result(timeout=60)
+    assert set(_states(again).values()) == {"succeeded"}
+
+
+def test_rerun_changes_one_input_and_records_its_parent(client, store):
+    run = diamond.launch(a=700, b=800)
+    run.result(timeout=60)
+    new = run.rerun(b=801)
+    assert new.result(timeout=60).right == 1503
+    assert new.parent == run.id and new.record["seed"] == run.record["seed"]
+    assert store.get_run(new.id)["parent"] == run.id
+    diff = run.diff(new)
+    assert diff["inputs"] == {"b": (800, 801)}
+    assert diff["outputs"] == {"right": (1502, 1503)}
+    assert diff["code"] == {}
+    with pytest.raises(TypeError, match="has no input c"):
+        run.rerun(c=1)
+
+
+def test_resume_runs_only_what_failed(client, tmp_path):
+    marker = tmp_path / "ok"
+    run = fragile.launch(x=5, marker=str(marker))
+    with pytest.raises(flowlab.RunFailed, match="maybe_fail"):
+        run.result(timeout=60)
+    marker.write_text("now it exists")
+    resumed = run.resume()
+    assert resumed.result(timeout=60).second == 60
+    assert _states(resumed) == {"plus": "cached", "maybe_fail": "succeeded"}
+    assert resumed.operators["plus"].cached_from == run.id
+    assert resumed.parent == run.id
+
+
+def test_tags_and_notes_are_searchable(client, store):
+    run = ops.add_twice.launch(a=1000, b=1)
+    run.wait(timeout=60)
+    run.tag("baseline", "cheap").note("first try with depth 4")
+    again = flowlab.get_run(run.id)
+    assert again.tags == ["baseline", "cheap"] and again.notes == ["first try with depth 4"]
+    found = flowlab.runs('tag = "baseline" and notes contains "depth 4"')
+    assert run.id in found.ids
+    with pytest.raises(ValueError, match="tag"):
+        run.tag("")
+
+
+def test_outputs_load_lazily_from_artifacts(client, iris_frame):
+    from tests.seed_iris import make_iris
+
+    run = make_iris("logloss").launch(labeled_data=iris_frame, unlabeled_data=iris_frame)
+    run.wait(timeout=120)
+    stored = flowlab.get_run(run.id)
+    outputs = stored.outputs
+    assert "predictions" not in outputs._loaded
+    assert outputs.predictions.shape[0] == 150
+    assert "predictions" in outputs._loaded and "model" not in outputs._loaded
