@@ -1,0 +1,85 @@
+"""The notebook layer: ``%load_ext flowlab``, launch forms, run views, the run browser.
+
+Importing this package is cheap (ipywidgets loads on first use) and gives every Workflow a
+``form(**prefill)`` method.
+
+Example::
+
+    %load_ext flowlab
+    form = iris.form(labeled_data="iris_labeled")   # a LaunchForm (ipywidgets)
+    run = form.launch()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.core.workflow import Workflow
+
+__all__ = [
+    "LaunchForm",
+    "RunBrowser",
+    "RunView",
+    "load_ipython_extension",
+    "register_field",
+    "variant",
+]
+
+_LAZY = {
+    "LaunchForm": "flowlab.notebook.form",
+    "RunView": "flowlab.notebook.runview",
+    "RunBrowser": "flowlab.notebook.browser",
+    "register_field": "flowlab.notebook.fields",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'flowlab.notebook' has no attribute {name!r}")
+
+
+def form(self: Workflow, **prefill: Any):
+    """The workflow's launch form, pre-filled with ``prefill``.
+
+    Example::
+
+        form = iris.form(max_depth=3)
+        form.fields["max_depth"].value = 5
+        run = form.launch()
+    """
+    from flowlab.notebook.form import LaunchForm
+
+    return LaunchForm(self, prefill)
+
+
+def variant(run, **changes: Any):
+    """A launch form pre-filled from an earlier run, with ``changes`` ("start a new variant").
+
+    Example::
+
+        flowlab.notebook.variant(run, max_depth=8).launch()
+    """
+    from flowlab.notebook.form import LaunchForm
+
+    return LaunchForm.for_run(run, **changes)
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext flowlab``: registers ``%%workflow`` and ``%flow``.
+
+    Example::
+
+        %load_ext flowlab
+        %flow runs workflow = "iris"
+    """
+    from flowlab.notebook.magics import FlowMagics
+
+    ipython.register_magics(FlowMagics)
+
+
+# The integration point with the core: until Workflow defines form() itself, attach ours.
+if not hasattr(Workflow, "form"):
+    Workflow.form = form

@@ -1,0 +1,109 @@
+"""A run's DAG as SVG, coloured by operator state; drawn from the record's ``graph``."""
+
+from __future__ import annotations
+
+import html
+
+STATE_COLOURS = {
+    "queued": "#e0e0e0",
+    "running": "#9ecae1",
+    "cached": "#c7b9e8",
+    "succeeded": "#a1d99b",
+    "failed": "#fc9272",
+    "cancelled": "#fdd0a2",
+}
+
+BOX_W, BOX_H, GAP_X, GAP_Y = 170, 34, 50, 16
+
+
+def layers(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Each node's column: the length of the longest path reaching it.
+
+    Example::
+
+        layers(["a", "b", "c"], [("a", "b"), ("b", "c")])  # {"a": 0, "b": 1, "c": 2}
+    """
+    parents: dict[str, list[str]] = {n: [] for n in nodes}
+    for parent, child in edges:
+        if parent in parents and child in parents:
+            parents[child].append(parent)
+    depth: dict[str, int] = {}
+
+    def visit(node: str, seen: frozenset = frozenset()) -> int:
+        if node not in depth:
+            if node in seen:  # a cycle cannot come from a compiled graph; stay finite anyway
+                return 0
+            depth[node] = 1 + max((visit(p, seen | {node}) for p in parents[node]), default=-1)
+        return depth[node]
+
+    for node in nodes:
+        visit(node)
+    return depth
+
+
+def dag_svg(graph: dict, states: dict[str, str] | None = None) -> str:
+    """SVG of ``graph`` (a run record's ``graph``: ``nodes`` and ``edges``), boxes by state.
+
+    Example::
+
+        dag_svg(run.record["graph"], {k: op["state"] for k, op in run.record["operators"].items()})
+    """
+    states = states or {}
+    ids = [n["id"] for n in graph.get("nodes", [])]
+    operators = {n["id"]: n.get("operator", n["id"]) for n in graph.get("nodes", [])}
+    edges = [(e[0], e[1]) for e in graph.get("edges", [])]
+    depth = layers(ids, edges)
+    columns: dict[int, list[str]] = {}
+    for node in ids:
+        columns.setdefault(depth[node], []).append(node)
+    rows = max((len(c) for c in columns.values()), default=1)
+    width = max(1, len(columns)) * (BOX_W + GAP_X) - GAP_X + 20
+    height = rows * (BOX_H + GAP_Y) - GAP_Y + 40
+    place = {}
+    for column, members in columns.items():
+        offset = (rows - len(members)) * (BOX_H + GAP_Y) / 2
+        for row, node in enumerate(members):
+            place[node] = (10 + column * (BOX_W + GAP_X), 10 + offset + row * (BOX_H + GAP_Y))
+    parts = [
+        '<defs><marker id="flowlab-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" '
+        'fill="#888"/></marker></defs>'
+    ]
+    for parent, child in dict.fromkeys(edges):
+        if parent not in place or child not in place:
+            continue
+        (x0, y0), (x1, y1) = place[parent], place[child]
+        sx, sy, ex, ey = x0 + BOX_W, y0 + BOX_H / 2, x1, y1 + BOX_H / 2
+        middle = (sx + ex) / 2
+        parts.append(
+            f'<path d="M{sx},{sy} C{middle},{sy} {middle},{ey} {ex},{ey}" fill="none" '
+            'stroke="#888" marker-end="url(#flowlab-arrow)"/>'
+        )
+    for node in ids:
+        x, y = place[node]
+        state = states.get(node, "queued")
+        label = node if len(node) <= 24 else node[:23] + "…"
+        title = f"{node} ({operators[node]}): {state}"
+        parts.append(
+            f'<g class="flowlab-node" data-node="{html.escape(node)}" data-state="{state}">'
+            f"<title>{html.escape(title)}</title>"
+            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
+            f'fill="{STATE_COLOURS.get(state, "#eee")}" stroke="#555"/>'
+            f'<text x="{x + BOX_W / 2}" y="{y + 15}" text-anchor="middle">'
+            f"{html.escape(label)}</text>"
+            f'<text x="{x + BOX_W / 2}" y="{y + 28}" text-anchor="middle" fill="#444" '
+            f'font-size="10">{state}</text></g>'
+        )
+    legend_y = height - 12
+    for i, (state, colour) in enumerate(STATE_COLOURS.items()):
+        parts.append(
+            f'<rect x="{10 + i * 80}" y="{legend_y - 9}" width="10" height="10" '
+            f'fill="{colour}" stroke="#555"/><text x="{24 + i * 80}" y="{legend_y}" '
+            f'font-size="10">{state}</text>'
+        )
+    width = max(width, 10 + len(STATE_COLOURS) * 80)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="flowlab-dag" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="11">{"".join(parts)}</svg>'
+    )
