@@ -1,0 +1,230 @@
+"""The run browser: search with the store's query language, saved searches, a sortable table;
+tick runs and press Compare, or click a run to open its view.
+
+Searches go through ``flowlab.runs`` and ``flowlab.searches`` (the experiment store's public
+API), looked up when a search runs.
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+from typing import Any
+
+import ipywidgets as w
+
+BASE_COLUMNS = ("id", "workflow", "status", "created")
+MAX_VALUE_COLUMNS = 8
+
+
+def find_runs(query: str = "", order_by: str | None = None, limit: int | None = None) -> list:
+    """The runs ``flowlab.runs`` finds for ``query`` (looked up when called).
+
+    Example::
+
+        find_runs('workflow = "iris"', order_by="outputs.logloss", limit=20)
+    """
+    import flowlab
+
+    return list(flowlab.runs(query, order_by=order_by, limit=limit))
+
+
+def _searches():
+    import flowlab
+
+    return flowlab.searches
+
+
+class RunBrowser(w.VBox):
+    """Search, sort, tick and compare runs; click a run id for its view.
+
+    Example::
+
+        browser = RunBrowser('workflow = "iris"')
+        browser                              # shows it
+        browser.tick(browser.run_ids[:2]); browser.compare_button.click()
+    """
+
+    def __init__(
+        self, query: str = "", order_by: str | None = None, limit: int | None = 200, **kw: Any
+    ):
+        super().__init__(**kw)
+        self.add_class("flowlab-browser")
+        self.order_by, self.limit = order_by, limit
+        self.runs: list = []
+        self.sort_key, self.sort_descending = None, False
+        self.search_box = w.Text(
+            value=query,
+            placeholder='workflow = "iris" and outputs.logloss < 0.3',
+            layout=w.Layout(width="480px"),
+        )
+        self.search_box.on_submit(lambda _box: self.search())
+        self.search_button = w.Button(description="Search", icon="search")
+        self.search_button.on_click(lambda _b: self.search())
+        self.saved = w.Dropdown(description="saved", options=[], layout=w.Layout(width="260px"))
+        self.saved.observe(self._run_saved, names="value")
+        self.save_name = w.Text(placeholder="name this search", layout=w.Layout(width="180px"))
+        self.save_button = w.Button(description="Save search", icon="save")
+        self.save_button.on_click(lambda _b: self.save_search())
+        self.message = w.HTML()
+        self.table = w.GridBox()
+        self.compare_button = w.Button(description="Compare ticked", icon="columns")
+        self.compare_button.on_click(lambda _b: self.compare())
+        self.detail = w.VBox()
+        self._ticks: dict[str, w.Checkbox] = {}
+        self.children = [
+            w.HBox([self.search_box, self.search_button]),
+            w.HBox([self.saved, self.save_name, self.save_button]),
+            self.message,
+            self.table,
+            self.compare_button,
+            self.detail,
+        ]
+        self._refresh_saved()
+        self.search()
+
+    # -- searching ---------------------------------------------------------------------------------
+    def search(self, query: str | None = None) -> list:
+        """Run the search box's query (or ``query``) and show the runs found."""
+        if query is not None:
+            self.search_box.value = query
+        try:
+            self.runs = find_runs(self.search_box.value, self.order_by, self.limit)
+        except Exception as exc:  # a malformed query: say where, keep the old table
+            self.message.value = f"<pre style='color:#c0392b'>{html.escape(str(exc))}</pre>"
+            return self.runs
+        self.message.value = f"<span style='color:#555'>{len(self.runs)} runs</span>"
+        self._draw()
+        return self.runs
+
+    def save_search(self, name: str | None = None) -> None:
+        """Save the search box's query under ``name`` (or the name box's text)."""
+        name = name or self.save_name.value.strip()
+        if not name:
+            self.message.value = "<span style='color:#c0392b'>give the search a name</span>"
+            return
+        try:
+            _searches().save(name, self.search_box.value, order_by=self.order_by)
+        except Exception as exc:  # a malformed query is not saved: say why
+            self.message.value = f"<pre style='color:#c0392b'>{html.escape(str(exc))}</pre>"
+            return
+        self._refresh_saved()
+        self.message.value = f"<span style='color:#555'>saved '{html.escape(name)}'</span>"
+
+    def _refresh_saved(self) -> None:
+        self.saved.options = [("", None)] + [(e["name"], e["name"]) for e in _searches().list()]
+
+    def _run_saved(self, change) -> None:
+        if not change["new"]:
+            return
+        entry = _searches().get(change["new"])
+        self.search_box.value = entry["query"]
+        self.order_by = entry.get("order_by")
+        self.runs = list(_searches().run(entry["name"]))
+        self.message.value = f"<span style='color:#555'>{len(self.runs)} runs</span>"
+        self._draw()
+
+    # -- the table ---------------------------------------------------------------------------------
+    @property
+    def run_ids(self) -> list[str]:
+        """Ids of the runs shown, in table order."""
+        return [r.id for r in self.runs]
+
+    @property
+    def ticked(self) -> list[str]:
+        return [i for i, box in self._ticks.items() if box.value]
+
+    def tick(self, run_ids: list[str]) -> None:
+        """Tick these runs (as a user ticking their boxes)."""
+        for run_id in run_ids:
+            self._ticks[run_id].value = True
+
+    def columns(self) -> list[str]:
+        """The table's columns: identity, then inline inputs and outputs seen in the runs."""
+        extra: dict[str, None] = {}
+        for part in ("outputs", "inputs"):
+            for run in self.runs:
+                for name, value in (run.record.get(part) or {}).items():
+                    if _inline(value):
+                        extra.setdefault(f"{part}.{name}")
+        return list(BASE_COLUMNS) + list(extra)[:MAX_VALUE_COLUMNS]
+
+    def sort(self, column: str) -> None:
+        """Sort by ``column``; sorting by it again reverses the order."""
+        self.sort_descending = not self.sort_descending if self.sort_key == column else False
+        self.sort_key = column
+        present = [r for r in self.runs if _value(r, column) is not None]
+        missing = [r for r in self.runs if _value(r, column) is None]
+        present.sort(key=lambda r: _sortable(_value(r, column)), reverse=self.sort_descending)
+        self.runs = present + missing
+        self._draw()
+
+    def _draw(self) -> None:
+        ticked = set(self.ticked)
+        columns = self.columns()
+        cells: list[w.Widget] = [w.HTML("")]
+        for column in columns:
+            arrow = ""
+            if column == self.sort_key:
+                arrow = " ▼" if self.sort_descending else " ▲"
+            header = w.Button(description=column + arrow, layout=w.Layout(width="auto"))
+            header.add_class("flowlab-sort")
+            header.on_click(lambda _b, c=column: self.sort(c))
+            cells.append(header)
+        self._ticks = {}
+        for run in self.runs:
+            box = w.Checkbox(value=run.id in ticked, indent=False, layout=w.Layout(width="24px"))
+            self._ticks[run.id] = box
+            opener = w.Button(description=run.id, layout=w.Layout(width="auto"))
+            opener.add_class("flowlab-open-run")
+            opener.on_click(lambda _b, r=run: self.open(r))
+            cells += [box, opener]
+            cells += [w.HTML(html.escape(_shown(_value(run, c)))) for c in columns[1:]]
+        self.table.children = cells
+        self.table.layout = w.Layout(
+            grid_template_columns=f"30px repeat({len(columns)}, auto)", grid_gap="2px 10px"
+        )
+
+    # -- actions -----------------------------------------------------------------------------------
+    def open(self, run) -> None:
+        """Show ``run``'s view below the table."""
+        from flowlab.notebook.runview import RunView
+
+        self.detail.children = [RunView(run)]
+
+    def compare(self):
+        """Compare the ticked runs (the first ticked is the baseline) below the table."""
+        from flowlab.render import compare
+
+        chosen = [r for r in self.runs if r.id in set(self.ticked)]
+        if len(chosen) < 2:
+            self.message.value = "<span style='color:#c0392b'>tick at least two runs</span>"
+            return None
+        comparison = compare(chosen, baseline=chosen[0])
+        self.detail.children = [w.HTML(comparison._repr_html_())]
+        return comparison
+
+
+def _value(run, column: str) -> Any:
+    if "." in column:
+        part, name = column.split(".", 1)
+        return (run.record.get(part) or {}).get(name)
+    return run.record.get(column)
+
+
+def _inline(value: Any) -> bool:
+    return value is None or isinstance(value, (numbers.Number, str, bool))
+
+
+def _sortable(value: Any) -> tuple:
+    if isinstance(value, numbers.Number):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)

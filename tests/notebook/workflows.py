@@ -1,0 +1,78 @@
+"""Workflows the notebook tests launch from forms, magics and the run browser."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flowlab import Output, operator, types, workflow
+from flowlab.library import (
+    ComputeMetricsOperator,
+    Metrics,
+    PredictOperator,
+    SplitDatasetOperator,
+    TrainDecisionTreeOperator,
+)
+
+feature_columns = (
+    ("petal_width", types.INTEGER),
+    ("petal_height", types.INTEGER),
+    ("sepal_width", types.INTEGER),
+    ("sepal_height", types.INTEGER),
+)
+all_columns = feature_columns + (("species", types.TEXT),)
+
+
+@workflow(
+    input_schema=types.Schema(
+        labeled_data=types.DATASET(schema=all_columns),
+        unlabeled_data=types.DATASET(schema=feature_columns),
+        features=types.FEATURES(of="labeled_data"),
+        max_depth=types.INTEGER(min=1, max=20),
+    ),
+    returns=types.Schema(
+        model=types.MODEL,
+        logloss=types.DOUBLE(direction="lower"),
+        predictions=types.DATASET(schema=all_columns),
+    ),
+)
+def iris_form(labeled_data, unlabeled_data, features, max_depth=4):
+    """The seed's iris workflow with the tree depth as an input.
+
+    Args:
+        max_depth: the deepest split of the decision tree
+    """
+    split = SplitDatasetOperator(labeled_data, train=0.8, evaluation=0.2)
+    dt = TrainDecisionTreeOperator(
+        dataset=split.train, features=features, label="species", max_depth=max_depth
+    )
+    metrics = ComputeMetricsOperator(
+        dataset=split.evaluation, model=dt.model, label="species", metrics=[Metrics.LOGLOSS]
+    )
+    predictions = PredictOperator(dataset=unlabeled_data, model=dt.model, output_column="species")
+    return Output(model=dt.model, logloss=metrics.logloss, predictions=predictions)
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def pause(seconds: float, value: float = 1.0):
+    time.sleep(seconds)
+    return {"value": value}
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def explode(x: float):
+    print("about to explode")
+    logging.getLogger("tests.explode").warning("exploding on purpose")
+    raise ValueError(f"cannot take {x}")
+
+
+@workflow(returns=types.Schema(first=types.DOUBLE, second=types.DOUBLE))
+def two_steps(seconds: float = 1.0, value: float = 2.0):
+    first = pause(seconds=seconds, value=value)
+    second = pause(seconds=seconds, value=first)
+    return Output(first=first, second=second)
+
+
+@workflow(returns=types.Schema(value=types.DOUBLE))
+def breaks(x: float = 3.0):
+    return Output(value=explode(x=x))
