@@ -1,11 +1,13 @@
-"""flowlab's library of ML operators.
+"""flowlab's library of ML operators and predefined workflows.
 
 Example::
 
     from flowlab.library import SplitDatasetOperator, TrainDecisionTreeOperator, data
+    from flowlab.library import operators as ops, workflows, sklearn_operator
+    workflows.classification.launch(dataset="iris_labeled", label="species", algorithm="gbdt")
 """
 
-from flowlab.library import data
+from flowlab.library import data, operators, workflows
 from flowlab.library.metrics import Metrics
 from flowlab.library.operators import (
     ComputeMetricsOperator,
@@ -13,6 +15,7 @@ from flowlab.library.operators import (
     SplitDatasetOperator,
     TrainDecisionTreeOperator,
 )
+from flowlab.library.wrap import sklearn_operator
 
 __all__ = [
     "ComputeMetricsOperator",
@@ -21,4 +24,7 @@ __all__ = [
     "SplitDatasetOperator",
     "TrainDecisionTreeOperator",
     "data",
+    "operators",
+    "sklearn_operator",
+    "workflows",
 ]

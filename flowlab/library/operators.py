@@ -1,12 +1,48 @@
-"""The seed's operators: split a dataset, train a decision tree, compute metrics, predict."""
+"""The library's operators in one place; the seed's four (split, decision tree, metrics,
+predict) are defined here.
+
+Example::
+
+    from flowlab.library import operators as ops
+    ops.TrainGBDTOperator(dataset=frame, label="species", n_estimators=20).model
+"""
 
 from __future__ import annotations
 
 from flowlab.core.context import current_seed
 from flowlab.core.operator import operator
 from flowlab.core.output import Output
-from flowlab.library.metrics import Metrics, compute_metric
-from flowlab.types import DATASET, DOUBLE, FEATURES, INTEGER, LIST, MODEL, TEXT, Model, Schema
+from flowlab.library.boosting import (
+    TrainGBDTGPUOperator,
+    TrainGBDTOperator,
+    TrainLambdaMARTOperator,
+)
+from flowlab.library.datasets import (
+    LoadDatasetOperator,
+    RegisterDatasetOperator,
+    SplitOperator,
+)
+from flowlab.library.evaluation import FeatureImportancesOperator, evaluate, predict_frame
+from flowlab.library.frames import training_frame
+from flowlab.library.metrics import Metrics
+from flowlab.library.neural import TrainNeuralNetGPUOperator, TrainNeuralNetOperator
+from flowlab.library.sklearn_trainers import (
+    TrainLogisticRegressionOperator,
+    TrainRegressionTreeOperator,
+    TrainSGDOperator,
+)
+from flowlab.types import (
+    DATASET,
+    DOUBLE,
+    ENUM,
+    FEATURES,
+    INTEGER,
+    LIST,
+    MODEL,
+    TEXT,
+    Model,
+    Schema,
+)
 
 
 @operator(
@@ -47,7 +83,10 @@ def SplitDatasetOperator(dataset, train=0.8, evaluation=0.2, stratify=None, seed
     returns=Schema(model=MODEL),
 )
 def TrainDecisionTreeOperator(dataset, features, label, max_depth=4, min_samples_leaf=5):  # noqa: N802
-    """Train a scikit-learn decision tree classifier on ``features`` to predict ``label``."""
+    """Train a scikit-learn decision tree classifier on ``features`` to predict ``label``.
+
+    ``features=None`` uses every numeric column but the label.
+    """
     from sklearn.tree import DecisionTreeClassifier
 
     params = {
@@ -55,12 +94,13 @@ def TrainDecisionTreeOperator(dataset, features, label, max_depth=4, min_samples
         "min_samples_leaf": min_samples_leaf,
         "random_state": current_seed(0),
     }
-    estimator = DecisionTreeClassifier(**params).fit(dataset[features], dataset[label])
+    frame, chosen = training_frame(dataset, features, label, "TrainDecisionTreeOperator")
+    estimator = DecisionTreeClassifier(**params).fit(frame[chosen], frame[label])
     return Output(
         model=Model(
             estimator=estimator,
             task="classification",
-            features=features,
+            features=chosen,
             label=label,
             library="scikit-learn",
             params=params,
@@ -74,14 +114,27 @@ def _metric_outputs(arguments) -> Schema:
 
 
 @operator(
-    input_schema=Schema(dataset=DATASET, model=MODEL, label=TEXT, metrics=LIST(TEXT)),
+    input_schema=Schema(
+        dataset=DATASET,
+        model=MODEL,
+        label=TEXT,
+        metrics=LIST(ENUM(*Metrics)),
+        group=TEXT(description="query id column, for the ranking metrics (ndcg, map)"),
+        k=INTEGER(min=1, description="NDCG@k"),
+    ),
     returns=_metric_outputs,
 )
-def ComputeMetricsOperator(dataset, model, label, metrics=(Metrics.LOGLOSS,)):  # noqa: N802
-    """Evaluate ``model`` on ``dataset``; one DOUBLE output per metric asked for."""
-    return Output(
-        {Metrics(m).value: compute_metric(Metrics(m), model, dataset, label) for m in metrics}
-    )
+def ComputeMetricsOperator(  # noqa: N802
+    dataset, model, label, metrics=(Metrics.LOGLOSS,), group=None, k=10
+):
+    """Evaluate ``model`` on ``dataset``; one DOUBLE output per metric asked for.
+
+    Example::
+
+        ComputeMetricsOperator(dataset=split.evaluation, model=m, label="relevance",
+                               metrics=["ndcg", "map"], group="query_id", k=10).ndcg
+    """
+    return Output(evaluate(model, dataset, label, metrics, group=group, k=k))
 
 
 @operator(
@@ -89,7 +142,25 @@ def ComputeMetricsOperator(dataset, model, label, metrics=(Metrics.LOGLOSS,)):  
     returns=Schema(predictions=DATASET),
 )
 def PredictOperator(dataset, model, output_column="prediction"):  # noqa: N802
-    """Add the model's predictions to ``dataset`` as ``output_column``."""
-    predictions = dataset.copy()
-    predictions[output_column] = model.predict(dataset)
-    return Output(predictions=predictions)
+    """Add the model's predictions to ``dataset`` as ``output_column`` (pandas or dask)."""
+    return Output(predictions=predict_frame(model, dataset, output_column))
+
+
+__all__ = [
+    "ComputeMetricsOperator",
+    "FeatureImportancesOperator",
+    "LoadDatasetOperator",
+    "PredictOperator",
+    "RegisterDatasetOperator",
+    "SplitDatasetOperator",
+    "SplitOperator",
+    "TrainDecisionTreeOperator",
+    "TrainGBDTGPUOperator",
+    "TrainGBDTOperator",
+    "TrainLambdaMARTOperator",
+    "TrainLogisticRegressionOperator",
+    "TrainNeuralNetGPUOperator",
+    "TrainNeuralNetOperator",
+    "TrainRegressionTreeOperator",
+    "TrainSGDOperator",
+]

@@ -1,0 +1,62 @@
+"""Thin estimator adapters the library's MODELs are made of; they hold no algorithm.
+
+They live under ``flowlab.`` so that MODEL files (skops) load them as trusted types, and keep
+only numpy arrays, lists and library estimators in their state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class EncodedLabelsClassifier:
+    """A classifier trained on label codes 0..K-1, answering in the original labels.
+
+    XGBoost wants integer labels, and distributed LightGBM encodes labels per worker; both
+    train on codes made once for the whole dataset, and this adapter maps them back.
+
+    Example::
+
+        codes, classes = encode_labels(frame["species"])
+        model = EncodedLabelsClassifier(XGBClassifier().fit(x, codes), classes)
+        model.predict(x)            # array(['setosa', ...])
+    """
+
+    def __init__(self, estimator=None, classes=None):
+        self.estimator = estimator
+        self.classes_ = np.asarray(classes if classes is not None else [])
+
+    def predict_proba(self, x):
+        proba = np.asarray(self.estimator.predict_proba(x))
+        if proba.ndim == 1:
+            proba = np.column_stack([1 - proba, proba])
+        return proba
+
+    def predict(self, x):
+        return self.classes_[np.argmax(self.predict_proba(x), axis=1)]
+
+    @property
+    def feature_importances_(self):
+        return self.estimator.feature_importances_
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"estimator": self.estimator, "classes": self.classes_}
+
+
+def encode_labels(labels) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``labels`` (a pandas Series) and the sorted classes they index.
+
+    Example::
+
+        codes, classes = encode_labels(pd.Series(["b", "a", "b"]))   # [1, 0, 1], ['a', 'b']
+    """
+    classes, codes = np.unique(np.asarray(labels), return_inverse=True)
+    return codes, classes
+
+
+def classes_of(labels) -> np.ndarray:
+    """The sorted distinct values of a pandas or dask Series (computed once for dask)."""
+    unique = labels.unique()
+    if hasattr(unique, "compute"):
+        unique = unique.compute()
+    return np.sort(np.asarray(unique))
