@@ -56,9 +56,10 @@ class RunBrowser(w.VBox):
         self.search_box = w.Text(
             value=query,
             placeholder='workflow = "iris" and outputs.logloss < 0.3',
+            continuous_update=False,  # search on Enter (or leaving the box), not per keystroke
             layout=w.Layout(width="480px"),
         )
-        self.search_box.on_submit(lambda _box: self.search())
+        self.search_box.observe(lambda _change: self.search(), names="value")
         self.search_button = w.Button(description="Search", icon="search")
         self.search_button.on_click(lambda _b: self.search())
         self.saved = w.Dropdown(description="saved", options=[], layout=w.Layout(width="260px"))
@@ -86,8 +87,9 @@ class RunBrowser(w.VBox):
     # -- searching ---------------------------------------------------------------------------------
     def search(self, query: str | None = None) -> list:
         """Run the search box's query (or ``query``) and show the runs found."""
-        if query is not None:
-            self.search_box.value = query
+        if query is not None and query != self.search_box.value:
+            self.search_box.value = query  # searches, through the box's observer
+            return self.runs
         try:
             self.runs = find_runs(self.search_box.value, self.order_by, self.limit)
         except Exception as exc:  # a malformed query: say where, keep the old table
@@ -118,11 +120,9 @@ class RunBrowser(w.VBox):
         if not change["new"]:
             return
         entry = _searches().get(change["new"])
-        self.search_box.value = entry["query"]
         self.order_by = entry.get("order_by")
-        self.runs = list(_searches().run(entry["name"]))
-        self.message.value = f"<span style='color:#555'>{len(self.runs)} runs</span>"
-        self._draw()
+        self.limit = entry.get("limit") or self.limit
+        self.search(entry["query"])
 
     # -- the table ---------------------------------------------------------------------------------
     @property
@@ -177,7 +177,7 @@ class RunBrowser(w.VBox):
             self._ticks[run.id] = box
             opener = w.Button(description=run.id, layout=w.Layout(width="auto"))
             opener.add_class("flowlab-open-run")
-            opener.on_click(lambda _b, r=run: self.open(r))
+            opener.on_click(lambda _b, r=run: self.show_run(r))
             cells += [box, opener]
             cells += [w.HTML(html.escape(_shown(_value(run, c)))) for c in columns[1:]]
         self.table.children = cells
@@ -186,7 +186,7 @@ class RunBrowser(w.VBox):
         )
 
     # -- actions -----------------------------------------------------------------------------------
-    def open(self, run) -> None:
+    def show_run(self, run) -> None:
         """Show ``run``'s view below the table."""
         from flowlab.notebook.runview import RunView
 

@@ -1,0 +1,71 @@
+"""The run browser: query, sort, saved searches, tick -> compare, click -> run view."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import flowlab
+from flowlab.notebook.browser import RunBrowser
+from flowlab.notebook.runview import RunView
+from tests.notebook import workflows
+
+
+@pytest.fixture(scope="module")
+def three_runs(client, notebook_layer):
+    stamp = float(int(time.time()))
+    runs = [
+        workflows.two_steps.launch(seconds=0.01, value=stamp + v, tags=["browser-test"])
+        for v in (3.0, 1.0, 2.0)
+    ]
+    for run in runs:
+        run.wait(timeout=60)
+    time.sleep(0.5)
+    return runs
+
+
+def test_search_box_uses_the_store_query_language(three_runs):
+    browser = RunBrowser('workflow = "two_steps" and tag = "browser-test"')
+    assert set(browser.run_ids) == {r.id for r in three_runs}
+    browser.search_box.value = 'tag = "browser-test" and outputs.first < 0'
+    assert browser.run_ids == []
+    browser.search_box.value = "status = = 1"
+    assert "column" in browser.message.value  # the query error points at the mistake
+    assert browser.run_ids == []
+
+
+def test_table_sorts_by_a_column_and_reverses(three_runs):
+    browser = RunBrowser('tag = "browser-test"')
+    assert "outputs.first" in browser.columns()
+    browser.sort("outputs.first")
+    values = [r.record["outputs"]["first"] for r in browser.runs]
+    assert values == sorted(values)
+    browser.sort("outputs.first")
+    assert [r.record["outputs"]["first"] for r in browser.runs] == sorted(values, reverse=True)
+
+
+def test_ticked_runs_compare_and_a_click_opens_the_run_view(three_runs):
+    browser = RunBrowser('tag = "browser-test"')
+    browser.tick(browser.run_ids[:2])
+    browser.compare_button.click()
+    shown = browser.detail.children[0].value
+    assert "flowlab-compare" in shown and browser.run_ids[0] in shown
+    opener = next(
+        c for c in browser.table.children if getattr(c, "description", "") == browser.run_ids[2]
+    )
+    opener.click()
+    view = browser.detail.children[0]
+    assert isinstance(view, RunView) and view.run.id == browser.run_ids[2]
+
+
+def test_saved_searches_are_listed_and_run(three_runs):
+    browser = RunBrowser('tag = "browser-test" and outputs.first > 0')
+    browser.save_name.value = "browser test runs"
+    browser.save_button.click()
+    assert "browser test runs" in [e["name"] for e in flowlab.searches.list()]
+    other = RunBrowser('tag = "nothing-has-this"')
+    assert other.run_ids == []
+    other.saved.value = "browser test runs"
+    assert set(other.run_ids) == {r.id for r in three_runs}
+    assert other.search_box.value == 'tag = "browser-test" and outputs.first > 0'
