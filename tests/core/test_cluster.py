@@ -57,7 +57,7 @@ def test_gpu_operator_without_gpu_worker_fails_fast_listing_offers(store):
         client.wait_for_workers(1)
         started = time.monotonic()
         with pytest.raises(ResourceUnavailable) as info:
-            gpu_job.launch(client=client)
+            gpu_job.launch(client=client, cache=False)
         assert time.monotonic() - started < 10
     message = str(info.value)
     assert "needs_gpu" in message and "GPU=1" in message and "CPU=1" in message
