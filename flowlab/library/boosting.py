@@ -110,23 +110,33 @@ def _fit_local(library: str, task: str, params: dict, x, y):
 
 
 def _fit_distributed(task: str, params: dict, frame, features: list[str], label: str):
-    """Train with lightgbm.dask where the partitions are; return the local estimator."""
+    """Train with lightgbm.dask where the partitions are.
+
+    Returns the local estimator and the number of workers that held training data.
+    """
     import lightgbm as lgb
+    from distributed import futures_of, wait
 
     params = {k: v for k, v in params.items() if k != "n_jobs"}
-    x = frame[features]
     with cluster_client() as client:
         if task == "regression":
-            return lgb.DaskLGBMRegressor(client=client, **params).fit(x, frame[label]).to_local()
-        # labels are encoded once for the whole dataset: each worker sees only its part
-        classes = classes_of(frame[label])
-        codes = frame[label].map({c: i for i, c in enumerate(classes.tolist())}, meta=(label, "i8"))
-        if len(classes) > 2:
-            params.update(objective="multiclass", num_class=len(classes))
+            target, kind = frame[label], lgb.DaskLGBMRegressor
         else:
-            params.update(objective="binary")
-        local = lgb.DaskLGBMClassifier(client=client, **params).fit(x, codes).to_local()
-        return EncodedLabelsClassifier(local, classes)
+            # labels are encoded once for the whole dataset: each worker sees only its part
+            classes = classes_of(frame[label])
+            codes = {c: i for i, c in enumerate(classes.tolist())}
+            target, kind = frame[label].map(codes, meta=(label, "i8")), lgb.DaskLGBMClassifier
+            if len(classes) > 2:
+                params.update(objective="multiclass", num_class=len(classes))
+            else:
+                params.update(objective="binary")
+        x, target = client.persist([frame[features], target])
+        wait([x, target])
+        holders = {w for ws in client.who_has(futures_of(x)).values() for w in ws}
+        local = kind(client=client, **params).fit(x, target).to_local()
+    if task != "regression":
+        local = EncodedLabelsClassifier(local, classes)
+    return local, len(holders)
 
 
 def _train_gbdt(
@@ -171,8 +181,9 @@ def _train_gbdt(
     distributed = is_dask(dataset) and library == "lightgbm"
     frame, chosen = training_frame(dataset, features, label, owner, keep_dask=distributed)
     params = _params(library, device, owner, **inputs)
+    workers = 1
     if distributed:
-        estimator = _fit_distributed(task, params, frame, chosen, label)
+        estimator, workers = _fit_distributed(task, params, frame, chosen, label)
     else:
         estimator = _fit_local(library, task, params, frame[chosen], frame[label])
     model = Model(
@@ -182,7 +193,7 @@ def _train_gbdt(
         label=label,
         library=library,
         params={**inputs, "device": params.get("device", "cpu")},
-        extra={"distributed": distributed},
+        extra={"distributed": distributed, "workers": workers},
     )
     return Output(model=model)
 
