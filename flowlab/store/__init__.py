@@ -10,17 +10,51 @@ from __future__ import annotations
 
 from flowlab.store.artifacts import ArtifactStore
 from flowlab.store.config import artifacts_url, home, store_url
+from flowlab.store.portability import export_runs, import_runs, migrate
 from flowlab.store.tinydb_store import TinyDBRunStore
 
-__all__ = ["ArtifactStore", "TinyDBRunStore", "get_artifacts", "get_store", "home"]
+__all__ = [
+    "ArtifactStore",
+    "TinyDBRunStore",
+    "export_runs",
+    "get_artifacts",
+    "get_store",
+    "home",
+    "import_runs",
+    "migrate",
+    "open_store",
+]
 
 
-def get_store() -> TinyDBRunStore:
-    """The run store chosen by FLOWLAB_STORE / FLOWLAB_HOME (TinyDB under .flowlab by default)."""
-    url = store_url()
-    if url.startswith("tinydb://"):
-        return TinyDBRunStore(url.removeprefix("tinydb://"))
-    raise ValueError(f"FLOWLAB_STORE={url!r}: only tinydb:// stores are supported so far")
+_STORES: dict = {}
+
+
+def get_store():
+    """The run store chosen by FLOWLAB_STORE (TinyDB under FLOWLAB_HOME by default).
+
+    ``FLOWLAB_STORE`` may be ``tinydb:///dir``, ``sqlite:///path/runs.db`` or
+    ``postgresql://user@host/db``; the same query language works on each.
+    """
+    return open_store(store_url())
+
+
+def open_store(url: str):
+    """The store at ``url`` (one object per URL in this process)."""
+    if url not in _STORES:
+        if url.startswith("tinydb://"):
+            _STORES[url] = TinyDBRunStore(url.removeprefix("tinydb://"))
+        elif url.split(":", 1)[0] in ("sqlite", "postgresql", "postgres") or url.startswith(
+            ("sqlite+", "postgresql+")
+        ):
+            from flowlab.store.sql_store import SQLRunStore
+
+            _STORES[url] = SQLRunStore(url)
+        else:
+            raise ValueError(
+                f"store URL {url!r}: use tinydb:///dir, sqlite:///file.db or "
+                "postgresql://user@host/db"
+            )
+    return _STORES[url]
 
 
 def get_artifacts() -> ArtifactStore:

@@ -254,6 +254,8 @@ def parse(text: str | None) -> Query:
         raise QueryError(text, len(text) + 1, "unexpected end of query") from None
     except UnexpectedToken as e:
         column = e.column if isinstance(e.column, int) and e.column > 0 else len(text) + 1
+        if e.token.type == "$END":
+            column = len(text) + 1
         found = "end of query" if e.token.type == "$END" else repr(str(e.token))
         expected = _expected(e.expected)
         raise QueryError(text, column, f"unexpected {found}; expected {expected}") from None

@@ -170,6 +170,26 @@ class TinyDBRunStore:
         with self._lock, self._index() as db:
             return [dict(r) for r in db.table("runs").all()]
 
+    def all_records(self):
+        """Every full record, oldest first (exports and migrations)."""
+        records = [read_json(p, "run record") for p in self.runs_dir.glob("*.json")]
+        yield from sorted((r for r in records if r), key=lambda r: r.get("created") or "")
+
+    def count(self) -> int:
+        return len(self.list_runs())
+
+    def put_runs(self, records: list[dict]) -> None:
+        """Insert many records with one index write (imports and migrations)."""
+        summaries = []
+        for record in records:
+            atomic_write_json(self._run_path(record["id"]), record)
+            summaries.append(summary_of(record))
+        with self._lock, self._index() as db:
+            table = db.table("runs")
+            ids = {s["id"] for s in summaries}
+            table.remove(Query().id.one_of(list(ids)))
+            table.insert_multiple(summaries)
+
     def search(self, query) -> list[dict]:
         """Summaries matching a parsed query, sorted and limited."""
         return query.apply(self.list_runs())
