@@ -12,7 +12,7 @@ Example::
 import sys as _sys
 
 from flowlab import types
-from flowlab.core import cluster
+from flowlab.core import checkpoint, cluster
 from flowlab.core.context import current_seed
 from flowlab.core.graph import Graph
 from flowlab.core.operator import Operator, operator
@@ -27,6 +27,7 @@ from flowlab.store.search import RunList, runs, searches
 # ``import flowlab.cluster`` reads as part of the public API; the module lives in core.
 _sys.modules[__name__ + ".cluster"] = cluster
 _sys.modules[__name__ + ".datasets"] = datasets
+_sys.modules[__name__ + ".checkpoint"] = checkpoint
 
 __version__ = "0.1.0"
 
@@ -42,6 +43,7 @@ __all__ = [
     "RunFailed",
     "RunList",
     "Workflow",
+    "checkpoint",
     "cluster",
     "current_seed",
     "datasets",

@@ -13,6 +13,8 @@ class OperatorContext:
     seed: int | None = None
     run_id: str | None = None
     attempt: int = 1
+    #: where flowlab.checkpoint keeps this call's state (None: checkpoints unavailable)
+    checkpoint: str | None = None
 
 
 _current: contextvars.ContextVar[OperatorContext | None] = contextvars.ContextVar(

@@ -69,11 +69,22 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             arguments = resolve(spec.inputs, results, inputs, spec.literals)
             prepared = prepare_inputs(spec.operator, arguments, spec.node_id)
             seed_everything(spec.seed)
-            with operator_context(node_id=spec.node_id, seed=spec.seed, run_id=spec.run_id):
+            checkpoint = (
+                f"{spec.artifacts}/checkpoints/{spec.cache_key}.pkl"
+                if spec.artifacts and spec.cache_key
+                else None
+            )
+            with operator_context(
+                node_id=spec.node_id, seed=spec.seed, run_id=spec.run_id, checkpoint=checkpoint
+            ):
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
             if spec.artifacts:
                 meta["outputs"] = _keep_outputs(spec, arguments, outputs)
+            if checkpoint:
+                from flowlab.core.checkpoint import clear
+
+                clear(checkpoint)
         except BaseException as exc:
             meta.update(
                 state="failed",

@@ -84,7 +84,7 @@ def training_frame(
     require_columns(dataset, {"label": label, "group": group, "features": features}, owner)
     frame = dataset if keep_dask else to_pandas(dataset)
     chosen = feature_columns(frame, features, label, group)
-    if not keep_dask and frame[label].isna().any():
+    if label is not None and not keep_dask and frame[label].isna().any():
         raise FlowTypeError(
             f"input 'label' of operator '{owner}': column '{label}' has "
             f"{int(frame[label].isna().sum())} missing values; drop or fill them first"

@@ -122,7 +122,7 @@ def sklearn_operator(
         if "random_state" in types and params.get("random_state") is None:
             params["random_state"] = current_seed(0)
         if task == "unsupervised" and label is None:
-            frame, chosen = training_frame(dataset, features, None, owner, keep_dask=False)
+            frame, chosen = training_frame(dataset, features, None, owner)
             estimator = estimator_class(**params).fit(frame[chosen])
         else:
             if label is None:

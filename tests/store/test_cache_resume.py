@@ -114,3 +114,32 @@ def test_outputs_load_lazily_from_artifacts(client, iris_frame):
     assert "predictions" not in outputs._loaded
     assert outputs.predictions.shape[0] == 150
     assert "predictions" in outputs._loaded and "model" not in outputs._loaded
+
+
+@flowlab.operator(returns=types.Schema(steps=types.INTEGER, resumed_from=types.INTEGER), retries=1)
+def long_training(steps: int, crash_at: int, marker: str):
+    import os
+
+    state = flowlab.checkpoint.load(default={"step": 0})
+    start = state["step"]
+    for step in range(start, steps):
+        flowlab.checkpoint.save({"step": step + 1})
+        if step + 1 == crash_at and not os.path.exists(marker):
+            open(marker, "w").close()
+            raise RuntimeError("crash in the middle of training")
+    return {"steps": steps, "resumed_from": start}
+
+
+def test_retried_operator_continues_from_its_checkpoint(client, tmp_path):
+    @flowlab.workflow(returns=types.Schema(steps=types.INTEGER, resumed_from=types.INTEGER))
+    def training(steps: int = 10, crash_at: int = 6, marker: str = ""):
+        out = long_training(steps=steps, crash_at=crash_at, marker=marker)
+        return Output(steps=out.steps, resumed_from=out.resumed_from)
+
+    out = training.launch(marker=str(tmp_path / "crashed")).result(timeout=60)
+    assert out.steps == 10 and out.resumed_from == 6
+
+
+def test_checkpoint_outside_an_operator_is_a_clear_error():
+    with pytest.raises(flowlab.checkpoint.CheckpointError, match="inside an operator"):
+        flowlab.checkpoint.save({"x": 1})
