@@ -12,8 +12,10 @@ import numpy as np
 class EncodedLabelsClassifier:
     """A classifier trained on label codes 0..K-1, answering in the original labels.
 
-    XGBoost wants integer labels, and distributed LightGBM encodes labels per worker; both
-    train on codes made once for the whole dataset, and this adapter maps them back.
+    XGBoost wants integer labels, and distributed LightGBM would encode labels per worker;
+    both train on codes made once for the whole dataset, and this adapter maps them back.
+    The estimator answers ``predict_proba`` or, for a LightGBM regressor trained with a
+    classification objective, ``predict`` with the probabilities.
 
     Example::
 
@@ -27,7 +29,10 @@ class EncodedLabelsClassifier:
         self.classes_ = np.asarray(classes if classes is not None else [])
 
     def predict_proba(self, x):
-        proba = np.asarray(self.estimator.predict_proba(x))
+        # a LightGBM booster trained with a classification objective behind the regressor
+        # interface (distributed training) predicts probabilities directly
+        answer = getattr(self.estimator, "predict_proba", self.estimator.predict)
+        proba = np.asarray(answer(x))
         if proba.ndim == 1:
             proba = np.column_stack([1 - proba, proba])
         return proba

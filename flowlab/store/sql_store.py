@@ -73,6 +73,10 @@ class SQLRunStore:
 
     def put_runs(self, records: list[dict]) -> None:
         """Insert or replace records (and their tags) in one transaction."""
+        with self.engine.begin() as conn:
+            self._write(conn, records)
+
+    def _write(self, conn, records: list[dict]) -> None:
         if not records:
             return
         records = [json.loads(json.dumps(r, default=str)) for r in records]
@@ -89,24 +93,26 @@ class SQLRunStore:
             for r in records
             for t in dict.fromkeys(r.get("tags") or [])
         ]
-        with self.engine.begin() as conn:
-            conn.execute(upsert, rows)
-            conn.execute(
-                sa.delete(self.tags).where(self.tags.c.run_id.in_([r["id"] for r in records]))
-            )
-            if tags:
-                conn.execute(sa.insert(self.tags), tags)
+        conn.execute(upsert, rows)
+        conn.execute(sa.delete(self.tags).where(self.tags.c.run_id.in_([r["id"] for r in records])))
+        if tags:
+            conn.execute(sa.insert(self.tags), tags)
 
     def update_run(self, run_id: str, change) -> dict:
+        """Read, change and write one record in one transaction holding the row's lock."""
         with self.engine.begin() as conn:
             query = sa.select(self.runs.c.record).where(self.runs.c.id == run_id)
             if self.dialect == "postgresql":
                 query = query.with_for_update()
+            else:  # SQLite: take the write lock before reading, so no writer slips between
+                conn.execute(
+                    sa.update(self.runs).where(self.runs.c.id == run_id).values(id=self.runs.c.id)
+                )
             found = conn.execute(query).scalar_one_or_none()
             if found is None:
                 raise RunNotFound(f"no run {run_id!r} in the store {self.url}")
             change(found)
-        self.put_run(found)
+            self._write(conn, [found])
         return found
 
     # -- reads --------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from filelock import FileLock
-from tinydb import Query, TinyDB
+from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
@@ -110,6 +110,12 @@ def summary_of(record: dict) -> dict:
 class TinyDBRunStore:
     """Run records under a directory: one file per run, a TinyDB index of summaries.
 
+    The index is a TinyDB file (``index.json``) plus a journal (``index.journal``, one
+    summary per line) that each write appends to under the lock; when the journal grows past
+    ``COMPACT_AFTER`` lines it is folded into the TinyDB file. So a write costs one appended
+    line, not a rewrite of every summary, and a reader parses the big file only when it
+    changed (compactions are rare). A line cut short by a killed process is skipped.
+
     Example::
 
         store = TinyDBRunStore("/tmp/flowlab")
@@ -117,15 +123,24 @@ class TinyDBRunStore:
         store.get_run("r1")["status"]
     """
 
+    COMPACT_AFTER = 5000
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.index_path = self.root / "index.json"
+        self.journal_path = self.root / "index.journal"
         self._lock = FileLock(str(self.index_path) + ".lock")
         # summaries this process last wrote, so unchanged ones skip the index
         self._summaries: dict[str, dict] = {}
         self._summary_lock = threading.Lock()
+        # parsed index, reused while the files are unchanged: (base stamp, journal offset)
+        self._base_stamp: tuple | None = None
+        self._base: dict[str, dict] = {}
+        self._journal_offset = 0
+        self._journal: dict[str, dict] = {}
+        self._journal_lines = 0
 
     def _index(self) -> TinyDB:
         return TinyDB(str(self.index_path), storage=AtomicJSONStorage)
@@ -135,6 +150,65 @@ class TinyDBRunStore:
             raise RunNotFound(f"{run_id!r} is not a run id")
         return self.runs_dir / f"{run_id}.json"
 
+    # -- the index ----------------------------------------------------------------------------
+    def _append(self, summaries: list[dict]) -> None:
+        """Append summaries to the journal (caller holds the lock); compact when it is long."""
+        text = "".join(json.dumps(s, default=str) + "\n" for s in summaries)
+        with open(self.journal_path, "ab+") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell():
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":  # a writer was killed mid-line: close that line
+                    text = "\n" + text
+            f.write(text.encode())
+            f.flush()
+            os.fsync(f.fileno())
+        self._load()
+        if self._journal_lines > self.COMPACT_AFTER:
+            self._compact()
+
+    def _compact(self) -> None:
+        merged = {**self._base, **self._journal}
+        with self._index() as db:
+            db.drop_table("runs")
+            db.table("runs").insert_multiple(merged.values())
+        self.journal_path.write_text("")
+        self._base_stamp = None
+        self._load()
+
+    def _load(self) -> dict[str, dict]:
+        """The current summaries by id: the TinyDB base, then the journal's lines over it."""
+        stamp = None
+        if self.index_path.exists():
+            info = self.index_path.stat()
+            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+        if stamp != self._base_stamp:
+            base = {}
+            if stamp is not None:
+                with self._index() as db:
+                    base = {r["id"]: dict(r) for r in db.table("runs").all()}
+            self._base, self._base_stamp = base, stamp
+            self._journal_offset, self._journal, self._journal_lines = 0, {}, 0
+        if self.journal_path.exists():
+            size = self.journal_path.stat().st_size
+            if size < self._journal_offset:  # compacted by another process
+                self._journal_offset, self._journal, self._journal_lines = 0, {}, 0
+            if size > self._journal_offset:
+                with open(self.journal_path, "rb") as f:
+                    f.seek(self._journal_offset)
+                    chunk = f.read()
+                complete = chunk[: chunk.rfind(b"\n") + 1]
+                for line in complete.splitlines():
+                    self._journal_lines += 1
+                    try:
+                        summary = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue  # cut short by a killed writer; its run file still holds it
+                    self._journal[summary["id"]] = summary
+                self._journal_offset += len(complete)
+        return {**self._base, **self._journal}
+
+    # -- records ------------------------------------------------------------------------------
     def put_run(self, record: dict) -> None:
         """Insert or replace a run record; the index changes only when its summary does."""
         self.put_run_json(record["id"], json.dumps(record, default=str))
@@ -148,8 +222,15 @@ class TinyDBRunStore:
             unchanged = self._summaries.get(run_id) == summary
             self._summaries[run_id] = summary
         if not unchanged:
-            with self._lock, self._index() as db:
-                db.table("runs").upsert(summary, Query().id == run_id)
+            with self._lock:
+                self._append([summary])
+
+    def put_runs(self, records: list[dict]) -> None:
+        """Insert many records with one index write (imports and migrations)."""
+        for record in records:
+            atomic_write_json(self._run_path(record["id"]), record)
+        with self._lock:
+            self._append([summary_of(r) for r in records])
 
     def update_run(self, run_id: str, change) -> dict:
         """Read, change and write one record under its own lock (tags, notes from anywhere)."""
@@ -167,8 +248,8 @@ class TinyDBRunStore:
 
     def list_runs(self) -> list[dict]:
         """Summaries of every run (id, workflow, status, times, tags, inline inputs/outputs)."""
-        with self._lock, self._index() as db:
-            return [dict(r) for r in db.table("runs").all()]
+        with self._lock:
+            return list(self._load().values())
 
     def all_records(self):
         """Every full record, oldest first (exports and migrations)."""
@@ -177,18 +258,6 @@ class TinyDBRunStore:
 
     def count(self) -> int:
         return len(self.list_runs())
-
-    def put_runs(self, records: list[dict]) -> None:
-        """Insert many records with one index write (imports and migrations)."""
-        summaries = []
-        for record in records:
-            atomic_write_json(self._run_path(record["id"]), record)
-            summaries.append(summary_of(record))
-        with self._lock, self._index() as db:
-            table = db.table("runs")
-            ids = {s["id"] for s in summaries}
-            table.remove(Query().id.one_of(list(ids)))
-            table.insert_multiple(summaries)
 
     def search(self, query) -> list[dict]:
         """Summaries matching a parsed query, sorted and limited."""
@@ -202,9 +271,12 @@ class TinyDBRunStore:
                 summaries.append(summary_of(read_json(path, "run record")))
             except StoreError:
                 continue
-        with self._lock, self._index() as db:
-            db.drop_table("runs")
-            db.table("runs").insert_multiple(summaries)
+        with self._lock:
+            with self._index() as db:
+                db.drop_table("runs")
+                db.table("runs").insert_multiple(summaries)
+            self.journal_path.write_text("")
+            self._base_stamp = None
         return len(summaries)
 
     def __repr__(self) -> str:

@@ -20,9 +20,12 @@ def test_put_get_and_upsert(tmp_path):
 
 def test_corrupt_index_gives_clear_error_and_reindex_recovers(tmp_path):
     store = TinyDBRunStore(tmp_path)
+    store.COMPACT_AFTER = 1  # fold the journal into the TinyDB file at once
     store.put_run({"id": "r1", "status": "queued"})
     store.put_run({"id": "r2", "status": "succeeded"})
     index = tmp_path / "index.json"
+    assert '"r2"' in index.read_text()
+    store = TinyDBRunStore(tmp_path)  # a new process: nothing parsed yet
     truncated = index.read_text()[:-7]
     index.write_text(truncated)
     with pytest.raises(StoreError) as info:
