@@ -125,7 +125,7 @@ def _fit_distributed(task: str, params: dict, frame, features: list[str], label:
             # labels are encoded once for the whole dataset: each worker sees only its part
             classes = classes_of(frame[label])
             codes = {c: i for i, c in enumerate(classes.tolist())}
-            target = frame[label].map(codes, meta=(label, "i8"))
+            target = frame[label].map(codes, meta=(label, "i8")).astype("int64")
             # LightGBM's classifier re-encodes the labels each worker sees (a worker holding
             # only class 2 would call it 0); the regressor interface trains on the codes as
             # they are, with the classification objective
