@@ -75,6 +75,11 @@ class SQLRunStore:
         """Insert or replace records (and their tags) in one transaction."""
         with self.engine.begin() as conn:
             self._write(conn, records)
+        if len(records) >= 1000:  # a bulk load: refresh the planner's statistics now
+            with self.engine.begin() as conn:
+                for table in (self.runs, self.tags):
+                    name = f'"{self.schema}"."{table.name}"' if self.schema else table.name
+                    conn.execute(sa.text(f"ANALYZE {name}"))
 
     def _write(self, conn, records: list[dict]) -> None:
         if not records:

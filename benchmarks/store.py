@@ -1,0 +1,159 @@
+"""Run-store speed: fill each backend, then time filtered+sorted searches and single inserts.
+
+Side by side, in one run: flowlab's TinyDB (20k runs), SQLite (10k, 100k), PostgreSQL (10k,
+when a server answers at FLOWLAB_TEST_POSTGRES) and MLflow's SQLite tracking store (when
+mlflow is installed; filled through its own client, so fewer runs by default).
+
+    python benchmarks/store.py [--sqlite 10000 100000] [--tinydb 20000] [--mlflow 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+
+from flowlab.store import open_store
+from flowlab.store.query import parse
+
+QUERY = (
+    'workflow = "iris" and status = "succeeded" and outputs.logloss < 0.3 '
+    'and tag = "baseline" order by outputs.logloss limit 20'
+)
+
+
+def record(i: int) -> dict:
+    rng = random.Random(i)
+    return {
+        "id": f"bench-{i:07d}-{uuid.uuid4().hex[:4]}",
+        "workflow": rng.choice(["iris", "gbdt"]),
+        "version": "v1",
+        "status": rng.choice(["succeeded"] * 4 + ["failed"]),
+        "created": f"2026-11-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:00:00Z",
+        "started": None,
+        "ended": None,
+        "parent": None,
+        "seed": i,
+        "inputs": {"max_depth": rng.randint(1, 12), "learning_rate": rng.random()},
+        "outputs": {"logloss": rng.random(), "accuracy": rng.random()},
+        "tags": ["baseline"] if rng.random() < 0.2 else [],
+        "notes": [],
+        "operators": {"train": {"state": "succeeded"}},
+        "error": None,
+    }
+
+
+def median_ms(fn, repeat: int = 20) -> float:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def bench_flowlab(name: str, url: str, n: int) -> None:
+    store = open_store(url)
+    started = time.perf_counter()
+    batch = 5000
+    for first in range(0, n, batch):
+        store.put_runs([record(i) for i in range(first, min(n, first + batch))])
+    fill = time.perf_counter() - started
+    query = parse(QUERY)
+    search = median_ms(lambda: store.search(query))
+    counter = iter(range(n, n + 1000))
+    insert = median_ms(lambda: store.put_run(record(next(counter))))
+    print(f"{name:22s} {n:>7d} {fill:9.1f} {search:10.1f} {insert:10.1f}")
+
+
+def bench_mlflow(n: int, directory: str) -> None:
+    try:
+        import mlflow
+        from mlflow.tracking import MlflowClient
+    except ImportError:
+        print(f"{'mlflow (not installed)':22s}")
+        return
+    import logging
+
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    uri = f"sqlite:///{directory}/mlflow.db"
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("bench")
+
+    def log(i: int) -> None:
+        r = record(i)
+        run = client.create_run(
+            experiment, tags={"workflow": r["workflow"], **{t: "1" for t in r["tags"]}}
+        )
+        from mlflow.entities import Metric, Param
+
+        now = int(time.time() * 1000)
+        client.log_batch(
+            run.info.run_id,
+            metrics=[Metric(k, v, now, 0) for k, v in r["outputs"].items()],
+            params=[Param(k, str(v)) for k, v in r["inputs"].items()],
+        )
+        client.set_terminated(
+            run.info.run_id, "FINISHED" if r["status"] == "succeeded" else "FAILED"
+        )
+
+    started = time.perf_counter()
+    for i in range(n):
+        log(i)
+    fill = time.perf_counter() - started
+    search = median_ms(
+        lambda: client.search_runs(
+            [experiment],
+            "tags.workflow = 'iris' and attributes.status = 'FINISHED' and "
+            "metrics.logloss < 0.3 and tags.baseline = '1'",
+            order_by=["metrics.logloss ASC"],
+            max_results=20,
+        ),
+        repeat=10,
+    )
+    counter = iter(range(n, n + 1000))
+    insert = median_ms(lambda: log(next(counter)), repeat=10)
+    print(f"{'mlflow sqlite':22s} {n:>7d} {fill:9.1f} {search:10.1f} {insert:10.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tinydb", type=int, nargs="*", default=[20000])
+    parser.add_argument("--sqlite", type=int, nargs="*", default=[10000, 100000])
+    parser.add_argument("--postgres", type=int, nargs="*", default=[10000])
+    parser.add_argument("--mlflow", type=int, nargs="*", default=[2000])
+    args = parser.parse_args()
+    directory = tempfile.mkdtemp(prefix="flowlab-store-bench-")
+    print(f"query: {QUERY}")
+    print(f"{'backend':22s} {'runs':>7s} {'fill (s)':>9s} {'search ms':>10s} {'insert ms':>10s}")
+    for n in args.tinydb:
+        bench_flowlab("flowlab tinydb", f"tinydb://{directory}/tiny-{n}", n)
+    for n in args.sqlite:
+        bench_flowlab("flowlab sqlite", f"sqlite:///{directory}/runs-{n}.db", n)
+    postgres = os.environ.get("FLOWLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    for n in args.postgres:
+        from flowlab.store.sql_store import SQLRunStore
+
+        try:
+            store = SQLRunStore(postgres, schema=f"flowlab_bench_{uuid.uuid4().hex[:8]}")
+        except Exception as e:
+            print(f"{'flowlab postgresql':22s} skipped: {e.__class__.__name__}")
+            break
+        try:
+            from flowlab.store import _STORES
+
+            _STORES["pg-bench"] = store
+            bench_flowlab("flowlab postgresql", "pg-bench", n)
+        finally:
+            store.drop()
+    for n in args.mlflow:
+        bench_mlflow(n, directory)
+
+
+if __name__ == "__main__":
+    main()
