@@ -28,6 +28,7 @@ from flowlab.core.run import Run
 from flowlab.core.task import Boxed, TaskSpec, meta_of, run_task
 from flowlab.errors import OperatorError, ResourceUnavailable
 from flowlab.types import as_flow_type, type_named
+from flowlab.types.dataset import resolve_name
 
 FLUSH_SECONDS = 0.25
 
@@ -438,6 +439,12 @@ class RunTracker:
             type_json = self.graph.input_types.get(name)
             flow_type = type_named(type_json["x-flowlab-type"]) if type_json else None
             inputs[name] = dump_value(flow_type, value, self.artifacts)
+            if isinstance(inputs[name], dict) and "$uri" in inputs[name]:
+                # lineage: the file as it was read (content hash), and the catalog name if any
+                uri = resolve_name(value)
+                inputs[name].update(hash=self.record["input_hashes"][name], **{"$uri": uri})
+                if uri != value:
+                    inputs[name]["catalog"] = value
         with self.lock:
             self.record["inputs"] = inputs
         self._changed()

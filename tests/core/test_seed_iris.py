@@ -124,4 +124,5 @@ def test_parquet_path_is_accepted_as_a_dataset(client, iris_frame, unlabeled, tm
     iris_frame.to_parquet(path)
     run = make_iris("logloss").launch(labeled_data=str(path), unlabeled_data=unlabeled)
     assert run.result(timeout=120).predictions.shape[0] == len(unlabeled)
-    assert run.record["inputs"]["labeled_data"] == {"$uri": str(path), "type": "DATASET"}
+    recorded = run.record["inputs"]["labeled_data"]
+    assert recorded["$uri"] == str(path) and recorded["hash"].startswith("sha256:")
