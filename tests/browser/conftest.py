@@ -1,0 +1,114 @@
+"""One JupyterLab server and one headless Chromium (Debian's, never a downloaded one)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def jupyterlab(client, tmp_path_factory):
+    """JupyterLab on 127.0.0.1 with a token, serving a temporary copy of notebooks/.
+
+    Its kernels use the test session's cluster (FLOWLAB_SCHEDULER) and store (FLOWLAB_HOME).
+    """
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(REPO / "notebooks", root, dirs_exist_ok=True)
+    port, token = _free_port(), secrets.token_hex(16)
+    env = dict(
+        os.environ,
+        FLOWLAB_SCHEDULER=client.scheduler.address,
+        PYTHONPATH=str(REPO),
+        JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
+    )
+    log = open(root / "jupyterlab.log", "w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError(
+                    f"JupyterLab did not start; see {root / 'jupyterlab.log'}"
+                ) from None
+            time.sleep(0.5)
+    yield {"url": url, "token": token, "root": root}
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = REPO / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
