@@ -24,12 +24,26 @@ def test_classification_trains_gbdt_on_a_catalog_name(client):
     assert run.record["outputs"]["model"]
 
 
-@pytest.mark.parametrize("algorithm", ["logistic_regression", "decision_tree", "sgd"])
-def test_classification_algorithms_reach_iris_accuracy(client, algorithm):
+@pytest.mark.parametrize(
+    ("algorithm", "hyperparameters"),
+    [
+        ("logistic_regression", None),
+        ("decision_tree", None),
+        ("sgd", None),
+        ("xgboost", {"n_estimators": 20}),
+        ("neural_net", {"epochs": 60, "learning_rate": 0.01}),
+    ],
+)
+def test_classification_algorithms_reach_iris_accuracy(client, algorithm, hyperparameters):
     out = workflows.classification.launch(
-        dataset=data.iris(), label="species", algorithm=algorithm, seed=1
+        dataset=data.iris(),
+        label="species",
+        algorithm=algorithm,
+        hyperparameters=hyperparameters,
+        seed=1,
     ).result(timeout=120)
     assert out.accuracy >= 0.9, algorithm
+    assert len(out.importances) == 4
 
 
 def test_regression_takes_a_parquet_path(client, tmp_path):
