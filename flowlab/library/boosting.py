@@ -8,6 +8,7 @@ the same local estimator a pandas DataFrame gives.
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 from flowlab.core.context import current_seed
 from flowlab.core.operator import Operator, operator
@@ -137,7 +138,10 @@ def _fit_distributed(task: str, params: dict, frame, features: list[str], label:
         x, target = client.persist([frame[features], target])
         wait([x, target])
         holders = {w for ws in client.who_has(futures_of(x)).values() for w in ws}
-        local = kind(client=client, **params).fit(x, target).to_local()
+        with warnings.catch_warnings():
+            # the Dask estimators always carry n_jobs (None) and warn that they ignore it
+            warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
+            local = kind(client=client, **params).fit(x, target).to_local()
     if task != "regression":
         local = EncodedLabelsClassifier(local, classes)
     return local, len(holders)
