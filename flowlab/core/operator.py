@@ -11,7 +11,7 @@ from flowlab.core.graph import Node
 from flowlab.core.output import Output
 from flowlab.core.resources import Resources
 from flowlab.core.trace import OperatorFuture, current_builder
-from flowlab.core.versioning import hash_text, source_of
+from flowlab.core.versioning import hash_text, module_source, source_of
 from flowlab.errors import ReturnsMismatch, SchemaError
 from flowlab.types import FlowType, Schema, as_flow_type
 
@@ -30,6 +30,7 @@ class Operator:
         name: str | None = None,
         cache: bool = True,
         description: str | None = None,
+        version: str | None = None,
     ):
         self.fn = fn
         self.name = name or fn.__name__
@@ -47,13 +48,14 @@ class Operator:
         self.__doc__ = fn.__doc__
         self.__name__ = self.name
         self.__wrapped__ = fn
-        self._version: str | None = None
+        self._version: str | None = str(version) if version is not None else None
 
     @property
     def version(self) -> str:
-        """Hash of the operator's source code; changes when its code changes."""
+        """The code version in cache keys: ``version=`` if given, else a hash of the function's
+        source and of the module defining it (a change in a helper it calls counts too)."""
         if self._version is None:
-            self._version = hash_text(source_of(self.fn))
+            self._version = hash_text(source_of(self.fn), module_source(self.fn))
         return self._version
 
     def returns_for(self, arguments: Mapping[str, Any]) -> Schema:
@@ -135,8 +137,12 @@ def operator(
     retries: int = 0,
     name: str | None = None,
     cache: bool = True,
+    version: str | None = None,
 ):
     """Make a function an operator.
+
+    ``version`` pins the code version used in cache keys (bump it to invalidate cached
+    results); by default it is a hash of the function's and its module's source.
 
     Example::
 
@@ -156,6 +162,7 @@ def operator(
             retries=retries,
             name=name,
             cache=cache,
+            version=version,
         )
 
     return wrap(fn) if fn is not None else wrap

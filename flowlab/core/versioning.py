@@ -22,3 +22,16 @@ def hash_text(*parts: str, length: int = 12) -> str:
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:length]
+
+
+def module_source(fn) -> str:
+    """The source of the module defining ``fn`` ("" for notebook cells and builtins)."""
+    import sys
+
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    if module is None or module.__name__ == "__main__":
+        return ""
+    try:
+        return inspect.getsource(module)
+    except (OSError, TypeError):
+        return ""

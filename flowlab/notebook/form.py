@@ -262,20 +262,28 @@ def inputs_of(run) -> dict[str, Any]:
     return found
 
 
-_PARAM = re.compile(r"^\s*(?::param\s+)?(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
+_SECTION = re.compile(r"^\s*(Args|Arguments|Parameters|Inputs)\s*:\s*$")
+_ENTRY = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.+)$")
+_SPHINX = re.compile(r"^\s*:param\s+(\w+)\s*:\s*(.+)$")
 
 
 def parameter_docs(doc: str) -> dict[str, str]:
-    """Per-input descriptions from a docstring (``name: text`` or ``:param name: text`` lines).
+    """Per-input descriptions from a docstring: ``:param name: text`` lines, or ``name: text``
+    lines of an ``Args:`` (``Parameters:``, ``Inputs:``) section.
 
     Example::
 
         parameter_docs("Train.\\n\\nArgs:\\n    max_depth: deepest split")  # {"max_depth": ...}
     """
-    found = {}
+    found, in_section = {}, False
     for line in (doc or "").splitlines():
-        match = _PARAM.match(line)
-        if match and match.group(1) not in ("Args", "Parameters", "Returns", "Example"):
+        if _SECTION.match(line):
+            in_section = True
+            continue
+        if in_section and line.strip() and not line.startswith((" ", "\t")):
+            in_section = False
+        match = _SPHINX.match(line) or (_ENTRY.match(line) if in_section else None)
+        if match:
             found[match.group(1)] = match.group(2).strip()
     return found
 

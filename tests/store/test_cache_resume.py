@@ -143,3 +143,16 @@ def test_retried_operator_continues_from_its_checkpoint(client, tmp_path):
 def test_checkpoint_outside_an_operator_is_a_clear_error():
     with pytest.raises(flowlab.checkpoint.CheckpointError, match="inside an operator"):
         flowlab.checkpoint.save({"x": 1})
+
+
+def test_operator_version_covers_its_module_and_can_be_pinned():
+    from flowlab.core.versioning import hash_text, module_source, source_of
+
+    assert plus.version == hash_text(source_of(plus.fn), module_source(plus.fn))
+    assert module_source(plus.fn) and "def maybe_fail" in module_source(plus.fn)
+
+    @flowlab.operator(version="2")
+    def pinned(x: int):
+        return {"output": x}
+
+    assert pinned.version == "2"
