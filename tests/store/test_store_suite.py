@@ -130,3 +130,21 @@ def test_import_reports_the_bad_line_and_imports_nothing(any_store, tmp_path):
     with pytest.raises(ValueError, match="line 2"):
         import_runs(path, store=any_store)
     assert any_store.list_runs() == []
+
+
+def test_saved_searches_are_stored_listed_run_and_deleted(client):
+    from tests.core import ops
+
+    run = ops.add_twice.launch(a=4242, b=1, cache=False)
+    run.wait(timeout=60)
+    entry = flowlab.searches.save("big totals", "outputs.total > 4000", order_by="-created",
+                                  limit=5)
+    assert entry["query"] == "outputs.total > 4000"
+    assert "big totals" in [s["name"] for s in flowlab.searches.list()]
+    assert run.id in flowlab.searches.run("big totals").ids
+    with pytest.raises(QueryError):
+        flowlab.searches.save("broken", "outputs.total >")
+    assert "broken" not in [s["name"] for s in flowlab.searches.list()]
+    flowlab.searches.delete("big totals")
+    with pytest.raises(KeyError, match="no saved search 'big totals'"):
+        flowlab.searches.run("big totals")
