@@ -254,7 +254,7 @@ def inputs_of(run) -> dict[str, Any]:
     found = {}
     for name, stored in (run.record.get("inputs") or {}).items():
         if isinstance(stored, dict) and "$uri" in stored:
-            found[name] = stored["$uri"]
+            found[name] = stored.get("catalog") or stored["$uri"]
         elif isinstance(stored, dict) and "$artifact" in stored:
             found[name] = load_value(stored, get_artifacts())
         else:

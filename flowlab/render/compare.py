@@ -171,7 +171,7 @@ def _rows(records: list[dict]) -> dict[tuple[str, str], dict]:
 def _plain(stored: Any) -> Any:
     """A record entry as a comparable plain value (artifacts as a short description)."""
     if isinstance(stored, dict) and "$uri" in stored:
-        return stored["$uri"]
+        return stored.get("catalog") or stored["$uri"]
     if isinstance(stored, dict) and "$artifact" in stored:
         digest = str(stored.get("hash", "")).removeprefix("sha256:")[:8]
         kind = stored.get("type", "artifact")
