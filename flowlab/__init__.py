@@ -21,6 +21,8 @@ from flowlab.core.resources import Resources
 from flowlab.core.run import Run, get_run
 from flowlab.core.workflow import Workflow, workflow
 from flowlab.errors import FlowTypeError, ResourceUnavailable, ReturnsMismatch, RunFailed
+from flowlab.notebook import load_ipython_extension
+from flowlab.render.compare import compare
 from flowlab.store import catalog as datasets
 from flowlab.store.search import RunList, runs, searches
 
@@ -45,9 +47,11 @@ __all__ = [
     "Workflow",
     "checkpoint",
     "cluster",
+    "compare",
     "current_seed",
     "datasets",
     "get_run",
+    "load_ipython_extension",
     "operator",
     "runs",
     "searches",

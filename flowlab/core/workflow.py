@@ -168,6 +168,19 @@ class Workflow:
         """The workflow's code and the code of the operators it calls (for lineage)."""
         return source_of(self.fn)
 
+    def form(self, **prefill: Any):
+        """The launch form (ipywidgets) generated from the input schema.
+
+        Example::
+
+            form = iris.form(max_depth=3)
+            form.errors, form.launch_button.disabled
+            run = form.launch()
+        """
+        from flowlab.notebook.form import LaunchForm
+
+        return LaunchForm(self, prefill)
+
     def __call__(self, *args: Any, **kwargs: Any):
         builder = current_builder()
         if builder is None:

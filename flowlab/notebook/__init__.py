@@ -1,7 +1,7 @@
 """The notebook layer: ``%load_ext flowlab``, launch forms, run views, the run browser.
 
-Importing this package is cheap (ipywidgets loads on first use) and gives every Workflow a
-``form(**prefill)`` method.
+Importing this package is cheap (ipywidgets loads on first use); ``Workflow.form`` builds
+its launch forms.
 
 Example::
 
@@ -13,8 +13,6 @@ Example::
 from __future__ import annotations
 
 from typing import Any
-
-from flowlab.core.workflow import Workflow
 
 __all__ = [
     "LaunchForm",
@@ -41,20 +39,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'flowlab.notebook' has no attribute {name!r}")
 
 
-def form(self: Workflow, **prefill: Any):
-    """The workflow's launch form, pre-filled with ``prefill``.
-
-    Example::
-
-        form = iris.form(max_depth=3)
-        form.fields["max_depth"].value = 5
-        run = form.launch()
-    """
-    from flowlab.notebook.form import LaunchForm
-
-    return LaunchForm(self, prefill)
-
-
 def variant(run, **changes: Any):
     """A launch form pre-filled from an earlier run, with ``changes`` ("start a new variant").
 
@@ -78,8 +62,3 @@ def load_ipython_extension(ipython) -> None:
     from flowlab.notebook.magics import FlowMagics
 
     ipython.register_magics(FlowMagics)
-
-
-# The integration point with the core: until Workflow defines form() itself, attach ours.
-if not hasattr(Workflow, "form"):
-    Workflow.form = form

@@ -67,7 +67,7 @@ GRAMMAR = r"""
     %ignore WS
 """
 
-_PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+_PARSER: Lark | None = None  # built on first use: building it costs ~60 ms at import
 
 #: the record keys a query may start with (what a run record shows)
 FIELDS = (
@@ -239,13 +239,20 @@ def _is_token(item) -> bool:
     return isinstance(item, Token)
 
 
+def _parser() -> Lark:
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return _PARSER
+
+
 def parse(text: str | None) -> Query:
     """Parse a query; a malformed one raises QueryError pointing at the column of the mistake."""
     text = (text or "").strip()
     if not text:
         return Query()
     try:
-        tree = _PARSER.parse(text)
+        tree = _parser().parse(text)
     except UnexpectedCharacters as e:
         raise QueryError(
             text, e.column, f"unexpected character {text[e.pos_in_stream]!r}"

@@ -137,8 +137,9 @@ def test_saved_searches_are_stored_listed_run_and_deleted(client):
 
     run = ops.add_twice.launch(a=4242, b=1, cache=False)
     run.wait(timeout=60)
-    entry = flowlab.searches.save("big totals", "outputs.total > 4000", order_by="-created",
-                                  limit=5)
+    entry = flowlab.searches.save(
+        "big totals", "outputs.total > 4000", order_by="-created", limit=5
+    )
     assert entry["query"] == "outputs.total > 4000"
     assert "big totals" in [s["name"] for s in flowlab.searches.list()]
     assert run.id in flowlab.searches.run("big totals").ids
