@@ -100,3 +100,37 @@ def test_run_survives_a_worker_killed_mid_operator(tmp_path, store):
     assert record["status"] == "succeeded"
     assert record["operators"]["slow_once"]["attempts"] >= 1
     assert record["operators"]["slow_once"]["pid"] != victim
+
+
+SCHEDULER_SCRIPT = """
+import json, sys
+from tests.core import ops
+run = ops.add_twice.launch(a=7, b=8, cache=False)
+out = run.result(timeout=60)
+print(json.dumps({"total": out.total, "workers": [op.worker for op in run.operators.values()]}))
+"""
+
+
+def test_flowlab_scheduler_moves_runs_onto_that_cluster(client, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "FLOWLAB_SCHEDULER": client.scheduler.address,
+        "FLOWLAB_HOME": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCHEDULER_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=os.getcwd(),
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["total"] == 23
+    ours = set(flowlab.cluster.worker_resources(client))
+    assert set(result["workers"]) <= ours  # ran on the given cluster, started none of its own
