@@ -43,6 +43,9 @@ def save(state: Any) -> None:
     import fsspec
 
     location = _location()
+    notes = current().notes
+    if notes is not None:
+        notes["checkpointed"] = True  # so the checkpoint is removed when the call succeeds
     fs, path = fsspec.core.url_to_fs(location)
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     temporary = f"{path}.{uuid.uuid4().hex}.tmp"

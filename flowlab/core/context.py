@@ -15,6 +15,8 @@ class OperatorContext:
     attempt: int = 1
     #: where flowlab.checkpoint keeps this call's state (None: checkpoints unavailable)
     checkpoint: str | None = None
+    #: what the call did that flowlab must tidy after it (e.g. {"checkpointed": True})
+    notes: dict | None = None
 
 
 _current: contextvars.ContextVar[OperatorContext | None] = contextvars.ContextVar(

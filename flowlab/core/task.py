@@ -64,6 +64,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
     inputs = {
         k.removeprefix("$input:"): v.value for k, v in parents.items() if k.startswith("$input:")
     }
+    notes: dict = {}
     with captured() as logs:
         try:
             arguments = resolve(spec.inputs, results, inputs, spec.literals)
@@ -75,13 +76,17 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
                 else None
             )
             with operator_context(
-                node_id=spec.node_id, seed=spec.seed, run_id=spec.run_id, checkpoint=checkpoint
+                node_id=spec.node_id,
+                seed=spec.seed,
+                run_id=spec.run_id,
+                checkpoint=checkpoint,
+                notes=notes,
             ):
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
             if spec.artifacts:
                 meta["outputs"] = _keep_outputs(spec, arguments, outputs)
-            if checkpoint:
+            if notes.get("checkpointed"):
                 from flowlab.core.checkpoint import clear
 
                 clear(checkpoint)
