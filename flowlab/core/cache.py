@@ -1,6 +1,7 @@
 """Operator caching: a key per node from its code version and its inputs' content.
 
-Keys are computed before anything runs, Merkle-style: a node's key covers its operator's
+Entries live in the run store (``cache_get`` / ``cache_put``), written by the run's tracker in
+batches. Keys are computed before anything runs, Merkle-style: a node's key covers its operator's
 name and code version, its seed, its literal inputs, the content hash of the workflow inputs
 it reads, and the keys of the nodes it reads from. So an unchanged workflow re-run with the
 same inputs finds every key, and changing one input changes exactly the keys downstream of it.
@@ -86,43 +87,13 @@ def node_keys(graph: Graph, input_hashes: dict[str, str], seeds: dict[str, int])
     return keys
 
 
-class CacheIndex:
-    """Cache entries as small JSON files beside the artifacts: ``<root>/cache/<key>.json``."""
-
-    def __init__(self, artifacts_root: str):
-        import fsspec
-
-        self.root = artifacts_root.rstrip("/")
-        self.fs, self.path = fsspec.core.url_to_fs(self.root)
-
-    def _file(self, key: str) -> str:
-        return f"{self.path}/cache/{key[:2]}/{key}.json"
-
-    def get(self, key: str) -> dict | None:
-        path = self._file(key)
-        try:
-            with self.fs.open(path, "rb") as f:
-                entry = json.loads(f.read())
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-        for ref in (entry.get("outputs") or {}).values():
-            if (
-                isinstance(ref, dict)
-                and "$artifact" in ref
-                and not self.fs.exists(self.fs._strip_protocol(ref["$artifact"]))
-            ):
-                return None  # an artifact was deleted: not a usable entry
-        return entry
-
-    def put(self, key: str, entry: dict) -> None:
-        import uuid
-
-        path = self._file(key)
-        self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        temporary = f"{path}.{uuid.uuid4().hex}.tmp"
-        with self.fs.open(temporary, "wb") as f:
-            f.write(json.dumps(entry).encode())
-        self.fs.mv(temporary, path)
+def usable(entry: dict, artifacts) -> bool:
+    """A cache entry can be reused while every artifact file it points at still exists."""
+    for ref in (entry.get("outputs") or {}).values():
+        if isinstance(ref, dict) and "$artifact" in ref:
+            if not artifacts.fs.exists(artifacts.fs._strip_protocol(ref["$artifact"])):
+                return False
+    return True
 
 
 class CachedOutputs(dict):

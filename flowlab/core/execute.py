@@ -6,10 +6,10 @@ import hashlib
 from typing import Any
 
 from flowlab.core.cache import (
-    CacheIndex,
     content_hash,
     default_seed,
     node_keys,
+    usable,
 )
 from flowlab.core.cluster import get_client, plan_resources
 from flowlab.core.records import (
@@ -58,13 +58,14 @@ def launch_graph(
     record = new_record(graph, run_id, seed, tags, source)
     record.update(parent=parent, cache=cache, input_hashes=input_hashes)
     store, artifacts = get_store(), get_artifacts()
-    index = CacheIndex(artifacts.root)
+    wanted = [keys[n] for n in graph.nodes if cache and graph.operators[n].cache]
+    found = store.cache_get(wanted) if wanted else {}
     cached = {}
     for node_id in graph.nodes:
         op = record["operators"][node_id]
         op["cache_key"] = keys[node_id]
-        entry = index.get(keys[node_id]) if cache and graph.operators[node_id].cache else None
-        if entry is not None:
+        entry = found.get(keys[node_id])
+        if entry is not None and usable(entry, artifacts):
             cached[node_id] = entry
             op.update(
                 state="cached", cached_from=entry["run"], outputs=entry["outputs"], duration=0.0

@@ -51,6 +51,7 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
     operators = {}
     for node in graph.nodes.values():
         operators[node.id] = {
+            "node": node.id,
             "operator": node.operator,
             "state": "queued",
             "worker": None,

@@ -108,8 +108,8 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
 
 
 def _keep_outputs(spec: TaskSpec, arguments: dict, outputs: dict) -> dict | None:
-    """Store the outputs (inline JSON or artifact files) and the cache entry pointing at them."""
-    from flowlab.core.cache import CacheIndex
+    """Keep the outputs (inline JSON or artifact files); the run's tracker records the cache
+    entry pointing at them, in batches."""
     from flowlab.store.artifacts import ArtifactStore
     from flowlab.store.values import dump_value
 
@@ -125,18 +125,6 @@ def _keep_outputs(spec: TaskSpec, arguments: dict, outputs: dict) -> dict | None
                 return None  # an untyped, non-JSON output cannot be kept: no cache entry
         else:
             kept[name] = dump_value(flow_type, value, artifacts)
-    if spec.cache_key:
-        CacheIndex(spec.artifacts).put(
-            spec.cache_key,
-            {
-                "key": spec.cache_key,
-                "run": spec.run_id,
-                "node": spec.node_id,
-                "operator": spec.operator.name,
-                "outputs": kept,
-                "created": time.time(),
-            },
-        )
     return kept
 
 

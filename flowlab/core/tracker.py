@@ -41,6 +41,7 @@ class RunTracker:
         self._dirty = threading.Event()
         self._write_lock = threading.Lock()
         self._listeners: list = []
+        self._cache_entries: list[dict] = []
         # Worker events arrive on the scheduler's event loop (shared with a local client);
         # the handler only queues them, a thread of ours applies them and writes the record.
         self._events: collections.deque = collections.deque()
@@ -192,6 +193,7 @@ class RunTracker:
             )
         if meta.get("outputs") is not None:
             op["outputs"] = meta["outputs"]
+            self._remember(op)
         if not op["attempts"]:
             op["attempts"] = 1
 
@@ -400,13 +402,30 @@ class RunTracker:
         if changed:
             self._changed()
 
+    def _remember(self, op: dict) -> None:
+        """Queue a cache entry for an operator whose outputs were kept (written on flush)."""
+        if op.get("cache_key") and self.graph.operators[op["node"]].cache:
+            self._cache_entries.append(
+                {
+                    "key": op["cache_key"],
+                    "run": self.run.id,
+                    "node": op["node"],
+                    "operator": op["operator"],
+                    "outputs": op["outputs"],
+                    "created": now_iso(),
+                }
+            )
+
     def _flush(self) -> None:
         # snapshot and write under one lock so an older snapshot never lands after a newer one
         with self._write_lock:
             self._dirty.clear()
             with self.lock:
                 text = json.dumps(self.record, default=str)
+                entries, self._cache_entries = self._cache_entries, []
             self.store.put_run_json(self.record["id"], text)
+            if entries:
+                self.store.cache_put(entries)
 
 
 def _literals_in(value: Any, literals: dict) -> dict:

@@ -68,6 +68,13 @@ class SQLRunStore:
             sa.Index("ix_flowlab_values_num", "key", "num"),
             sa.Index("ix_flowlab_values_text", "key", "text"),
         )
+        # operator cache: key -> the run and the kept outputs it points at
+        self.cache = sa.Table(
+            "flowlab_cache",
+            metadata,
+            sa.Column("key", sa.String(64), primary_key=True),
+            sa.Column("entry", json_type, nullable=False),
+        )
         # whole records live apart, so searches scan narrow rows
         self.records = sa.Table(
             "flowlab_records",
@@ -159,6 +166,32 @@ class SQLRunStore:
                 raise RunNotFound(f"no run {run_id!r} in the store {self.url}")
             change(found)
             self._write(conn, [found])
+        return found
+
+    # -- operator cache -------------------------------------------------------------------------
+    def cache_put(self, entries: list[dict]) -> None:
+        rows = {
+            e["key"]: {"key": e["key"], "entry": json.loads(json.dumps(e, default=str))}
+            for e in entries
+        }
+        insert = (postgresql.insert if self.dialect == "postgresql" else _sqlite_insert)(self.cache)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["key"], set_={"entry": insert.excluded["entry"]}
+                ),
+                list(rows.values()),
+            )
+
+    def cache_get(self, keys: list[str]) -> dict[str, dict]:
+        found = {}
+        with self.engine.connect() as conn:
+            for first in range(0, len(keys), 500):
+                chunk = keys[first : first + 500]
+                query = sa.select(self.cache.c.key, self.cache.c.entry).where(
+                    self.cache.c.key.in_(chunk)
+                )
+                found.update(dict(conn.execute(query).all()))
         return found
 
     # -- reads --------------------------------------------------------------------------------------
@@ -344,7 +377,7 @@ class SQLRunStore:
             if self.schema:
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
             else:
-                for table in (self.tags, self.values, self.records, self.runs):
+                for table in (self.tags, self.values, self.cache, self.records, self.runs):
                     table.drop(conn, checkfirst=True)
         self.engine.dispose()
 

@@ -131,6 +131,9 @@ class TinyDBRunStore:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.index_path = self.root / "index.json"
         self.journal_path = self.root / "index.journal"
+        self.cache_path = self.root / "cache.journal"
+        self._cache: dict[str, dict] = {}
+        self._cache_offset = 0
         self._lock = FileLock(str(self.index_path) + ".lock")
         # summaries this process last wrote, so unchanged ones skip the index
         self._summaries: dict[str, dict] = {}
@@ -262,6 +265,42 @@ class TinyDBRunStore:
     def search(self, query) -> list[dict]:
         """Summaries matching a parsed query, sorted and limited."""
         return query.apply(self.list_runs())
+
+    # -- operator cache -----------------------------------------------------------------------
+    def cache_put(self, entries: list[dict]) -> None:
+        """Record cache entries (key -> the run and outputs it points at): appended lines."""
+        text = "".join(json.dumps(e, default=str) + "\n" for e in entries)
+        with FileLock(str(self.cache_path) + ".lock"):
+            with open(self.cache_path, "ab+") as f:
+                f.seek(0, os.SEEK_END)
+                if f.tell():
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":  # a writer was killed mid-line
+                        text = "\n" + text
+                f.write(text.encode())
+                f.flush()
+                os.fsync(f.fileno())
+
+    def cache_get(self, keys: list[str]) -> dict[str, dict]:
+        """The newest cache entry of each key that has one."""
+        with self._summary_lock:
+            if self.cache_path.exists():
+                size = self.cache_path.stat().st_size
+                if size < self._cache_offset:
+                    self._cache, self._cache_offset = {}, 0
+                if size > self._cache_offset:
+                    with open(self.cache_path, "rb") as f:
+                        f.seek(self._cache_offset)
+                        chunk = f.read()
+                    complete = chunk[: chunk.rfind(b"\n") + 1]
+                    for line in complete.splitlines():
+                        try:
+                            entry = json.loads(line)
+                        except json.JSONDecodeError:
+                            continue  # cut short by a killed writer
+                        self._cache[entry["key"]] = entry
+                    self._cache_offset += len(complete)
+            return {k: self._cache[k] for k in keys if k in self._cache}
 
     def reindex(self) -> int:
         """Rebuild the index from the run files (after moving a corrupt index aside)."""

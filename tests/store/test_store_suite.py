@@ -149,3 +149,15 @@ def test_saved_searches_are_stored_listed_run_and_deleted(client):
     flowlab.searches.delete("big totals")
     with pytest.raises(KeyError, match="no saved search 'big totals'"):
         flowlab.searches.run("big totals")
+
+
+def test_cache_entries_put_and_get_in_batches(any_store):
+    entries = [
+        {"key": f"k{i}", "run": "r", "node": f"n{i}", "operator": "op", "outputs": {"x": i}}
+        for i in range(3)
+    ]
+    any_store.cache_put(entries)
+    any_store.cache_put([{**entries[1], "run": "newer"}])
+    found = any_store.cache_get(["k0", "k1", "missing"])
+    assert set(found) == {"k0", "k1"}
+    assert found["k1"]["run"] == "newer" and found["k0"]["outputs"] == {"x": 0}
