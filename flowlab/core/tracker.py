@@ -18,6 +18,7 @@ from flowlab.core.records import (
 from flowlab.core.run import Run
 from flowlab.core.task import Boxed, TaskSpec, meta_of, run_task
 from flowlab.errors import OperatorError
+from flowlab.store import summary_of
 from flowlab.types import as_flow_type, type_named
 from flowlab.types.dataset import resolve_name
 
@@ -422,8 +423,9 @@ class RunTracker:
             self._dirty.clear()
             with self.lock:
                 text = json.dumps(self.record, default=str)
+                summary = json.loads(json.dumps(summary_of(self.record), default=str))
                 entries, self._cache_entries = self._cache_entries, []
-            self.store.put_run_json(self.record["id"], text)
+            self.store.put_run_json(self.record["id"], text, summary)
             if entries:
                 self.store.cache_put(entries)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flowlab.store.artifacts import ArtifactStore
 from flowlab.store.config import artifacts_url, home, store_url
 from flowlab.store.portability import export_runs, import_runs, migrate
-from flowlab.store.tinydb_store import TinyDBRunStore
+from flowlab.store.tinydb_store import TinyDBRunStore, summary_of
 
 __all__ = [
     "ArtifactStore",
@@ -23,6 +23,7 @@ __all__ = [
     "import_runs",
     "migrate",
     "open_store",
+    "summary_of",
 ]
 
 

@@ -97,7 +97,7 @@ class SQLRunStore:
     def put_run(self, record: dict) -> None:
         self.put_runs([record])
 
-    def put_run_json(self, run_id: str, text: str) -> None:
+    def put_run_json(self, run_id: str, text: str, summary: dict | None = None) -> None:
         self.put_run(json.loads(text))
 
     def put_runs(self, records: list[dict]) -> None:

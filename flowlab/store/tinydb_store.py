@@ -216,10 +216,10 @@ class TinyDBRunStore:
         """Insert or replace a run record; the index changes only when its summary does."""
         self.put_run_json(record["id"], json.dumps(record, default=str))
 
-    def put_run_json(self, run_id: str, text: str) -> None:
+    def put_run_json(self, run_id: str, text: str, summary: dict | None = None) -> None:
         """Like put_run, for a record already serialised (the run tracker's batched writes)."""
         path = self._run_path(run_id)
-        summary = summary_of(json.loads(text))
+        summary = summary if summary is not None else summary_of(json.loads(text))
         atomic_write_text(path, text)
         with self._summary_lock:
             unchanged = self._summaries.get(run_id) == summary
