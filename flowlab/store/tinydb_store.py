@@ -25,6 +25,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
+from flowlab.store.journal import Journal
 
 SUMMARY_KEYS = (
     "id",
@@ -130,10 +131,9 @@ class TinyDBRunStore:
         self.runs_dir = self.root / "runs"
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.index_path = self.root / "index.json"
-        self.journal_path = self.root / "index.journal"
-        self.cache_path = self.root / "cache.journal"
+        self.journal = Journal(self.root / "index.journal")
+        self.cache_journal = Journal(self.root / "cache.journal")
         self._cache: dict[str, dict] = {}
-        self._cache_offset = 0
         self._lock = FileLock(str(self.index_path) + ".lock")
         # summaries this process last wrote, so unchanged ones skip the index
         self._summaries: dict[str, dict] = {}
@@ -141,9 +141,7 @@ class TinyDBRunStore:
         # parsed index, reused while the files are unchanged: (base stamp, journal offset)
         self._base_stamp: tuple | None = None
         self._base: dict[str, dict] = {}
-        self._journal_offset = 0
         self._journal: dict[str, dict] = {}
-        self._journal_lines = 0
 
     def _index(self) -> TinyDB:
         return TinyDB(str(self.index_path), storage=AtomicJSONStorage)
@@ -156,18 +154,9 @@ class TinyDBRunStore:
     # -- the index ----------------------------------------------------------------------------
     def _append(self, summaries: list[dict]) -> None:
         """Append summaries to the journal (caller holds the lock); compact when it is long."""
-        text = "".join(json.dumps(s, default=str) + "\n" for s in summaries)
-        with open(self.journal_path, "ab+") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell():
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":  # a writer was killed mid-line: close that line
-                    text = "\n" + text
-            f.write(text.encode())
-            f.flush()
-            os.fsync(f.fileno())
+        self.journal.append(summaries)
         self._load()
-        if self._journal_lines > self.COMPACT_AFTER:
+        if self.journal.lines > self.COMPACT_AFTER:
             self._compact()
 
     def _compact(self) -> None:
@@ -175,7 +164,7 @@ class TinyDBRunStore:
         with self._index() as db:
             db.drop_table("runs")
             db.table("runs").insert_multiple(merged.values())
-        self.journal_path.write_text("")
+        self.journal.clear()
         self._base_stamp = None
         self._load()
 
@@ -191,24 +180,12 @@ class TinyDBRunStore:
                 with self._index() as db:
                     base = {r["id"]: dict(r) for r in db.table("runs").all()}
             self._base, self._base_stamp = base, stamp
-            self._journal_offset, self._journal, self._journal_lines = 0, {}, 0
-        if self.journal_path.exists():
-            size = self.journal_path.stat().st_size
-            if size < self._journal_offset:  # compacted by another process
-                self._journal_offset, self._journal, self._journal_lines = 0, {}, 0
-            if size > self._journal_offset:
-                with open(self.journal_path, "rb") as f:
-                    f.seek(self._journal_offset)
-                    chunk = f.read()
-                complete = chunk[: chunk.rfind(b"\n") + 1]
-                for line in complete.splitlines():
-                    self._journal_lines += 1
-                    try:
-                        summary = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue  # cut short by a killed writer; its run file still holds it
-                    self._journal[summary["id"]] = summary
-                self._journal_offset += len(complete)
+            self.journal.offset = self.journal.lines = 0
+            self._journal = {}
+        reset, summaries = self.journal.read_new()
+        if reset:
+            self._journal = {}
+        self._journal.update((summary["id"], summary) for summary in summaries)
         return {**self._base, **self._journal}
 
     # -- records ------------------------------------------------------------------------------
@@ -269,37 +246,14 @@ class TinyDBRunStore:
     # -- operator cache -----------------------------------------------------------------------
     def cache_put(self, entries: list[dict]) -> None:
         """Record cache entries (key -> the run and outputs it points at): appended lines."""
-        text = "".join(json.dumps(e, default=str) + "\n" for e in entries)
-        with FileLock(str(self.cache_path) + ".lock"):
-            with open(self.cache_path, "ab+") as f:
-                f.seek(0, os.SEEK_END)
-                if f.tell():
-                    f.seek(-1, os.SEEK_END)
-                    if f.read(1) != b"\n":  # a writer was killed mid-line
-                        text = "\n" + text
-                f.write(text.encode())
-                f.flush()
-                os.fsync(f.fileno())
+        with FileLock(str(self.cache_journal.path) + ".lock"):
+            self.cache_journal.append(entries)
 
     def cache_get(self, keys: list[str]) -> dict[str, dict]:
         """The newest cache entry of each key that has one."""
         with self._summary_lock:
-            if self.cache_path.exists():
-                size = self.cache_path.stat().st_size
-                if size < self._cache_offset:
-                    self._cache, self._cache_offset = {}, 0
-                if size > self._cache_offset:
-                    with open(self.cache_path, "rb") as f:
-                        f.seek(self._cache_offset)
-                        chunk = f.read()
-                    complete = chunk[: chunk.rfind(b"\n") + 1]
-                    for line in complete.splitlines():
-                        try:
-                            entry = json.loads(line)
-                        except json.JSONDecodeError:
-                            continue  # cut short by a killed writer
-                        self._cache[entry["key"]] = entry
-                    self._cache_offset += len(complete)
+            _, entries = self.cache_journal.read_new()
+            self._cache.update((entry["key"], entry) for entry in entries)
             return {k: self._cache[k] for k in keys if k in self._cache}
 
     def reindex(self) -> int:
@@ -314,7 +268,7 @@ class TinyDBRunStore:
             with self._index() as db:
                 db.drop_table("runs")
                 db.table("runs").insert_multiple(summaries)
-            self.journal_path.write_text("")
+            self.journal.clear()
             self._base_stamp = None
         return len(summaries)
 

@@ -13,14 +13,7 @@ from flowlab.library import (
     SplitDatasetOperator,
     TrainDecisionTreeOperator,
 )
-
-feature_columns = (
-    ("petal_width", types.INTEGER),
-    ("petal_height", types.INTEGER),
-    ("sepal_width", types.INTEGER),
-    ("sepal_height", types.INTEGER),
-)
-all_columns = feature_columns + (("species", types.TEXT),)
+from tests.seed_iris import all_columns, feature_columns
 
 
 @workflow(
