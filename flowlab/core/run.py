@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowlab.core.output import Output
-from flowlab.core.records import TERMINAL_RUN
+from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
 from flowlab.errors import RunFailed
 
 
@@ -73,9 +73,15 @@ class Run:
         return self.status in TERMINAL_RUN
 
     def refresh(self) -> Run:
-        """Re-read the record from the store (for runs launched by another process)."""
+        """Re-read the record from the store (for runs launched by another process).
+
+        A run still marked queued or running whose launching process has ended (on this
+        host) can never finish: it is recorded as failed, saying so, and can be resumed.
+        """
         if self._tracker is None and self._store is not None:
             self.record = self._store.get_run(self.id)
+            if self.record["status"] not in TERMINAL_RUN and not launcher_alive(self.record):
+                self.record = self._store.update_run(self.id, _mark_orphaned)
         return self
 
     # -- waiting and results ----------------------------------------------------------------------
@@ -287,6 +293,21 @@ class _NoLock:
         return False
 
 
+def _mark_orphaned(record: dict) -> None:
+    if record["status"] in TERMINAL_RUN or launcher_alive(record):
+        return  # finished, or another reader got here first
+    launcher = record.get("launcher") or {}
+    message = (
+        f"the process that launched this run (pid {launcher.get('pid')} on "
+        f"{launcher.get('host')}) ended before the run did; resume() reruns what did "
+        "not finish"
+    )
+    record.update(status="failed", ended=now_iso(), error={"operator": None, "message": message})
+    for op in record.get("operators", {}).values():
+        if op["state"] in ("queued", "running"):
+            op.update(state="cancelled", error="the launching process ended")
+
+
 def diff_records(a: dict, b: dict) -> dict:
     """Differences between two run records, as {section: {key: (a value, b value)}}."""
 
@@ -333,4 +354,4 @@ def get_run(run_id: str) -> Run:
     from flowlab.store import get_store
 
     store = get_store()
-    return Run(store.get_run(run_id), store=store)
+    return Run(store.get_run(run_id), store=store).refresh()

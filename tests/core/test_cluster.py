@@ -134,3 +134,38 @@ def test_flowlab_scheduler_moves_runs_onto_that_cluster(client, tmp_path):
     assert result["total"] == 23
     ours = set(flowlab.cluster.worker_resources(client))
     assert set(result["workers"]) <= ours  # ran on the given cluster, started none of its own
+
+
+ORPHAN_SCRIPT = """
+import sys
+from tests.core import ops
+run = ops.two_sleepers.launch(seconds=60, cache=False)
+print(run.id, flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def test_run_whose_launcher_dies_is_recorded_failed_not_running_forever(client, tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "FLOWLAB_SCHEDULER": client.scheduler.address,
+        "FLOWLAB_HOME": os.environ["FLOWLAB_HOME"],
+    }
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    run_id = launcher.stdout.readline().strip()
+    assert flowlab.get_run(run_id).status in ("queued", "running")
+    launcher.kill()
+    launcher.wait()
+    orphan = flowlab.get_run(run_id)
+    assert orphan.status == "failed"
+    assert "ended before the run did" in orphan.error["message"]
+    assert {op.state for op in orphan.operators.values()} <= {"cancelled", "succeeded"}
