@@ -49,6 +49,12 @@ def jupyterlab(client, tmp_path_factory):
         JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
         JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
     )
+    # answer JupyterLab's "get notified about news?" question in advance, so no pop-up
+    settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
     log = open(root / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [
@@ -63,6 +69,7 @@ def jupyterlab(client, tmp_path_factory):
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
             "--LabApp.news_url=",
+            f"--LabApp.user_settings_dir={root / '.lab-settings'}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ],
         env=env,
