@@ -160,7 +160,8 @@ def _render_model(subject: Subject) -> str:
     )
     importances = _importances(estimator, model.features)
     chart = (
-        f"<div><b>feature importances</b>{bar_chart(*zip(*importances, strict=True))}</div>"
+        f"<div><div><b>feature importances</b></div>"
+        f"{bar_chart(*zip(*importances, strict=True))}</div>"
         if importances
         else ""
     )
