@@ -421,7 +421,12 @@ class RunTracker:
         # snapshot and write under one lock so an older snapshot never lands after a newer one
         with self._write_lock:
             self._dirty.clear()
+            stored = self.store.get_summary(self.run.id) or {}
             with self.lock:
+                # tags and notes another process added while this run goes on are kept
+                for key in ("tags", "notes"):
+                    mine = self.record.get(key) or []
+                    self.record[key] = list(dict.fromkeys([*mine, *(stored.get(key) or [])]))
                 text = json.dumps(self.record, default=str)
                 summary = json.loads(json.dumps(summary_of(self.record), default=str))
                 entries, self._cache_entries = self._cache_entries, []

@@ -204,6 +204,13 @@ class SQLRunStore:
             raise RunNotFound(f"no run {run_id!r} in the store {self.url}")
         return found
 
+    def get_summary(self, run_id: str) -> dict | None:
+        """The summary of one run (tags, notes, status…), without reading its record."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(self.runs.c.summary).where(self.runs.c.id == run_id)
+            ).scalar_one_or_none()
+
     def list_runs(self) -> list[dict]:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(self.runs.c.summary)).scalars())

@@ -130,6 +130,8 @@ class TinyDBRunStore:
         self.root = Path(root)
         self.runs_dir = self.root / "runs"
         self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.locks_dir = self.root / "locks"  # one lock file per run, kept out of runs/
+        self.locks_dir.mkdir(exist_ok=True)
         self.index_path = self.root / "index.json"
         self.journal = Journal(self.root / "index.journal")
         self.cache_journal = Journal(self.root / "cache.journal")
@@ -194,7 +196,18 @@ class TinyDBRunStore:
         self.put_run_json(record["id"], json.dumps(record, default=str))
 
     def put_run_json(self, run_id: str, text: str, summary: dict | None = None) -> None:
-        """Like put_run, for a record already serialised (the run tracker's batched writes)."""
+        """Like put_run, for a record already serialised (the run tracker's batched writes).
+
+        Takes the run's own lock, so it never lands between another process's read and
+        write of the same record (``update_run``)."""
+        with self._run_lock(run_id):
+            self._write_run(run_id, text, summary)
+
+    def _run_lock(self, run_id: str) -> FileLock:
+        self._run_path(run_id)  # refuses ids that are not plain names
+        return FileLock(str(self.locks_dir / f"{run_id}.lock"))
+
+    def _write_run(self, run_id: str, text: str, summary: dict | None = None) -> None:
         path = self._run_path(run_id)
         summary = summary if summary is not None else summary_of(json.loads(text))
         atomic_write_text(path, text)
@@ -214,11 +227,16 @@ class TinyDBRunStore:
 
     def update_run(self, run_id: str, change) -> dict:
         """Read, change and write one record under its own lock (tags, notes from anywhere)."""
-        with FileLock(str(self._run_path(run_id)) + ".lock"):
+        with self._run_lock(run_id):
             record = self.get_run(run_id)
             change(record)
-            self.put_run(record)
+            self._write_run(run_id, json.dumps(record, default=str))
         return record
+
+    def get_summary(self, run_id: str) -> dict | None:
+        """The indexed summary of one run (tags, notes, status…), without reading its record."""
+        with self._lock:
+            return self._load().get(run_id)
 
     def get_run(self, run_id: str) -> dict:
         path = self._run_path(run_id)

@@ -156,3 +156,32 @@ def test_operator_version_covers_its_module_and_can_be_pinned():
         return {"output": x}
 
     assert pinned.version == "2"
+
+
+TAGGER = """
+import sys
+import flowlab
+flowlab.get_run(sys.argv[1]).tag("from-another-process").note("added while running")
+"""
+
+
+def test_tags_added_by_another_process_while_running_are_kept(client):
+    import os
+    import subprocess
+    import sys
+
+    run = ops.two_sleepers.launch(seconds=3, cache=False)
+    done = subprocess.run(
+        [sys.executable, "-c", TAGGER, run.id],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert run.status == "running"
+    run.tag("mine")
+    run.wait(timeout=60)
+    final = flowlab.get_run(run.id)
+    assert set(final.tags) == {"from-another-process", "mine"}
+    assert final.notes == ["added while running"]
