@@ -14,38 +14,15 @@ import json
 from typing import Any
 
 from flowlab.core.graph import Graph
+from flowlab.types import FlowType
 
 
 def content_hash(value: Any, flow_type=None) -> str:
-    """A stable hash of a workflow input's content (a DataFrame's data, a file's bytes…)."""
-    digest = hashlib.sha256()
-    if hasattr(value, "dtypes") and hasattr(value, "columns") and not hasattr(value, "dask"):
-        import pandas as pd
+    """A stable hash of a workflow input's content, as its type sees it (a DataFrame's data,
+    a file's bytes, a CSV's read options…): see ``FlowType.content_hash``."""
+    from flowlab.types import ANY
 
-        digest.update(json.dumps([[str(c), str(t)] for c, t in value.dtypes.items()]).encode())
-        digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
-    elif isinstance(value, str) and flow_type is not None and flow_type.name in ("DATASET", "FILE"):
-        _hash_file(value, digest)
-    else:
-        try:
-            digest.update(json.dumps(value, sort_keys=True).encode())
-        except (TypeError, ValueError):
-            from dask.base import tokenize
-
-            digest.update(tokenize(value).encode())
-    return "sha256:" + digest.hexdigest()
-
-
-def _hash_file(path: str, digest) -> None:
-    import fsspec
-
-    from flowlab.types.dataset import resolve_name
-
-    uri = resolve_name(path)
-    digest.update(uri.encode())
-    with fsspec.open(uri, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    return (flow_type or ANY).content_hash(value)
 
 
 def default_seed(workflow: str) -> int:
@@ -80,11 +57,34 @@ def node_keys(graph: Graph, input_hashes: dict[str, str], seeds: dict[str, int])
             "operator": node.operator,
             "version": node.version,
             "seed": seeds[node_id],
-            "inputs": canon(node.inputs),
+            "inputs": {
+                name: _typed_hash(graph, node, name, value) or canon(value)
+                for name, value in node.inputs.items()
+            },
         }
         text = json.dumps(payload, sort_keys=True, default=str)
         keys[node_id] = hashlib.sha256(text.encode()).hexdigest()[:32]
     return keys
+
+
+def _typed_hash(graph: Graph, node, name: str, value: Any) -> dict | None:
+    """An input known while compiling (a literal, a workflow input), hashed by the type the
+    operator declares for it: a FILE path given inline is keyed by the file's content."""
+    from flowlab.types import from_json
+
+    type_json = node.input_types.get(name)
+    if not type_json:
+        return None
+    if isinstance(value, dict) and len(value) == 1 and "$literal" in value:
+        concrete = graph.literals[value["$literal"]]
+    elif isinstance(value, str):
+        concrete = value  # a path given inline (FILE, DATASET): its content counts
+    else:
+        return None  # JSON, a workflow input by reference (hashed once), or references
+    flow_type = from_json(type_json)
+    if type(flow_type).content_hash is FlowType.content_hash:
+        return None  # hashed as JSON anyway
+    return {"$content": flow_type.content_hash(concrete)}
 
 
 def usable(entry: dict, artifacts) -> bool:

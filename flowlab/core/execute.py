@@ -21,7 +21,7 @@ from flowlab.core.resources import Resources
 from flowlab.core.run import Run
 from flowlab.core.tracker import RunTracker
 from flowlab.errors import ResourceUnavailable
-from flowlab.types import type_named
+from flowlab.types import from_json
 
 
 def operator_seed(run_seed: int, node_id: str) -> int:
@@ -98,4 +98,4 @@ def launch_graph(
 
 def _input_type(graph, name: str):
     type_json = graph.input_types.get(name)
-    return type_named(type_json["x-flowlab-type"]) if type_json else None
+    return from_json(type_json) if type_json else None

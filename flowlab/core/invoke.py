@@ -26,8 +26,9 @@ def prepare_inputs(op, arguments: Mapping[str, Any], node_id: str) -> dict[str, 
         value = prepared[name]
         if value is None and (flow_type.optional or flow_type.default is None):
             continue
-        flow_type.validate(value, where_input(name, node_id))
-        prepared[name] = flow_type.load(value)
+        # the normalised value (a Series as a frame, an estimator as a Model) is what loads
+        checked = flow_type.validate(value, where_input(name, node_id))
+        prepared[name] = flow_type.load(checked)
     return prepared
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import traceback
@@ -112,19 +111,16 @@ def _keep_outputs(spec: TaskSpec, arguments: dict, outputs: dict) -> dict | None
     entry pointing at them, in batches."""
     from flowlab.store.artifacts import ArtifactStore
     from flowlab.store.values import dump_value
+    from flowlab.types.base import NotRecordable
 
     declared = spec.operator.returns_for(arguments)
     artifacts = ArtifactStore(spec.artifacts)
     kept = {}
     for name, value in outputs.items():
-        flow_type = declared.get(name)
-        if flow_type is None or flow_type.name == "ANY":
-            try:
-                kept[name] = json.loads(json.dumps(value))
-            except (TypeError, ValueError):
-                return None  # an untyped, non-JSON output cannot be kept: no cache entry
-        else:
-            kept[name] = dump_value(flow_type, value, artifacts)
+        try:
+            kept[name] = dump_value(declared.get(name), value, artifacts, exact=True)
+        except NotRecordable:
+            return None  # a value the record cannot hold exactly: no cache entry
     return kept
 
 

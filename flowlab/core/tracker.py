@@ -19,7 +19,7 @@ from flowlab.core.run import Run
 from flowlab.core.task import Boxed, TaskSpec, meta_of, run_task
 from flowlab.errors import OperatorError
 from flowlab.store import summary_of
-from flowlab.types import as_flow_type, type_named
+from flowlab.types import from_json
 from flowlab.types.dataset import resolve_name
 
 FLUSH_SECONDS = 0.25
@@ -330,11 +330,7 @@ class RunTracker:
                 continue
             value = resolve(ref, results, self.graph.input_values, self.graph.literals)
             type_json = self.graph.returns.get(name)
-            flow_type = type_named(type_json["x-flowlab-type"]) if type_json else None
-            if flow_type is not None and type_json.get("x-columns"):
-                flow_type = as_flow_type(flow_type)(
-                    schema=tuple((c, type_named(t)) for c, t in type_json["x-columns"].items())
-                )
+            flow_type = from_json(type_json) if type_json else None
             try:
                 if flow_type is not None and value is not None:
                     value = flow_type.validate(
@@ -355,7 +351,7 @@ class RunTracker:
         inputs = {}
         for name, value in self.graph.input_values.items():
             type_json = self.graph.input_types.get(name)
-            flow_type = type_named(type_json["x-flowlab-type"]) if type_json else None
+            flow_type = from_json(type_json) if type_json else None
             inputs[name] = dump_value(flow_type, value, self.artifacts)
             if isinstance(inputs[name], dict) and "$uri" in inputs[name]:
                 # lineage: the file as it was read (content hash), and the catalog name if any

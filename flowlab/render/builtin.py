@@ -35,12 +35,11 @@ def metric_direction(subject: Subject) -> str | None:
 
 
 def _is_number(subject: Subject) -> bool:
-    value = subject.value
-    return (
-        subject.type_name in ("DOUBLE", "INTEGER")
-        or isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-    ) and isinstance(value, numbers.Real)
+    return isinstance(subject.value, numbers.Real) and not isinstance(subject.value, bool)
+
+
+def _is_typed_number(subject: Subject) -> bool:
+    return isinstance(subject.value, numbers.Real)
 
 
 def _render_number(subject: Subject) -> str:
@@ -66,7 +65,7 @@ def _is_dataset(subject: Subject) -> bool:
 
 
 def _render_dataset(subject: Subject) -> str:
-    from flowlab.store.catalog import _type_name
+    from flowlab.types.dataset import type_of_dtype
 
     frame = subject.value
     if hasattr(frame, "npartitions"):  # a dask DataFrame: show its head, not its length
@@ -75,7 +74,8 @@ def _render_dataset(subject: Subject) -> str:
         rows = len(frame)
     columns = len(frame.columns)
     schema = " · ".join(
-        f"{html.escape(str(c))} <i>{_type_name(t)}</i>" for c, t in frame.dtypes.items()
+        f"{html.escape(str(c))} <i>{getattr(type_of_dtype(t), 'name', t)}</i>"
+        for c, t in frame.dtypes.items()
     )
     title = f"<b>{html.escape(subject.name)}</b> " if subject.name else ""
     shown = frame.head(PAGE_ROWS * MAX_PAGES)
@@ -131,7 +131,11 @@ def _cell(value) -> str:
 def _is_model(subject: Subject) -> bool:
     from flowlab.types import Model
 
-    return isinstance(subject.value, Model) or subject.type_name == "MODEL"
+    return isinstance(subject.value, Model)
+
+
+def _is_present(subject: Subject) -> bool:
+    return subject.value is not None
 
 
 def _render_model(subject: Subject) -> str:
@@ -225,8 +229,8 @@ def _render_array(subject: Subject) -> str:
     return f'<div class="flowlab-array"><div>{title}ARRAY</div>{value._repr_html_()}{plot}</div>'
 
 
-def _is_file(subject: Subject) -> bool:
-    return subject.type_name == "FILE" and isinstance(subject.value, (str, os.PathLike))
+def _is_path(subject: Subject) -> bool:
+    return isinstance(subject.value, (str, os.PathLike))
 
 
 def _render_file(subject: Subject) -> str:
@@ -262,10 +266,14 @@ def _render_plain(subject: Subject) -> str:
 
 BUILTIN = [
     Renderer("number", _is_number, _render_number, priority=10),
+    # a bool declared INTEGER or DOUBLE still shows as a number
+    Renderer("typed-number", _is_typed_number, _render_number, 10, ("DOUBLE", "INTEGER")),
     Renderer("dataset", _is_dataset, _render_dataset, priority=10),
     Renderer("model", _is_model, _render_model, priority=10),
+    # a bare estimator declared MODEL
+    Renderer("typed-model", _is_present, _render_model, priority=10, types=("MODEL",)),
     Renderer("array", _is_array, _render_array, priority=10),
-    Renderer("file", _is_file, _render_file, priority=20),
+    Renderer("file", _is_path, _render_file, priority=20, types=("FILE",)),
     Renderer("plain", _is_plain, _render_plain, priority=0),
 ]
 

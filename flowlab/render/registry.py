@@ -1,7 +1,10 @@
 """The renderer registry: a renderer says what it applies to; the highest priority wins.
 
-Other packages join the lookup through the entry point group ``flowlab.renderers``; an entry
-point names a :class:`Renderer` (or a list of them, or a function returning either).
+A renderer may name the flowlab types it is for (``types=("FILE",)``): it is then only asked
+about values of those types. Other packages join the lookup through the entry point group
+``flowlab.renderers``; an entry point names a :class:`Renderer` (or a list of them, or a
+function returning either), loaded the same way as types (``flowlab.types`` group). A name is
+registered once: a second renderer under the same name is refused unless ``replace=True``.
 """
 
 from __future__ import annotations
@@ -42,22 +45,40 @@ class Renderer:
     applies: Callable[[Subject], bool]
     render: Callable[[Subject], Any]
     priority: int = 0
+    #: flowlab type names (``x-flowlab-type``) this renderer is for; empty: any type
+    types: tuple[str, ...] = ()
+
+    def matches(self, subject: Subject) -> bool:
+        if self.types and subject.type_name not in self.types:
+            return False
+        return bool(self.applies(subject))
 
 
 _RENDERERS: dict[str, Renderer] = {}
+_ORIGIN: dict[str, str] = {}
 _entry_points_loaded = False
+_seen_entry_points: set = set()
 _load_lock = threading.Lock()
 
 
-def register_renderer(renderer: Renderer) -> Renderer:
-    """Add (or replace, by name) a renderer.
+def register_renderer(
+    renderer: Renderer, *, replace: bool = False, origin: str | None = None
+) -> Renderer:
+    """Add a renderer; a name already registered is refused unless ``replace=True``.
 
     Example::
 
         register_renderer(Renderer("nothing", lambda s: s.value is None,
                                    lambda s: "<i>none</i>", priority=50))
     """
+    origin = origin or getattr(renderer.render, "__module__", None) or "?"
+    if renderer.name in _RENDERERS and not replace:
+        raise ValueError(
+            f"renderer {renderer.name!r} is registered twice: by {_ORIGIN[renderer.name]} and "
+            f"by {origin}; rename one, or pass replace=True to replace it on purpose"
+        )
     _RENDERERS[renderer.name] = renderer
+    _ORIGIN[renderer.name] = origin
     return renderer
 
 
@@ -71,7 +92,7 @@ def renderer_for(subject: Subject) -> Renderer:
     """The highest-priority renderer that applies to ``subject``."""
     for renderer in renderers():
         try:
-            if renderer.applies(subject):
+            if renderer.matches(subject):
                 return renderer
         except Exception:  # a plugin's broken test must not hide the value
             continue
@@ -118,20 +139,13 @@ def _load_entry_points() -> None:
     with _load_lock:
         if _entry_points_loaded:
             return
-        from importlib.metadata import entry_points
+        from flowlab.types.registry import entry_point_objects
 
-        for point in entry_points(group=ENTRY_POINT_GROUP):
-            loaded = point.load()
-            if callable(loaded) and not isinstance(loaded, Renderer):
-                loaded = loaded()
-            for renderer in loaded if isinstance(loaded, (list, tuple)) else [loaded]:
-                if not isinstance(renderer, Renderer):
-                    raise TypeError(
-                        f"entry point {point.name!r} ({point.value}) in group "
-                        f"{ENTRY_POINT_GROUP!r} gave {type(renderer).__name__}; "
-                        "it must give flowlab.render.Renderer objects"
-                    )
-                _RENDERERS.setdefault(renderer.name, renderer)
+        found = entry_point_objects(
+            ENTRY_POINT_GROUP, Renderer, "flowlab.render.Renderer", seen=_seen_entry_points
+        )
+        for origin, renderer in found:
+            register_renderer(renderer, origin=origin)
         _entry_points_loaded = True
 
 

@@ -29,6 +29,9 @@ from flowlab.types.dataset import (
     column_dtypes,
     read_table,
     register_name_resolver,
+    split_read_options,
+    type_of_dtype,
+    with_read_options,
 )
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -45,18 +48,35 @@ def _db() -> tuple[TinyDB, FileLock]:
     return TinyDB(str(path), storage=AtomicJSONStorage), FileLock(str(path) + ".lock")
 
 
-def register(name: str, data: Any, description: str = "", overwrite: bool = True) -> dict:
-    """Register a DataFrame (stored as parquet in the artifacts) or a path/URI under ``name``."""
+def register(
+    name: str,
+    data: Any,
+    description: str = "",
+    overwrite: bool = True,
+    read_options: dict | None = None,
+) -> dict:
+    """Register a DataFrame (stored as parquet in the artifacts) or a path/URI under ``name``.
+
+    ``read_options`` are ``pandas.read_csv`` options for a CSV file (``{"sep": ";"}``); they
+    are kept with the URI (``wine.csv?sep=;``) and are part of the dataset's hash.
+
+    Example::
+
+        flowlab.datasets.register("wine", "winequality-red.csv", read_options={"sep": ";"})
+    """
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValueError(
             f"dataset name {name!r}: use letters, digits, '_', '-' or '.', "
             "starting with a letter (it must not look like a path)"
         )
     if isinstance(data, str):
-        uri = data
+        uri = with_read_options(data, read_options)
         dtypes = column_dtypes(uri, f"dataset '{name}'")
-        with fsspec.open(uri, "rb") as f:
-            digest = hashlib.sha256(f.read()).hexdigest()
+        path, options = split_read_options(uri)
+        with fsspec.open(path, "rb") as f:
+            content = f.read()
+        extra = repr(sorted(options.items())).encode() if options else b""
+        digest = hashlib.sha256(content + extra).hexdigest()
         rows = len(read_table(uri))
     elif hasattr(data, "columns") and hasattr(data, "dtypes"):
         from flowlab.store import get_artifacts
@@ -126,12 +146,8 @@ def _resolve(name: str) -> str | None:
 
 
 def _type_name(dtype) -> str:
-    from flowlab.types.dataset import dtype_fits
-
-    for name in ("BOOL", "INTEGER", "DOUBLE", "TEXT"):
-        if dtype_fits(dtype, name):
-            return name
-    return str(dtype)
+    column_type = type_of_dtype(dtype)
+    return column_type.name if column_type is not None else str(dtype)
 
 
 register_name_resolver(_resolve)

@@ -1,20 +1,23 @@
-"""The base of every flowlab type and the registry that maps names and annotations to types.
+"""The base of every flowlab type: one class carries everything a type means.
 
-A flowlab type brings, in one class, everything a surface needs: ``validate`` (run-time
-check, error names the place), ``json_schema`` (forms, CLI, REST), and a serialiser
-(``inline`` values go into the run record as JSON, the others into artifact files).
+A flowlab type brings, in one place, what every surface and layer needs:
+
+- ``validate`` (run-time check, error names the place; returns the normalised value),
+- ``to_json`` / ``json_schema`` (forms, CLI, REST, the Graph) and its exact inverse
+  ``from_json`` (bounds, choices, element types, columns, default, description survive),
+- ``content_hash`` (what cache keys see of a value),
+- ``encode`` / ``decode`` (what a run record holds: inline JSON, or an artifact reference),
+- ``serialise`` / ``deserialise`` (the artifact file's bytes, for non-inline types).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from typing import Any, ClassVar
 
 from flowlab.errors import FlowTypeError
-
-_REGISTRY: dict[str, FlowType] = {}
-_ANNOTATIONS: dict[Any, FlowType] = {}
 
 
 class FlowType:
@@ -59,21 +62,86 @@ class FlowType:
         found = type(value).__name__
         return FlowTypeError(f"{where}: expected {expected}, found {found} {_short(value)}")
 
+    def fits_dtype(self, dtype: Any) -> bool:
+        """Whether a table column of this pandas dtype may be declared as this type."""
+        return True
+
     # -- description ----------------------------------------------------------------------------
     def json_schema(self) -> dict:
+        """The JSON Schema of this type, ``x-flowlab-type`` naming it; ``from_json`` inverts it."""
         schema = {"x-flowlab-type": self.name, **self._json_schema()}
         if self.description:
             schema["description"] = self.description
         if self.default is not None:
             schema["default"] = self.default
+        if self.optional:
+            schema["x-optional"] = True
         return schema
 
     def _json_schema(self) -> dict:
         return {}
 
     def to_json(self) -> dict:
-        """A plain description of the type, used inside the Graph."""
+        """A plain description of the type, used inside the Graph; ``from_json`` rebuilds it."""
         return self.json_schema()
+
+    @classmethod
+    def from_json(cls, data: dict) -> FlowType:
+        """The type ``data`` (from :meth:`to_json`) describes, options included."""
+        common = {
+            "default": data.get("default"),
+            "description": data.get("description", ""),
+            "optional": bool(data.get("x-optional", False)),
+        }
+        return cls._from_json(data, **common)
+
+    @classmethod
+    def _from_json(cls, data: dict, **common: Any) -> FlowType:
+        return cls(**common)
+
+    # -- cache keys -----------------------------------------------------------------------------
+    def content_hash(self, value: Any) -> str:
+        """A stable hash of what an operator sees of ``value`` (cache keys are made of it)."""
+        digest = hashlib.sha256()
+        try:
+            digest.update(json.dumps(value, sort_keys=True).encode())
+        except (TypeError, ValueError):
+            from dask.base import tokenize
+
+            digest.update(tokenize(value).encode())
+        return "sha256:" + digest.hexdigest()
+
+    # -- the run record -------------------------------------------------------------------------
+    def encode(self, value: Any, artifacts: Any, *, exact: bool = False) -> Any:
+        """What a run record holds for ``value``: JSON, or a reference to an artifact file
+        written through ``artifacts`` (an object with ``put(bytes, extension) -> ref``).
+
+        ``exact=True`` (cache entries) raises NotRecordable rather than keep an approximation
+        (a ``repr``) of a value JSON cannot hold.
+        """
+        if value is None:
+            return None
+        if self.inline:
+            return jsonable(value, exact=exact)
+        ref = artifacts.put(self.serialise(value), self.extension)
+        return {
+            "$artifact": ref["uri"],
+            "hash": ref["hash"],
+            "size": ref["size"],
+            "type": self.name,
+            **self.summary(value),
+        }
+
+    def decode(self, data: Any, artifacts: Any) -> Any:
+        """The value a record entry stands for (reads the artifact file through ``artifacts``)."""
+        if isinstance(data, dict) and "$artifact" in data:
+            ref = {"uri": data["$artifact"], "hash": data.get("hash", "")}
+            return self.deserialise(artifacts.get(ref))
+        return data
+
+    def summary(self, value: Any) -> dict:
+        """A few facts about a non-inline value kept next to its artifact reference."""
+        return {}
 
     # -- serialisation --------------------------------------------------------------------------
     def serialise(self, value: Any) -> Any:
@@ -93,41 +161,39 @@ class FlowType:
         return hash(json.dumps(self.to_json(), sort_keys=True, default=str))
 
 
-def register_type(flow_type: FlowType, *annotations: Any) -> FlowType:
-    """Register a type under its name (and the Python annotations that mean it)."""
-    _REGISTRY[flow_type.name] = flow_type
-    for annotation in annotations:
-        _ANNOTATIONS[annotation] = flow_type
-    return flow_type
+class NotRecordable(ValueError):
+    """A value a run record cannot hold exactly (an untyped object that is not JSON)."""
 
 
-def type_named(name: str) -> FlowType:
+class AnyType(FlowType):
+    """The untyped ANY: every value passes; JSON values are recorded, others by their repr."""
+
+    name = "ANY"
+
+
+def jsonable(value: Any, exact: bool = False) -> Any:
+    """``value`` as JSON (numpy scalars and arrays become numbers and lists).
+
+    With ``exact`` a value JSON cannot hold as it is raises NotRecordable (cache entries
+    must give children back the very value, not a converted one).
+    """
     try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(
-            f"no flowlab type named {name!r}; known: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError) as e:
+        if exact:  # a converted value would reach children as another Python type
+            raise NotRecordable(f"{_short(value)} cannot be kept as JSON: {e}") from None
 
+    def fallback(item: Any) -> Any:
+        if hasattr(item, "item"):
+            return item.item()
+        if hasattr(item, "tolist"):
+            return item.tolist()
+        if hasattr(item, "value"):
+            return item.value
+        return repr(item)
 
-def registered_types() -> dict[str, FlowType]:
-    return dict(_REGISTRY)
-
-
-def as_flow_type(spec: Any, where: str = "type") -> FlowType:
-    """Accept a FlowType, a registered Python annotation (int, str, …) or a type name."""
-    if isinstance(spec, FlowType):
-        return spec
-    if isinstance(spec, type) and issubclass(spec, FlowType):
-        return spec()
-    if spec in _ANNOTATIONS:
-        return _ANNOTATIONS[spec]
-    if isinstance(spec, str) and spec in _REGISTRY:
-        return _REGISTRY[spec]
-    raise TypeError(
-        f"{where}: {spec!r} is not a flowlab type; use one of flowlab.types "
-        f"({', '.join(sorted(_REGISTRY))}) or int, float, str, bool"
-    )
+    return json.loads(json.dumps(value, default=fallback))
 
 
 def _short(value: Any) -> str:

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flowlab.errors import FlowTypeError, SchemaError
-from flowlab.types.base import FlowType, as_flow_type, register_type
+from flowlab.types.base import FlowType
+from flowlab.types.registry import as_flow_type, from_json, register_type
 
 
 class List(FlowType):
@@ -35,14 +36,32 @@ class List(FlowType):
     def _json_schema(self):
         schema: dict = {"type": "array"}
         if self.item is not None:
-            schema["items"] = self.item.json_schema()
+            schema["items"] = self.item.to_json()
         return schema
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        item = data.get("items")
+        return cls(from_json(item) if item is not None else None, **common)
+
+    def __repr__(self) -> str:
+        return f"LIST({self.item!r})" if self.item is not None else "LIST"
 
 
 class Dict(FlowType):
-    """A JSON-like mapping with string keys."""
+    """A JSON-like mapping with string keys; ``DICT(DOUBLE)`` types its values too."""
 
     name = "DICT"
+
+    def __init__(self, values: Any = None, **kw: Any):
+        super().__init__(**kw)
+        self.values = as_flow_type(values) if values is not None else None
+
+    def __call__(self, values: Any = None, **options: Any) -> FlowType:
+        new = super().__call__(**options)
+        if values is not None:
+            new.values = as_flow_type(values)
+        return new
 
     def validate(self, value, where="value"):
         if not isinstance(value, Mapping):
@@ -50,10 +69,23 @@ class Dict(FlowType):
         bad = [k for k in value if not isinstance(k, str)]
         if bad:
             raise FlowTypeError(f"{where}: DICT keys must be strings, found {bad[0]!r}")
+        if self.values is not None:
+            return {k: self.values.validate(v, f"{where}[{k!r}]") for k, v in value.items()}
         return dict(value)
 
     def _json_schema(self):
-        return {"type": "object"}
+        schema: dict = {"type": "object"}
+        if self.values is not None:
+            schema["additionalProperties"] = self.values.to_json()
+        return schema
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        values = data.get("additionalProperties")
+        return cls(from_json(values) if isinstance(values, dict) else None, **common)
+
+    def __repr__(self) -> str:
+        return f"DICT({self.values!r})" if self.values is not None else "DICT"
 
 
 class Features(FlowType):
@@ -77,6 +109,10 @@ class Features(FlowType):
         if self.of:
             schema["x-features-of"] = self.of
         return schema
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        return cls(of=data.get("x-features-of"), **common)
 
 
 class Schema(Mapping):

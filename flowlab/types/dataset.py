@@ -1,14 +1,41 @@
-"""DATASET: a table with declared columns; pandas, dask, or a parquet/CSV path or fsspec URI."""
+"""DATASET: a table with declared columns; pandas, dask, or a parquet/CSV path or fsspec URI.
+
+A pandas (or dask) Series is accepted where a one-column DATASET is declared, as a
+one-column frame. A CSV path may carry read options: ``"wine.csv?sep=;"`` (see
+:mod:`flowlab.types.tables`).
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 from flowlab.errors import FlowTypeError
-from flowlab.types.base import FlowType, register_type
+from flowlab.types.base import FlowType
 from flowlab.types.containers import Schema
+from flowlab.types.fingerprint import file_hash, frame_hash
+from flowlab.types.registry import from_json, register_type, type_named
+from flowlab.types.tables import (
+    column_dtypes,
+    read_table,
+    register_name_resolver,
+    resolve_name,
+    split_read_options,
+    with_read_options,
+)
+
+__all__ = [
+    "DATASET",
+    "Dataset",
+    "column_dtypes",
+    "dtype_fits",
+    "read_table",
+    "register_name_resolver",
+    "resolve_name",
+    "split_read_options",
+    "type_of_dtype",
+    "with_read_options",
+]
 
 
 class Dataset(FlowType):
@@ -34,6 +61,7 @@ class Dataset(FlowType):
         return new
 
     def validate(self, value, where="value"):
+        value = self._series_as_frame(value, where)
         dtypes = column_dtypes(value, where)
         if dtypes is None:
             raise self.fail(
@@ -51,16 +79,62 @@ class Dataset(FlowType):
                     f"{where}: column '{column}' ({column_type.name}) is missing;"
                     f" the dataset has {have}"
                 )
-            if not dtype_fits(dtypes[column], column_type.name):
+            if not column_type.fits_dtype(dtypes[column]):
                 raise FlowTypeError(
                     f"{where}: column '{column}' should be {column_type.name} "
                     f"but is {dtypes[column]}"
                 )
 
+    def _series_as_frame(self, value, where: str):
+        if not (hasattr(value, "to_frame") and hasattr(value, "dtype")):
+            return value  # not a Series
+        columns = list(self.schema) if self.schema is not None else []
+        if len(columns) > 1:
+            raise FlowTypeError(
+                f"{where}: expected a table with columns {', '.join(columns)} (DATASET), "
+                f"found a Series (one column, {value.name!r})"
+            )
+        if value.name is None:
+            return value.to_frame(columns[0] if columns else "value")
+        if columns and value.name != columns[0]:
+            raise FlowTypeError(
+                f"{where}: column '{columns[0]}' is missing; the Series is named {value.name!r}"
+                f" (rename it, or declare column {value.name!r})"
+            )
+        return value.to_frame()
+
     def load(self, value):
         if isinstance(value, str):
             return read_table(resolve_name(value))
         return value
+
+    def content_hash(self, value):
+        if isinstance(value, str):
+            path, options = split_read_options(resolve_name(value))
+            return file_hash(path, extra=options or None)
+        if hasattr(value, "dtypes") and hasattr(value, "columns") and not hasattr(value, "dask"):
+            try:
+                return frame_hash(value)
+            except TypeError:  # unhashable cells (lists): fall back to dask's tokenize
+                pass
+        return super().content_hash(value)
+
+    def encode(self, value, artifacts, *, exact=False):
+        if isinstance(value, str):  # a path or URI is recorded as that reference, not copied
+            return {"$uri": value, "type": self.name}
+        return super().encode(value, artifacts, exact=exact)
+
+    def decode(self, data, artifacts):
+        if isinstance(data, dict) and "$uri" in data:
+            return data["$uri"]
+        return super().decode(data, artifacts)
+
+    def summary(self, value):
+        try:
+            rows = int(value.shape[0])
+        except TypeError:  # a dask DataFrame has no known length
+            rows = None
+        return {"rows": rows, "columns": [str(c) for c in value.columns]}
 
     def fits(self, value) -> str | None:
         """None when ``value`` satisfies this type, else the reason (used by dataset pickers)."""
@@ -73,8 +147,19 @@ class Dataset(FlowType):
     def _json_schema(self):
         schema: dict = {"type": "string", "format": "dataset"}
         if self.schema is not None:
-            schema["x-columns"] = {k: t.name for k, t in self.schema.items()}
+            # a bare column type by its name (readable); one with options by its full JSON
+            schema["x-columns"] = {
+                k: t.name if t == _bare(t) else t.to_json() for k, t in self.schema.items()
+            }
         return schema
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        columns = data.get("x-columns")
+        schema = None
+        if columns is not None:
+            schema = tuple((k, from_json(t)) for k, t in columns.items())
+        return cls(schema, **common)
 
     def serialise(self, value) -> bytes:
         frame = self.load(value)
@@ -90,81 +175,28 @@ class Dataset(FlowType):
         return pd.read_parquet(io.BytesIO(data))
 
 
-_NAME_RESOLVERS: list[Callable[[str], str | None]] = []
+def dtype_fits(dtype: Any, column_type: Any) -> bool:
+    """Whether a column of ``dtype`` may be declared as ``column_type`` (a type or its name)."""
+    from flowlab.types.registry import as_flow_type
+
+    return as_flow_type(column_type).fits_dtype(dtype)
 
 
-def register_name_resolver(resolver: Callable[[str], str | None]) -> None:
-    """Let DATASET accept names (the dataset catalog registers one): name -> URI or None."""
-    if resolver not in _NAME_RESOLVERS:
-        _NAME_RESOLVERS.append(resolver)
+def type_of_dtype(dtype: Any) -> FlowType | None:
+    """The flowlab column type a pandas dtype reads as (BOOL, INTEGER, DOUBLE, TEXT), or None."""
+    from flowlab.types.scalars import BOOL, DOUBLE, INTEGER, TEXT
 
-
-def resolve_name(value: str) -> str:
-    """A catalog name's URI; any other string (a path, a URI) is returned as it is."""
-    if "/" in value or "\\" in value or value.endswith((".parquet", ".pq", ".csv")):
-        return value
-    for resolver in _NAME_RESOLVERS:
-        uri = resolver(value)
-        if uri is not None:
-            return uri
-    return value
-
-
-def column_dtypes(value: Any, where: str) -> dict | None:
-    """Column name -> dtype for a DataFrame (pandas or dask) or a table file, without loading it."""
-    if hasattr(value, "dtypes") and hasattr(value, "columns"):
-        return dict(value.dtypes.items())
-    if isinstance(value, str):
-        return _file_dtypes(resolve_name(value), where)
+    for column_type in (BOOL, INTEGER, DOUBLE, TEXT):
+        if column_type.fits_dtype(dtype):
+            return column_type
     return None
 
 
-def _file_dtypes(path: str, where: str) -> dict:
-    import fsspec
-    import pandas as pd
-
+def _bare(flow_type: FlowType) -> FlowType | None:
     try:
-        if path.endswith((".parquet", ".pq")) or path.endswith("/"):
-            import pyarrow.parquet as pq
-
-            with fsspec.open(path, "rb") as f:
-                return dict(pq.read_schema(f).empty_table().to_pandas().dtypes.items())
-        with fsspec.open(path, "rb") as f:
-            return dict(pd.read_csv(f, nrows=1000).dtypes.items())
-    except FileNotFoundError:
-        hint = "" if "/" in path or "." in path else " (nor a dataset registered under that name)"
-        raise FlowTypeError(f"{where}: file '{path}' does not exist{hint}") from None
-    except Exception as e:
-        raise FlowTypeError(f"{where}: cannot read table '{path}': {e}") from e
-
-
-def read_table(path: str):
-    """Read a parquet or CSV file (any fsspec URI) into pandas."""
-    import fsspec
-    import pandas as pd
-
-    with fsspec.open(path, "rb") as f:
-        if path.endswith((".parquet", ".pq")):
-            return pd.read_parquet(f)
-        return pd.read_csv(f)
-
-
-def dtype_fits(dtype: Any, type_name: str) -> bool:
-    from pandas.api import types as pdt
-
-    if type_name == "INTEGER":
-        return pdt.is_integer_dtype(dtype) and not pdt.is_bool_dtype(dtype)
-    if type_name == "DOUBLE":
-        return pdt.is_numeric_dtype(dtype) and not pdt.is_bool_dtype(dtype)
-    if type_name == "BOOL":
-        return pdt.is_bool_dtype(dtype)
-    if type_name in ("TEXT", "ENUM"):
-        return (
-            pdt.is_string_dtype(dtype)
-            or pdt.is_object_dtype(dtype)
-            or isinstance(dtype, pdt.CategoricalDtype)
-        )
-    return True
+        return type_named(flow_type.name)
+    except KeyError:
+        return None
 
 
 DATASET = register_type(Dataset())

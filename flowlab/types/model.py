@@ -13,7 +13,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowlab.types.base import FlowType, register_type
+from flowlab.types.base import FlowType
+from flowlab.types.registry import register_type
 
 FORMAT_VERSION = 1
 _TRUSTED_PREFIXES = (
@@ -75,6 +76,9 @@ class Model:
 
 
 class ModelType(FlowType):
+    """A trained model. Operators always receive a :class:`Model` (a bare estimator is
+    wrapped), whether the value comes fresh from a parent or from the cache."""
+
     name = "MODEL"
     inline = False
     extension = "model.zip"
@@ -83,7 +87,14 @@ class ModelType(FlowType):
     def validate(self, value, where="value"):
         if value is None:
             raise self.fail(where, "a trained model (MODEL)", value)
-        return value
+        return value if isinstance(value, Model) else Model(estimator=value)
+
+    def load(self, value):
+        return value if isinstance(value, Model) or value is None else Model(estimator=value)
+
+    def summary(self, value):
+        model = value if isinstance(value, Model) else Model(estimator=value)
+        return {"meta": model.meta()}
 
     def _json_schema(self):
         return {"type": "string", "format": "model"}

@@ -1,4 +1,4 @@
-"""FILE and ARRAY (xarray)."""
+"""FILE (a path, a directory or an fsspec URI, keyed by content) and ARRAY (xarray)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import os
 from typing import Any
 
 from flowlab.errors import FlowTypeError
-from flowlab.types.base import FlowType, register_type
+from flowlab.types.base import FlowType
+from flowlab.types.fingerprint import file_hash
+from flowlab.types.registry import register_type
 
 
 class File(FlowType):
-    """A path or fsspec URI; ``must_exist`` checks it at validation time."""
+    """A path, directory or fsspec URI; ``must_exist`` checks it at validation time.
+
+    Cache keys see its content, not only its path (see :mod:`flowlab.types.fingerprint`):
+    a file rewritten in place makes the operators that read it run again.
+    """
 
     name = "FILE"
 
@@ -32,7 +38,24 @@ class File(FlowType):
         return value
 
     def _json_schema(self):
-        return {"type": "string", "format": "path"}
+        schema: dict = {"type": "string", "format": "path"}
+        if not self.must_exist:
+            schema["x-must-exist"] = False
+        return schema
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        return cls(must_exist=data.get("x-must-exist", True), **common)
+
+    def content_hash(self, value):
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if isinstance(value, str):
+            try:
+                return file_hash(value)
+            except FileNotFoundError:
+                pass  # not there (must_exist=False): the path is all there is to key
+        return super().content_hash(value)
 
 
 class Array(FlowType):

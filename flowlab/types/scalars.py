@@ -5,7 +5,8 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from flowlab.types.base import FlowType, register_type
+from flowlab.types.base import FlowType
+from flowlab.types.registry import register_type
 
 
 class Integer(FlowType):
@@ -26,6 +27,15 @@ class Integer(FlowType):
 
     def _json_schema(self):
         return _bounds_schema(self, "integer")
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        return cls(min=data.get("minimum"), max=data.get("maximum"), **common)
+
+    def fits_dtype(self, dtype):
+        from pandas.api import types as pdt
+
+        return pdt.is_integer_dtype(dtype) and not pdt.is_bool_dtype(dtype)
 
 
 class Double(FlowType):
@@ -56,6 +66,20 @@ class Double(FlowType):
             schema["x-direction"] = self.direction
         return schema
 
+    @classmethod
+    def _from_json(cls, data, **common):
+        return cls(
+            min=data.get("minimum"),
+            max=data.get("maximum"),
+            direction=data.get("x-direction"),
+            **common,
+        )
+
+    def fits_dtype(self, dtype):
+        from pandas.api import types as pdt
+
+        return pdt.is_numeric_dtype(dtype) and not pdt.is_bool_dtype(dtype)
+
 
 class Text(FlowType):
     name = "TEXT"
@@ -67,6 +91,9 @@ class Text(FlowType):
 
     def _json_schema(self):
         return {"type": "string"}
+
+    def fits_dtype(self, dtype):
+        return _is_text_dtype(dtype)
 
 
 class Bool(FlowType):
@@ -86,6 +113,11 @@ class Bool(FlowType):
 
     def _json_schema(self):
         return {"type": "boolean"}
+
+    def fits_dtype(self, dtype):
+        from pandas.api import types as pdt
+
+        return pdt.is_bool_dtype(dtype)
 
 
 class Enum(FlowType):
@@ -111,6 +143,23 @@ class Enum(FlowType):
 
     def _json_schema(self):
         return {"enum": list(self.choices)}
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        return cls(*data.get("enum", ()), **common)
+
+    def fits_dtype(self, dtype):
+        return _is_text_dtype(dtype)
+
+
+def _is_text_dtype(dtype) -> bool:
+    from pandas.api import types as pdt
+
+    return (
+        pdt.is_string_dtype(dtype)
+        or pdt.is_object_dtype(dtype)
+        or isinstance(dtype, pdt.CategoricalDtype)
+    )
 
 
 def _check_bounds(t: FlowType, value: float, where: str) -> None:
