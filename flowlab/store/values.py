@@ -27,7 +27,18 @@ def load_value(data: Any, artifacts: ArtifactStore) -> Any:
         return type_named(data["type"]).decode(data, artifacts)
     if isinstance(data, dict) and "$uri" in data:
         return data["$uri"]
+    if isinstance(data, list):  # LIST(DATASET)…: each item is its own reference
+        return [load_value(v, artifacts) for v in data] if _holds_reference(data) else data
+    if isinstance(data, dict) and _holds_reference(data):
+        return {k: load_value(v, artifacts) for k, v in data.items()}
     return data
+
+
+def _holds_reference(data: Any) -> bool:
+    items = data.values() if isinstance(data, dict) else data
+    return any(
+        is_reference(v) or isinstance(v, (list, dict)) and _holds_reference(v) for v in items
+    )
 
 
 def is_reference(data: Any) -> bool:

@@ -44,6 +44,16 @@ class List(FlowType):
         item = data.get("items")
         return cls(from_json(item) if item is not None else None, **common)
 
+    def encode(self, value, artifacts, *, exact=False):
+        if value is None or self.item is None:
+            return super().encode(value, artifacts, exact=exact)
+        return [self.item.encode(v, artifacts, exact=exact) for v in value]
+
+    def decode(self, data, artifacts):
+        if self.item is None or not isinstance(data, list):
+            return data
+        return [self.item.decode(v, artifacts) for v in data]
+
     def __repr__(self) -> str:
         return f"LIST({self.item!r})" if self.item is not None else "LIST"
 
@@ -83,6 +93,16 @@ class Dict(FlowType):
     def _from_json(cls, data, **common):
         values = data.get("additionalProperties")
         return cls(from_json(values) if isinstance(values, dict) else None, **common)
+
+    def encode(self, value, artifacts, *, exact=False):
+        if value is None or self.values is None:
+            return super().encode(value, artifacts, exact=exact)
+        return {k: self.values.encode(v, artifacts, exact=exact) for k, v in value.items()}
+
+    def decode(self, data, artifacts):
+        if self.values is None or not isinstance(data, dict):
+            return data
+        return {k: self.values.decode(v, artifacts) for k, v in data.items()}
 
     def __repr__(self) -> str:
         return f"DICT({self.values!r})" if self.values is not None else "DICT"

@@ -149,6 +149,11 @@ class Enum(FlowType):
         return cls(*data.get("enum", ()), **common)
 
     def fits_dtype(self, dtype):
+        numeric = [c for c in self.choices if isinstance(c, numbers.Number)]
+        if numeric and len(numeric) == len(self.choices):  # ENUM(1, 2, 3): codes in a column
+            from pandas.api import types as pdt
+
+            return pdt.is_numeric_dtype(dtype) or _is_text_dtype(dtype)
         return _is_text_dtype(dtype)
 
 
