@@ -56,13 +56,23 @@ class Field:
 _FIELDS: dict[str, Callable[[FieldSpec], Field]] = {}
 
 
-def register_field(type_name: str, factory: Callable[[FieldSpec], Field]) -> None:
+def register_field(
+    type_name: str, factory: Callable[[FieldSpec], Field], *, replace: bool = False
+) -> None:
     """Use ``factory`` for every input whose type is ``type_name`` (``x-flowlab-type``).
+
+    A type has one field: a second registration is refused unless ``replace=True``.
 
     Example::
 
         register_field("DATE", lambda spec: text_field(spec, placeholder="2026-11-01"))
     """
+    if type_name in _FIELDS and not replace:
+        held = getattr(_FIELDS[type_name], "__qualname__", repr(_FIELDS[type_name]))
+        raise ValueError(
+            f"a form field for type {type_name!r} is registered twice: {held} and "
+            f"{getattr(factory, '__qualname__', repr(factory))}; pass replace=True to replace it"
+        )
     _FIELDS[type_name] = factory
 
 

@@ -72,3 +72,47 @@ def test_catalog_registers_read_options(wine_csv):
     assert declared.load("wine_test")["quality"].tolist() == [5, 5, 6]
     plain = flowlab.datasets.register("wine_plain_test", wine_csv)
     assert plain["hash"] != entry["hash"]
+
+
+def test_remote_objects_are_keyed_by_size_mtime_and_etag_without_reading_them():
+    """A non-local fsspec store reporting an ETag (as S3, GCS and HTTP do) is fingerprinted
+    from ``info``: the key follows the ETag, and the bytes are not downloaded."""
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    class ObjectStore(MemoryFileSystem):
+        protocol = "objstoretest"
+        root_marker = "/"
+        store: dict = {}
+        pseudo_dirs = [""]
+        etags: dict = {}
+        reads: list = []
+
+        @classmethod
+        def _strip_protocol(cls, path):
+            return "/" + str(path).removeprefix("objstoretest://").lstrip("/")
+
+        def info(self, path, **kwargs):
+            info = super().info(path, **kwargs)
+            if info["type"] == "file":
+                info["ETag"] = self.etags.get(self._strip_protocol(path), "0")
+            return info
+
+        def _open(self, path, mode="rb", **kwargs):
+            if "r" in mode:
+                self.reads.append(path)
+            return super()._open(path, mode, **kwargs)
+
+    fsspec.register_implementation("objstoretest", ObjectStore, clobber=True)
+    fs = ObjectStore()
+    fs.pipe("/bucket/t.csv", b"x\n1\n")
+    ObjectStore.etags["/bucket/t.csv"] = "v1"
+    first = types.FILE.content_hash("objstoretest://bucket/t.csv")
+    assert types.FILE.content_hash("objstoretest://bucket/t.csv") == first
+    fs.pipe("/bucket/t.csv", b"x\n1\n2\n")
+    ObjectStore.etags["/bucket/t.csv"] = "v2"  # the store gives a rewritten object a new ETag
+    second = types.FILE.content_hash("objstoretest://bucket/t.csv")
+    assert second != first
+    fs.pipe("/bucket/t.csv", b"other bytes, same ETag")
+    assert types.FILE.content_hash("objstoretest://bucket/t.csv") != second  # the size counts
+    assert ObjectStore.reads == []
