@@ -111,7 +111,10 @@ class Dataset(FlowType):
     def content_hash(self, value):
         if isinstance(value, str):
             path, options = split_read_options(resolve_name(value))
-            return file_hash(path, extra=options or None)
+            try:
+                return file_hash(path, extra=options or None)
+            except FileNotFoundError:
+                pass  # validation says so, naming the input; the text is all there is to key
         if hasattr(value, "dtypes") and hasattr(value, "columns") and not hasattr(value, "dask"):
             try:
                 return frame_hash(value)
