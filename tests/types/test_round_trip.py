@@ -157,7 +157,7 @@ def artifacts(tmp_path_factory):
     return ArtifactStore(str(root / "store")), str(root / "input.txt")
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=60)
 @given(data=st.data(), flow_type=flow_types)
 def test_every_type_round_trips_through_its_serialiser(artifacts, data, flow_type):
     store, tmp_file = artifacts
