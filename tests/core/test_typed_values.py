@@ -106,3 +106,28 @@ def test_invalid_outputs_are_refused_naming_the_output(client, inputs, message):
     with pytest.raises(flowlab.RunFailed, match=message):
         run.result(timeout=60)
     assert run.status == "failed"
+
+
+def test_operators_receive_the_value_validate_normalised():
+    """prepare_inputs hands the operator what ``validate`` returned, not the raw argument."""
+    from sklearn.linear_model import LinearRegression
+
+    assert list_columns(frame=pd.Series([1.0], name="price")).columns == ["price"]
+    raw = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+    out = describe(model=raw, table=pd.DataFrame({"a": [1]}), label="direct")
+    assert out.model_type == "flowlab.types.model.Model"
+
+
+@flowlab.workflow(returns=types.Schema(columns=types.LIST(types.TEXT)))
+def untyped_parent_typed_child():
+    return Output(columns=list_columns(frame=series_maker().value).columns)
+
+
+@flowlab.operator(returns=types.Schema(value=types.ANY))
+def series_maker():
+    return {"value": pd.Series([1.0, 2.0], name="y")}
+
+
+def test_an_untyped_parent_output_is_normalised_by_the_child_input_type(client):
+    run = untyped_parent_typed_child.launch(cache=False)
+    assert run.result(timeout=60).columns == ["y"]
