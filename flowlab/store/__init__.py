@@ -11,10 +11,13 @@ from __future__ import annotations
 from flowlab.store.artifacts import ArtifactStore
 from flowlab.store.config import artifacts_url, home, store_url
 from flowlab.store.portability import export_runs, import_runs, migrate
-from flowlab.store.tinydb_store import TinyDBRunStore, summary_of
+from flowlab.store.protocol import RunStore
+from flowlab.store.records import summary_of
+from flowlab.store.tinydb_store import TinyDBRunStore
 
 __all__ = [
     "ArtifactStore",
+    "RunStore",
     "TinyDBRunStore",
     "export_runs",
     "get_artifacts",
@@ -30,17 +33,24 @@ __all__ = [
 _STORES: dict = {}
 
 
-def get_store():
+def get_store() -> RunStore:
     """The run store chosen by FLOWLAB_STORE (TinyDB under FLOWLAB_HOME by default).
 
     ``FLOWLAB_STORE`` may be ``tinydb:///dir``, ``sqlite:///path/runs.db`` or
-    ``postgresql://user@host/db``; the same query language works on each.
+    ``postgresql://user@host/db`` (``?schema=name`` for a schema of its own); the same query
+    language means the same on each.
     """
     return open_store(store_url())
 
 
-def open_store(url: str):
-    """The store at ``url`` (one object per URL in this process)."""
+def open_store(url: str) -> RunStore:
+    """The store at ``url`` (one object per URL in this process), a ``RunStore``.
+
+    Example::
+
+        store = open_store("sqlite:///runs.db")
+        flowlab.runs('status = "failed"', store=store)
+    """
     if url not in _STORES:
         if url.startswith("tinydb://"):
             _STORES[url] = TinyDBRunStore(url.removeprefix("tinydb://"))

@@ -1,16 +1,34 @@
-"""The run query language: parsed once, then run by each backend (Python filter or SQL).
+"""The run query language: parsed and checked once here, then run by each backend.
 
 Grammar (case-insensitive keywords)::
 
-    query      := [expr] ["order by" path ["asc"|"desc"]] ["limit" N]
+    query      := [expr] ["order by" path ["asc"|"desc"]] ["limit" N] ["offset" N]
     expr       := expr "or" expr | expr "and" expr | "not" expr | "(" expr ")" | comparison
     comparison := path ("=" | "!=" | "<" | "<=" | ">" | ">=") value
-                | path "contains" value
-    path       := name ("." name)*     e.g. status, outputs.logloss, inputs.max_depth, tag
+                | path "contains" "text"
+    path       := id | workflow | version | status | parent | created | started | ended
+                | seed | tag | tags | notes | inputs.NAME | outputs.NAME
     value      := "text" | 'text' | number | true | false | null
 
-``tag = "x"`` is true when the run has tag x. Dates compare as ISO text:
-``created > "2026-11-01"``.
+What a query means (every backend, the same runs in the same order; see the README):
+
+- A run without the field (or with null) never matches a comparison, ``!=`` included, as in
+  SQL; ``x = null`` / ``x != null`` test whether the run has the field.
+- Numbers compare with numbers, text with text; a run whose value is of the other kind does
+  not match (``!=`` included). ``true``/``false`` are the numbers 1 and 0. Text compares by
+  code point (case-sensitive).
+- ``not e`` matches exactly the runs ``e`` does not match (two-valued: ``not parent = "r1"``
+  matches runs without a parent, ``parent != "r1"`` does not).
+- ``tag`` and ``tags`` are the run's list of tags (never missing: empty when none):
+  ``tags = "x"`` has tag x, ``tags != "x"`` has no tag x, ``tags contains "x"`` has a tag
+  containing the text x. ``notes`` is a list of texts with the same rules.
+- ``contains`` is case-sensitive substring search, literal (``%``, ``_``, quotes and
+  backslashes are plain characters); on a list it matches when any text element contains it.
+- ``created``, ``started``, ``ended`` take ISO dates or times (``"2026-11-01"``,
+  ``"2026-11-01T10:00Z"``), compared as ISO text (UTC, as stored); anything else is an error.
+- ``order by``: numbers before text, each in the asked direction; runs without the value
+  (or with a list) come last; ties are broken by run id in the same direction. Newest first
+  when no order is given.
 
 Example::
 
@@ -20,18 +38,21 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Lark, Transformer, v_args
+from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from flowlab.errors import FlowlabError
 
 GRAMMAR = r"""
-    start: expr? order? limit?
+    start: expr? order? limit? offset?
     order: ORDER_BY path DIRECTION?
     limit: LIMIT INT
+    offset: OFFSET INT
     ?expr: or_expr
     ?or_expr: and_expr (OR and_expr)*
     ?and_expr: not_expr (AND not_expr)*
@@ -50,6 +71,7 @@ GRAMMAR = r"""
     OP: "!=" | "<=" | ">=" | "=" | "<" | ">"
     ORDER_BY.2: /order\s+by/i
     LIMIT.2: /limit\b/i
+    OFFSET.2: /offset\b/i
     DIRECTION.2: /(asc|desc)\b/i
     OR.2: /or\b/i
     AND.2: /and\b/i
@@ -69,37 +91,30 @@ GRAMMAR = r"""
 
 _PARSER: Lark | None = None  # built on first use: building it costs ~60 ms at import
 
+TEXT_FIELDS = ("id", "workflow", "version", "status", "parent")
+DATE_FIELDS = ("created", "started", "ended")
+NUMBER_FIELDS = ("seed",)
+LIST_FIELDS = ("tags", "tag", "notes")
+MAPPING_FIELDS = ("inputs", "outputs")
 #: the record keys a query may start with (what a run record shows)
-FIELDS = (
-    "id",
-    "workflow",
-    "version",
-    "status",
-    "inputs",
-    "outputs",
-    "tags",
-    "tag",
-    "notes",
-    "parent",
-    "created",
-    "started",
-    "ended",
-    "seed",
-)
+FIELDS = (*TEXT_FIELDS, *DATE_FIELDS, *NUMBER_FIELDS, *LIST_FIELDS, *MAPPING_FIELDS)
 
 
 class QueryError(FlowlabError, ValueError):
-    """A malformed query; ``column`` is where the mistake is (1-based)."""
+    """A malformed query; ``column`` is where the mistake is (1-based), None for an argument."""
 
-    def __init__(self, query: str, column: int, message: str):
-        pointer = " " * (column - 1) + "^"
-        super().__init__(f"{message} at column {column}:\n  {query}\n  {pointer}")
+    def __init__(self, query: str, column: int | None, message: str):
+        if column is None:
+            super().__init__(message)
+        else:
+            pointer = " " * (column - 1) + "^"
+            super().__init__(f"{message} at column {column}:\n  {query}\n  {pointer}")
         self.query, self.column = query, column
 
 
 @dataclass(frozen=True)
 class Compare:
-    path: tuple[str, ...]
+    path: tuple[str, ...]  # ``tag`` is read as ``tags``
     op: str  # = != < <= > >= contains
     value: Any
 
@@ -117,45 +132,167 @@ class Not:
 
 @dataclass
 class Query:
-    """A parsed query: ``where`` (None matches all), ``order_by``, ``descending``, ``limit``."""
+    """A parsed query: ``where`` (None matches all), ``order_by`` (None: newest first),
+    ``descending``, ``limit`` and ``offset`` (a page of the ordered matches)."""
 
     text: str = ""
     where: Any = None
     order_by: tuple[str, ...] | None = None
     descending: bool = False
     limit: int | None = None
+    offset: int = 0
     paths: list = field(default_factory=list)
 
+    @property
+    def ordering(self) -> tuple[tuple[str, ...], bool]:
+        """(path, descending) actually used: ``created`` descending when none is given."""
+        if self.order_by is None:
+            return ("created",), True
+        return self.order_by, self.descending
+
     def matches(self, record: dict) -> bool:
-        return self.where is None or _evaluate(self.where, record)
+        from flowlab.store.matching import evaluate
+
+        return self.where is None or evaluate(self.where, record)
 
     def apply(self, records: list[dict]) -> list[dict]:
-        """Filter, sort and limit ``records`` in Python (the TinyDB backend's way)."""
-        found = [r for r in records if self.matches(r)]
-        return order_and_limit(
-            found,
-            self.order_by or ("created",),
-            self.descending if self.order_by else True,
-            self.limit,
+        """Filter, sort and page ``records`` in Python (the TinyDB backend's way)."""
+        from flowlab.store.matching import order
+
+        path, descending = self.ordering
+        found = order([r for r in records if self.matches(r)], path, descending)
+        end = None if self.limit is None else self.offset + self.limit
+        return found[self.offset : end]
+
+
+# -- checking what a comparison or an order means ---------------------------------------------------
+def check_path(path: tuple[str, ...], query: str, column: int) -> tuple[str, ...]:
+    """The path as backends read it; a QueryError for a field that is not there."""
+    head = path[0]
+    if head not in FIELDS:
+        raise QueryError(query, column, f"unknown field {head!r}; use one of {', '.join(FIELDS)}")
+    dotted = ".".join(path)
+    if head in MAPPING_FIELDS:
+        if len(path) == 1:
+            raise QueryError(
+                query,
+                column,
+                f"{head!r} is the mapping of a run's {head}; compare one of them, "
+                f"e.g. {head}.{'max_depth' if head == 'inputs' else 'logloss'}",
+            )
+        if len(path) > 2:
+            raise QueryError(
+                query,
+                column,
+                f"{dotted!r}: {head} are searched one level deep ({head}.NAME); "
+                "nested values are kept in the run record only",
+            )
+    elif len(path) > 1:
+        raise QueryError(query, column, f"{dotted!r}: the field {head!r} has no parts")
+    return ("tags",) if path == ("tag",) else path
+
+
+def check_comparison(path: tuple[str, ...], op: str, value: Any, query: str, column: int):
+    """The Compare node for ``path op value``; a QueryError when it can mean nothing."""
+    head, dotted = path[0], ".".join(path)
+    if op == "contains":
+        if not isinstance(value, str):
+            raise QueryError(
+                query, column, f"{dotted} contains: expected a text value, found {value!r}"
+            )
+        if head in NUMBER_FIELDS:
+            raise QueryError(query, column, f"{dotted} is a number; use = < > with a number")
+        return Compare(path, op, value)
+    if value is None and op not in ("=", "!="):
+        raise QueryError(query, column, f"{dotted} {op} null: null only goes with = or !=")
+    if head in LIST_FIELDS:
+        if op not in ("=", "!=") or not isinstance(value, str):
+            raise QueryError(
+                query,
+                column,
+                f'{dotted} is a list of texts: use {dotted} = "x" (has x), '
+                f'!= "x" (has not) or contains "x"; found {op} {value!r}',
+            )
+        return Compare(path, op, value)
+    if value is None:
+        return Compare(path, op, None)
+    if head in TEXT_FIELDS and not isinstance(value, str):
+        raise QueryError(query, column, f"{dotted} is text; expected a quoted value, found {value}")
+    if head in NUMBER_FIELDS and (isinstance(value, (bool, str))):
+        raise QueryError(query, column, f"{dotted} is a number; expected a number, found {value!r}")
+    if head in DATE_FIELDS:
+        return Compare(path, op, _iso_date(value, dotted, query, column))
+    return Compare(path, op, value)
+
+
+def _iso_date(value: Any, field_name: str, query: str, column: int) -> str:
+    """A date or time as the store writes it: ISO text; times with an offset turned to UTC."""
+    problem = (
+        f'{field_name} is a date: expected an ISO date or time such as "2026-11-01" or '
+        f'"2026-11-01T10:00Z", found {value!r}'
+    )
+    if not isinstance(value, str):
+        raise QueryError(query, column, problem)
+    try:
+        if len(value) == 10:
+            dt.date.fromisoformat(value)
+            return value
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(query, column, problem) from None
+    if moment.tzinfo is None:
+        return value
+    moment = moment.astimezone(dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def check_order(path: tuple[str, ...], query: str, column: int) -> tuple[str, ...]:
+    """A path runs can be sorted by (one value per run); a QueryError otherwise."""
+    path = check_path(path, query, column)
+    if path[0] in LIST_FIELDS:
+        raise QueryError(
+            query, column, f"cannot order by {path[0]!r}: it is a list; order by a single value"
         )
+    return path
 
 
-def order_and_limit(
-    records: list[dict], path: tuple[str, ...], descending: bool, limit: int | None
-) -> list[dict]:
-    present = [r for r in records if lookup(r, path) is not None]
-    missing = [r for r in records if lookup(r, path) is None]
-    present.sort(key=lambda r: _sort_key(lookup(r, path)), reverse=descending)
-    ordered = present + missing  # runs without the value come last either way
-    return ordered[:limit] if limit is not None else ordered
+def parse_order(order_by: str) -> tuple[tuple[str, ...], bool]:
+    """``"-outputs.accuracy"`` → (("outputs", "accuracy"), True); a QueryError naming it."""
+    text = order_by.strip() if isinstance(order_by, str) else order_by
+    if not isinstance(text, str) or not text.lstrip("-"):
+        raise QueryError(
+            str(order_by), None, f"order_by {order_by!r}: expected a field such as 'created'"
+        )
+    descending = text.startswith("-")
+    body = text.lstrip("-").strip()
+    offset = len(text) - len(text.lstrip("-").lstrip()) + 1
+    parts = body.split(".")
+    if not all(_NAME_OK(p) for p in parts):
+        raise QueryError(
+            text, offset, f"order_by {order_by!r}: expected a field path such as outputs.loss"
+        )
+    try:
+        return check_order(tuple(parts), text, offset), descending
+    except QueryError as e:
+        message = str(e).split(" at column ")[0]
+        raise QueryError(text, offset, f"order_by {order_by!r}: {message}") from None
 
 
-def _sort_key(value: Any):
-    if isinstance(value, bool):
-        return (0, int(value), "")
-    if isinstance(value, (int, float)):
-        return (0, value, "")
-    return (1, 0, str(value))
+def _NAME_OK(part: str) -> bool:  # noqa: N802 - reads as the grammar's NAME
+    return (
+        bool(part)
+        and (part[0].isalpha() or part[0] == "_")
+        and all(c.isalnum() or c in "_-" for c in part)
+    )
+
+
+def check_count(value: Any, what: str) -> int:
+    """``limit`` / ``offset`` arguments: whole numbers ≥ 0, else a QueryError naming them."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise QueryError(
+            f"{what}={value!r}", None, f"{what}: expected a whole number ≥ 0, found {value!r}"
+        )
+    return value
 
 
 class _Build(Transformer):
@@ -171,6 +308,8 @@ class _Build(Transformer):
                 query.order_by, query.descending = item[1], item[2]
             elif isinstance(item, tuple) and item and item[0] == "$limit":
                 query.limit = item[1]
+            elif isinstance(item, tuple) and item and item[0] == "$offset":
+                query.offset = item[1]
             else:
                 query.where = item
         query.paths = self.paths
@@ -178,10 +317,14 @@ class _Build(Transformer):
 
     def order(self, items):
         direction = str(items[2]).lower() if len(items) > 2 else "asc"
-        return ("$order", items[1], direction == "desc")
+        path, column = items[1]
+        return ("$order", check_order(path, self.text, column), direction == "desc")
 
     def limit(self, items):
         return ("$limit", int(items[1]))
+
+    def offset(self, items):
+        return ("$offset", int(items[1]))
 
     @v_args(meta=True)
     def path(self, meta, names):
@@ -193,27 +336,28 @@ class _Build(Transformer):
                 f"unknown field {parts[0]!r}; use one of {', '.join(FIELDS)}",
             )
         self.paths.append(parts)
-        return parts
+        return parts, meta.column
 
     def comparison(self, items):
-        path, op, value = items
-        return Compare(path, str(op), value)
+        (path, column), op, value = items
+        path = check_path(path, self.text, column)
+        return check_comparison(path, str(op), value, self.text, column)
 
     def contains(self, items):
-        return Compare(items[0], "contains", items[2])
+        (path, column), _, value = items
+        path = check_path(path, self.text, column)
+        return check_comparison(path, "contains", value, self.text, column)
 
     def or_expr(self, items):
-        return BoolOp("or", tuple(i for i in items if not _is_token(i)))
+        return BoolOp("or", tuple(i for i in items if not isinstance(i, Token)))
 
     def and_expr(self, items):
-        return BoolOp("and", tuple(i for i in items if not _is_token(i)))
+        return BoolOp("and", tuple(i for i in items if not isinstance(i, Token)))
 
     def negation(self, items):
         return Not(items[-1])
 
     def string(self, items):
-        import json
-
         return json.loads(items[0])
 
     def single_string(self, items):
@@ -233,12 +377,6 @@ class _Build(Transformer):
         return None
 
 
-def _is_token(item) -> bool:
-    from lark import Token
-
-    return isinstance(item, Token)
-
-
 def _parser() -> Lark:
     global _PARSER
     if _PARSER is None:
@@ -247,7 +385,12 @@ def _parser() -> Lark:
 
 
 def parse(text: str | None) -> Query:
-    """Parse a query; a malformed one raises QueryError pointing at the column of the mistake."""
+    """Parse a query; a malformed one raises QueryError pointing at the column of the mistake.
+
+    Example::
+
+        parse('tags = "baseline" and outputs.loss < 0.3 order by outputs.loss limit 10')
+    """
     text = (text or "").strip()
     if not text:
         return Query()
@@ -297,59 +440,7 @@ def _expected(names) -> str:
         "INT": "a number",
         "ORDER_BY": "order by",
         "LIMIT": "limit",
+        "OFFSET": "offset",
     }
     words = sorted({friendly.get(n, n.lower()) for n in names})
     return ", ".join(words[:6])
-
-
-# -- evaluation in Python (TinyDB backend) ---------------------------------------------------------
-def lookup(record: dict, path: tuple[str, ...]) -> Any:
-    value: Any = record
-    for part in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _evaluate(node, record: dict) -> bool:
-    if isinstance(node, BoolOp):
-        results = (_evaluate(i, record) for i in node.items)
-        return all(results) if node.op == "and" else any(results)
-    if isinstance(node, Not):
-        return not _evaluate(node.item, record)
-    if node.path == ("tag",):
-        tags = record.get("tags") or []
-        if node.op == "=":
-            return node.value in tags
-        if node.op == "!=":
-            return node.value not in tags
-        if node.op == "contains":
-            return any(str(node.value) in str(t) for t in tags)
-        return False
-    value = lookup(record, node.path)
-    return compare(value, node.op, node.value)
-
-
-def compare(value: Any, op: str, target: Any) -> bool:
-    if op == "contains":
-        if isinstance(value, list):
-            return any(target == v or str(target) in str(v) for v in value)
-        return value is not None and str(target) in str(value)
-    if op == "=":
-        return value == target
-    if op == "!=":
-        return value != target
-    if value is None or target is None:
-        return False
-    if isinstance(target, (int, float)) != isinstance(value, (int, float)):
-        return False
-    try:
-        return {
-            "<": value < target,
-            "<=": value <= target,
-            ">": value > target,
-            ">=": value >= target,
-        }[op]
-    except TypeError:
-        return False

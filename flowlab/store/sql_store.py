@@ -14,30 +14,49 @@ Example::
 from __future__ import annotations
 
 import json
-from typing import Any
+import zlib
+from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from flowlab.errors import RunNotFound
-from flowlab.store.query import BoolOp, Compare, Not
-from flowlab.store.tinydb_store import summary_of
-
-COLUMNS = ("workflow", "version", "status", "created", "started", "ended", "parent")
+from flowlab.store.protocol import RunStore, check_kind
+from flowlab.store.records import summary_of
+from flowlab.store.sql_query import COLUMNS, SQLQuery, driving_filter, without
 
 
 def engine_url(url: str) -> str:
     """SQLAlchemy URL for a FLOWLAB_STORE value (``postgresql://`` uses psycopg 3)."""
+    url = split_schema(url)[0]
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
 
-class SQLRunStore:
-    """Run records in a SQL database through SQLAlchemy; ``schema`` keeps tables apart."""
+def split_schema(url: str) -> tuple[str, str | None]:
+    """``postgresql://host/db?schema=team`` → (the URL without it, "team")."""
+    base, _, text = url.partition("?")
+    query = parse_qsl(text, keep_blank_values=True)
+    schema = next((v for k, v in query if k == "schema"), None)
+    rest = urlencode([(k, v) for k, v in query if k != "schema"])
+    return (f"{base}?{rest}" if rest else base), schema
+
+
+def _text(length: int | None = None):
+    """A text column sorting by code point on PostgreSQL too (the ``C`` collation)."""
+    plain = sa.String(length) if length else sa.Text()
+    collated = sa.String(length, collation="C") if length else sa.Text(collation="C")
+    return plain.with_variant(collated, "postgresql")
+
+
+class SQLRunStore(RunStore):
+    """Run records in a SQL database through SQLAlchemy; ``schema`` (or ``?schema=`` in the
+    URL, PostgreSQL) keeps one store's tables apart from another's in the same database."""
 
     def __init__(self, url: str, schema: str | None = None):
         self.url = url
+        schema = schema or split_schema(url)[1]
         self.engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
         self.dialect = self.engine.dialect.name
         if self.dialect == "sqlite":
@@ -48,8 +67,8 @@ class SQLRunStore:
         self.runs = sa.Table(
             "flowlab_runs",
             metadata,
-            sa.Column("id", sa.String(64), primary_key=True),
-            *(sa.Column(c, sa.String(64), index=True) for c in COLUMNS),
+            sa.Column("id", _text(64), primary_key=True),
+            *(sa.Column(c, _text(64), index=True) for c in COLUMNS),
             sa.Column("seed", sa.BigInteger),
             # the run's summary (inline inputs and outputs, tags, notes): what queries read,
             # small whatever the size of the record (graph, sources, logs)
@@ -64,7 +83,7 @@ class SQLRunStore:
             sa.Column("run_id", sa.String(64), primary_key=True),
             sa.Column("key", sa.String(200), primary_key=True),
             sa.Column("num", sa.Float),
-            sa.Column("text", sa.Text),
+            sa.Column("text", _text()),
             sa.Index("ix_flowlab_values_num", "key", "num"),
             sa.Index("ix_flowlab_values_text", "key", "text"),
         )
@@ -88,17 +107,25 @@ class SQLRunStore:
             sa.Column("run_id", sa.String(64), primary_key=True),
             sa.Column("tag", sa.String(200), primary_key=True, index=True),
         )
+        # named entries (catalog, saved searches, …): one JSON document per (kind, name)
+        self.entries = sa.Table(
+            "flowlab_entries",
+            metadata,
+            sa.Column("kind", sa.String(40), primary_key=True),
+            sa.Column("name", sa.String(200), primary_key=True),
+            sa.Column("entry", json_type, nullable=False),
+        )
+        self.compiler = SQLQuery(self.runs, self.values, self.tags, self.dialect)
         with self.engine.begin() as conn:
             if schema:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             metadata.create_all(conn)
 
     # -- writes -------------------------------------------------------------------------------------
-    def put_run(self, record: dict) -> None:
-        self.put_runs([record])
-
     def put_run_json(self, run_id: str, text: str, summary: dict | None = None) -> None:
-        self.put_run(json.loads(text))
+        record = json.loads(text)
+        with self.engine.begin() as conn:
+            self._write(conn, [record], None if summary is None else [summary])
 
     def put_runs(self, records: list[dict]) -> None:
         """Insert or replace records (and their tags) in one transaction."""
@@ -110,18 +137,20 @@ class SQLRunStore:
                     name = f'"{self.schema}"."{table.name}"' if self.schema else table.name
                     conn.execute(sa.text(f"ANALYZE {name}"))
 
-    def _write(self, conn, records: list[dict]) -> None:
+    def _write(self, conn, records: list[dict], summaries: list[dict] | None = None) -> None:
         if not records:
             return
         records = [json.loads(json.dumps(r, default=str)) for r in records]
+        if summaries is None:
+            summaries = [summary_of(r) for r in records]
         rows = [
             {
                 "id": r["id"],
                 "seed": r.get("seed"),
-                "summary": summary_of(r),
+                "summary": summary,
                 **{c: r.get(c) for c in COLUMNS},
             }
-            for r in records
+            for r, summary in zip(records, summaries, strict=True)
         ]
         insert = (postgresql.insert if self.dialect == "postgresql" else _sqlite_insert)(self.runs)
         upsert = insert.on_conflict_do_update(
@@ -224,159 +253,102 @@ class SQLRunStore:
                 .order_by(self.runs.c.created)
             ).scalars()
 
-    def count(self) -> int:
+    def count(self, query=None) -> int:
+        """How many runs match ``query`` (all when None), counted in the database."""
+        statement = sa.select(sa.func.count()).select_from(self.runs)
+        if query is not None and query.where is not None:
+            statement = statement.where(self.compiler.where(query.where))
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(self.runs)).scalar_one()
+            return conn.execute(statement).scalar_one()
 
     def search(self, query) -> list[dict]:
-        """Summaries matching a parsed query; filtering, order and limit run in the database."""
-        record = self.runs.c.summary
+        """Summaries matching a parsed query; filtering, order and paging run in the database."""
+        summary = self.runs.c.summary
         statement = sa.select(
             self.runs.c.id,
             *(self.runs.c[c] for c in COLUMNS),
             self.runs.c.seed,
-            record["inputs"],
-            record["outputs"],
-            record["tags"],
-            record["notes"],
+            summary["inputs"],
+            summary["outputs"],
+            summary["tags"],
+            summary["notes"],
         )
-        path = query.order_by or ("created",)
-        descending = query.descending if query.order_by else True
-        driven = self._driving_filter(query.where, path) if _is_value_path(path) else None
-        if driven is not None:
+        path, descending = query.ordering
+        driving = driving_filter(query.where, path)
+        if driving is not None:
             # Sorting by a value the query also filters on: walk the (key, value) index in
             # order, joined to the runs, and stop at the limit; no sort of every match.
-            conjunct, column = driven
-            alias = self.values.alias("ordered")
-            column = alias.c[column]
+            ordered = self.values.alias("ordered")
+            numeric = isinstance(driving.value, (bool, int, float))
+            column = ordered.c.num if numeric else self.compiler.text(ordered.c.text)
             statement = statement.join(
-                alias, sa.and_(alias.c.run_id == self.runs.c.id, alias.c.key == ".".join(path))
-            ).where(_apply(column, conjunct.op, conjunct.value))
-            rest = _without(query.where, conjunct)
+                ordered,
+                sa.and_(ordered.c.run_id == self.runs.c.id, ordered.c.key == ".".join(path)),
+            ).where(self.compiler.value_clause(driving.op, driving.value, ordered))
+            rest = without(query.where, driving)
             if rest is not None:
-                statement = statement.where(self._compile(rest))
-            statement = statement.order_by(column.desc() if descending else column.asc())
+                statement = statement.where(self.compiler.where(rest))
+            key = column.desc() if descending else column.asc()
+            statement = statement.order_by(key, self.compiler.tiebreak(descending))
         else:
             if query.where is not None:
-                statement = statement.where(self._compile(query.where))
-            for expression in self._order(path):
-                expression = expression.desc() if descending else expression.asc()
-                statement = statement.order_by(expression.nulls_last())
+                statement = statement.where(self.compiler.where(query.where))
+            statement = statement.order_by(*self.compiler.order(path, descending))
         if query.limit is not None:
             statement = statement.limit(query.limit)
+        if query.offset:
+            statement = statement.offset(query.offset)
         keys = ("id", *COLUMNS, "seed", "inputs", "outputs", "tags", "notes")
         with self.engine.connect() as conn:
             return [dict(zip(keys, row, strict=True)) for row in conn.execute(statement)]
 
-    # -- query compilation ----------------------------------------------------------------------
-    def _compile(self, node) -> Any:
-        if isinstance(node, BoolOp):
-            parts = [self._compile(i) for i in node.items]
-            return sa.and_(*parts) if node.op == "and" else sa.or_(*parts)
-        if isinstance(node, Not):
-            return sa.not_(self._compile(node.item))
-        if node.path in (("tag",), ("tags",)):
-            return self._tag_clause(node)
-        return self._compare(node)
+    # -- named entries --------------------------------------------------------------------------
+    def update_entry(self, kind: str, name: str, change):
+        """Change one entry in a transaction that holds the kind's lock (no writer between)."""
+        check_kind(kind)
+        table = self.entries
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":  # locks the kind, even where no row exists yet
+                key = zlib.crc32(f"flowlab:{self.schema}:{kind}".encode()) - 2**31
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+            else:  # SQLite: a write first, so the database's write lock is held from here
+                conn.execute(sa.delete(table).where(sa.false()))
+            found = conn.execute(
+                sa.select(table.c.entry).where(table.c.kind == kind, table.c.name == name)
+            ).scalar_one_or_none()
+            entry = change(found)
+            conn.execute(sa.delete(table).where(table.c.kind == kind, table.c.name == name))
+            if entry is not None:
+                entry = json.loads(json.dumps({**entry, "name": name}, default=str))
+                conn.execute(sa.insert(table), [{"kind": kind, "name": name, "entry": entry}])
+        return entry
 
-    def _tag_clause(self, node: Compare):
-        condition = (
-            self.tags.c.tag.contains(str(node.value))
-            if node.op == "contains"
-            else self.tags.c.tag == node.value
-        )
-        exists = sa.exists().where(self.tags.c.run_id == self.runs.c.id, condition)
-        return sa.not_(exists) if node.op == "!=" else exists
+    def get_entry(self, kind: str, name: str) -> dict | None:
+        check_kind(kind)
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(self.entries.c.entry).where(
+                    self.entries.c.kind == kind, self.entries.c.name == name
+                )
+            ).scalar_one_or_none()
 
-    def _compare(self, node: Compare):
-        value, op = node.value, node.op
-        if len(node.path) == 1 and node.path[0] in (*COLUMNS, "id", "seed"):
-            column = self.runs.c[node.path[0]]
-            if op == "contains":
-                return column.contains(str(value))
-            if value is None:
-                return column.is_(None) if op == "=" else column.is_not(None)
-            if node.path[0] == "seed" and not isinstance(value, (int, float)):
-                return sa.false()
-            return _apply(column, op, value)
-        if _is_value_path(node.path) and not (op == "contains" or value is None):
-            return self._value_clause(node)
-        element = self.runs.c.summary[node.path]
-        if op == "contains":
-            return sa.cast(element, sa.Text).contains(str(value))
-        if value is None:
-            present = self._json_type(node.path).is_not(None) & (
-                self._json_type(node.path) != "null"
-            )
-            return sa.not_(present) if op == "=" else present
-        if isinstance(value, bool):
-            typed, kind = element.as_boolean(), ("true", "false", "boolean")
-        elif isinstance(value, (int, float)):
-            typed, kind = element.as_float(), ("integer", "real", "number")
-        else:
-            typed, kind = element.as_string(), ("text", "string")
-        is_kind = self._json_type(node.path).in_(kind)
-        if op == "!=":
-            return sa.or_(sa.not_(is_kind), self._json_type(node.path).is_(None), typed != value)
-        return sa.and_(is_kind, _apply(typed, op, value))
+    def list_entries(self, kind: str) -> list[dict]:
+        check_kind(kind)
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(self.entries.c.name, self.entries.c.entry).where(
+                    self.entries.c.kind == kind
+                )
+            ).all()
+        return [entry for _, entry in sorted(found, key=lambda row: row[0])]
 
-    def _value_clause(self, node: Compare):
-        """``outputs.x < 1`` as ``id IN (SELECT run_id FROM values WHERE key=… AND num < 1)``."""
-        value, op = node.value, node.op
-        column = self.values.c.num if isinstance(value, (int, float)) else self.values.c.text
-        positive = "=" if op == "!=" else op
-        matching = sa.select(self.values.c.run_id).where(
-            self.values.c.key == ".".join(node.path), _apply(column, positive, value)
-        )
-        found = self.runs.c.id.in_(matching)
-        return sa.not_(found) if op == "!=" else found
+    def entry_kinds(self) -> list[str]:
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(self.entries.c.kind).distinct()).scalars()
+            return sorted(found)
 
-    @staticmethod
-    def _driving_filter(where, path: tuple[str, ...]):
-        """A top-level ``path op value`` conjunct (and the values column it uses), if any."""
-        conjuncts = where.items if isinstance(where, BoolOp) and where.op == "and" else (where,)
-        for node in conjuncts:
-            if (
-                isinstance(node, Compare)
-                and node.path == path
-                and node.value is not None
-                and node.op in ("=", "<", "<=", ">", ">=")
-            ):
-                numeric = isinstance(node.value, (int, float))
-                return node, "num" if numeric else "text"
-        return None
-
-    def _json_type(self, path: tuple[str, ...]):
-        if self.dialect == "postgresql":
-            return sa.func.jsonb_typeof(self.runs.c.summary[path])
-        json_path = "$." + ".".join(f'"{p}"' for p in path)
-        return sa.func.json_type(self.runs.c.summary, json_path)
-
-    def _order(self, path: tuple[str, ...]) -> list:
-        if len(path) == 1 and path[0] in (*COLUMNS, "id", "seed"):
-            return [self.runs.c[path[0]]]
-        if _is_value_path(path):
-            key = ".".join(path)
-            by_number = (
-                sa.select(self.values.c.num)
-                .where(self.values.c.run_id == self.runs.c.id, self.values.c.key == key)
-                .scalar_subquery()
-            )
-            by_text = (
-                sa.select(self.values.c.text)
-                .where(self.values.c.run_id == self.runs.c.id, self.values.c.key == key)
-                .scalar_subquery()
-            )
-            return [by_number, by_text]
-        element = self.runs.c.summary[path]
-        numeric = sa.case(
-            (self._json_type(path).in_(("integer", "real", "number")), element.as_float()),
-            else_=None,
-        )
-        text = sa.case(
-            (self._json_type(path).in_(("text", "string")), element.as_string()), else_=None
-        )
-        return [numeric, text]
+    def close(self) -> None:
+        self.engine.dispose()
 
     def drop(self) -> None:
         """Remove the store's tables (and its schema, when it has one)."""
@@ -384,24 +356,18 @@ class SQLRunStore:
             if self.schema:
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
             else:
-                for table in (self.tags, self.values, self.cache, self.records, self.runs):
+                tables = (self.tags, self.values, self.cache, self.records, self.runs, self.entries)
+                for table in tables:
                     table.drop(conn, checkfirst=True)
         self.engine.dispose()
+        from flowlab.store import _STORES
+
+        for url, store in list(_STORES.items()):
+            if store is self:
+                del _STORES[url]
 
     def __repr__(self) -> str:
         return f"SQLRunStore({self.url!r})"
-
-
-def _without(where, conjunct):
-    """``where`` with one top-level conjunct removed (None when nothing is left)."""
-    if where is conjunct:
-        return None
-    rest = tuple(i for i in where.items if i is not conjunct)
-    return rest[0] if len(rest) == 1 else BoolOp("and", rest)
-
-
-def _is_value_path(path: tuple[str, ...]) -> bool:
-    return len(path) == 2 and path[0] in ("inputs", "outputs")
 
 
 def _value_rows(record: dict) -> list[dict]:
@@ -423,17 +389,6 @@ def _value_rows(record: dict) -> list[dict]:
                     {"run_id": record["id"], "key": f"{part}.{key}", "num": None, "text": value}
                 )
     return rows
-
-
-def _apply(left, op: str, value):
-    return {
-        "=": left == value,
-        "!=": left != value,
-        "<": left < value,
-        "<=": left <= value,
-        ">": left > value,
-        ">=": left >= value,
-    }[op]
 
 
 def _sqlite_insert(table):

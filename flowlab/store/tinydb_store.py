@@ -21,25 +21,19 @@ import uuid
 from pathlib import Path
 
 from filelock import FileLock
+from tinydb import Query as TinyQuery
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
 from flowlab.store.journal import Journal
+from flowlab.store.protocol import RunStore, check_kind
+from flowlab.store.records import SUMMARY_KEYS, summary_of
 
-SUMMARY_KEYS = (
-    "id",
-    "workflow",
-    "version",
-    "status",
-    "created",
-    "started",
-    "ended",
-    "tags",
-    "notes",
-    "parent",
-    "seed",
-)
+__all__ = ["SUMMARY_KEYS", "TinyDBRunStore", "summary_of"]
+
+#: entry kinds kept in the files they had before entries joined the store contract
+_ENTRY_FILES = {"datasets": "catalog.json", "searches": "saved_searches.json"}
 
 
 def atomic_write_json(path: Path, data) -> None:
@@ -94,21 +88,7 @@ class AtomicJSONStorage(Storage):
         pass
 
 
-def summary_of(record: dict) -> dict:
-    """What the index keeps of a run: identity, state, and the inline inputs and outputs."""
-    summary = {k: record.get(k) for k in SUMMARY_KEYS}
-    for part in ("inputs", "outputs"):
-        summary[part] = {
-            k: v
-            for k, v in (record.get(part) or {}).items()
-            if not isinstance(v, (dict, list))
-            or isinstance(v, list)
-            and all(not isinstance(i, (dict, list)) for i in v)
-        }
-    return summary
-
-
-class TinyDBRunStore:
+class TinyDBRunStore(RunStore):
     """Run records under a directory: one file per run, a TinyDB index of summaries.
 
     The index is a TinyDB file (``index.json``) plus a journal (``index.journal``, one
@@ -128,6 +108,7 @@ class TinyDBRunStore:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self.url = f"tinydb://{self.root}"
         self.runs_dir = self.root / "runs"
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.locks_dir = self.root / "locks"  # one lock file per run, kept out of runs/
@@ -254,12 +235,61 @@ class TinyDBRunStore:
         records = [read_json(p, "run record") for p in self.runs_dir.glob("*.json")]
         yield from sorted((r for r in records if r), key=lambda r: r.get("created") or "")
 
-    def count(self) -> int:
-        return len(self.list_runs())
+    def count(self, query=None) -> int:
+        """How many runs match ``query`` (all runs when None)."""
+        summaries = self.list_runs()
+        if query is None or query.where is None:
+            return len(summaries)
+        return sum(1 for s in summaries if query.matches(s))
 
     def search(self, query) -> list[dict]:
-        """Summaries matching a parsed query, sorted and limited."""
+        """Summaries matching a parsed query, sorted and paged (in Python: ``matching``)."""
         return query.apply(self.list_runs())
+
+    # -- named entries ------------------------------------------------------------------------
+    def _entry_file(self, kind: str) -> Path:
+        check_kind(kind)
+        if kind in _ENTRY_FILES:
+            return self.root / _ENTRY_FILES[kind]
+        return self.root / "entries" / f"{kind}.json"
+
+    def _entries(self, kind: str) -> tuple[TinyDB, FileLock]:
+        path = self._entry_file(kind)
+        path.parent.mkdir(exist_ok=True)
+        return TinyDB(str(path), storage=AtomicJSONStorage), FileLock(str(path) + ".lock")
+
+    def update_entry(self, kind: str, name: str, change):
+        """Change one entry under the kind's file lock (TinyDB table ``kind`` of its file)."""
+        db, lock = self._entries(kind)
+        with lock, db:
+            table = db.table(kind)
+            found = table.get(TinyQuery().name == name)
+            entry = change(dict(found) if found is not None else None)
+            if entry is None:
+                table.remove(TinyQuery().name == name)
+            else:
+                entry = {**entry, "name": name}
+                table.upsert(entry, TinyQuery().name == name)
+        return entry
+
+    def get_entry(self, kind: str, name: str) -> dict | None:
+        if not self._entry_file(kind).exists():
+            return None
+        db, lock = self._entries(kind)
+        with lock, db:
+            found = db.table(kind).get(TinyQuery().name == name)
+        return dict(found) if found is not None else None
+
+    def list_entries(self, kind: str) -> list[dict]:
+        if not self._entry_file(kind).exists():
+            return []
+        db, lock = self._entries(kind)
+        with lock, db:
+            return sorted((dict(e) for e in db.table(kind).all()), key=lambda e: e["name"])
+
+    def entry_kinds(self) -> list[str]:
+        kinds = set(_ENTRY_FILES) | {p.stem for p in (self.root / "entries").glob("*.json")}
+        return sorted(k for k in kinds if self.list_entries(k))
 
     # -- operator cache -----------------------------------------------------------------------
     def cache_put(self, entries: list[dict]) -> None:
