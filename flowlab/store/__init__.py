@@ -13,12 +13,14 @@ from flowlab.store.config import artifacts_url, home, store_url
 from flowlab.store.portability import export_runs, import_runs, migrate
 from flowlab.store.protocol import RunStore
 from flowlab.store.records import summary_of
+from flowlab.store.search import count
 from flowlab.store.tinydb_store import TinyDBRunStore
 
 __all__ = [
     "ArtifactStore",
     "RunStore",
     "TinyDBRunStore",
+    "count",
     "export_runs",
     "get_artifacts",
     "get_store",

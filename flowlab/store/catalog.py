@@ -1,7 +1,9 @@
 """The dataset catalog: names for datasets, with their URI, schema, row count and hash.
 
 Launch forms offer the catalog's datasets whose schema fits a DATASET input, and any DATASET
-input accepts a catalog name in place of a path.
+input accepts a catalog name in place of a path. The catalog lives in the configured run store
+(entries of kind ``datasets``): a team sharing a PostgreSQL or SQLite store shares its
+datasets, and ``flowlab.store.migrate`` carries them along.
 
 Example::
 
@@ -18,11 +20,8 @@ import re
 from typing import Any
 
 import fsspec
-from filelock import FileLock
-from tinydb import Query, TinyDB
 
 from flowlab.errors import FlowlabError
-from flowlab.store.config import home
 from flowlab.types.dataset import (
     DATASET,
     Dataset,
@@ -41,11 +40,13 @@ class DatasetNotFound(FlowlabError, KeyError):
     """No dataset of that name in the catalog."""
 
 
-def _db() -> tuple[TinyDB, FileLock]:
-    from flowlab.store.tinydb_store import AtomicJSONStorage
+KIND = "datasets"
 
-    path = home() / "catalog.json"
-    return TinyDB(str(path), storage=AtomicJSONStorage), FileLock(str(path) + ".lock")
+
+def _store():
+    from flowlab.store import get_store
+
+    return get_store()
 
 
 def register(
@@ -97,20 +98,18 @@ def register(
         "hash": f"sha256:{digest}",
         "description": description,
     }
-    db, lock = _db()
-    with lock, db:
-        table = db.table("datasets")
-        if not overwrite and table.contains(Query().name == name):
+
+    def change(current: dict | None) -> dict:
+        if current is not None and not overwrite:
             raise ValueError(f"dataset '{name}' is already registered; pass overwrite=True")
-        table.upsert(entry, Query().name == name)
-    return entry
+        return entry
+
+    return _store().update_entry(KIND, name, change)
 
 
 def get(name: str) -> dict:
     """The catalog entry of ``name``: uri, schema, rows, hash, description."""
-    db, lock = _db()
-    with lock, db:
-        entry = db.table("datasets").get(Query().name == name)
+    entry = _store().get_entry(KIND, name)
     if entry is None:
         raise DatasetNotFound(
             f"no dataset named {name!r} in the catalog; registered: "
@@ -125,9 +124,8 @@ def load(name: str):
 
 
 def list_datasets() -> list[dict]:
-    db, lock = _db()
-    with lock, db:
-        return [dict(e) for e in db.table("datasets").all()]
+    """Every catalog entry, by name."""
+    return _store().list_entries(KIND)
 
 
 def matching(dataset_type: Dataset | None = None) -> list[tuple[dict, str | None]]:

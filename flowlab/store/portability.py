@@ -71,7 +71,8 @@ def import_runs(path: str | Path, overwrite: bool = False, store=None) -> int:
 
 
 def migrate(src_url: str, dst_url: str) -> int:
-    """Copy every run record (artifact references included) from one store to another.
+    """Copy every run record (artifact references included) and every named entry (the
+    dataset catalog, saved searches, …) from one store to another; the number of runs.
 
     Example::
 
@@ -89,4 +90,7 @@ def migrate(src_url: str, dst_url: str) -> int:
     if batch:
         target.put_runs(batch)
         count += len(batch)
+    for kind in source.entry_kinds():
+        for entry in source.list_entries(kind):
+            target.put_entry(kind, entry["name"], entry)
     return count

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from filelock import FileLock
-from tinydb import Query as TinyQuery
-from tinydb import TinyDB
-
-from flowlab.store.query import parse
+from flowlab.store.query import check_count, parse, parse_order
 
 
 class RunList(Sequence):
@@ -80,35 +76,72 @@ def runs(
     limit: int | None = None,
     descending: bool | None = None,
     store=None,
+    offset: int | None = None,
 ) -> RunList:
-    """Search the run store. ``order_by`` and ``limit`` may also be written in the query.
+    """Search the run store. ``order_by``, ``limit`` and ``offset`` may also be in the query.
 
     ``order_by="-outputs.accuracy"`` sorts descending. Newest first when no order is given.
+    ``store`` is any ``RunStore`` (``flowlab.store.open_store(url)``); the configured one by
+    default. Every backend gives the same runs in the same order. A page of a long list:
+    ``runs(q, limit=50, offset=100)``, with ``count(q)`` for the total.
+
+    Example::
+
+        flowlab.runs('tags = "baseline"', order_by="-outputs.accuracy", limit=10).ids
     """
     from flowlab.store import get_store
 
     store = store or get_store()
+    return RunList(store.search(_query(query, order_by, limit, descending, offset)), store)
+
+
+def count(query: str = "", store=None) -> int:
+    """How many runs match ``query`` (its limit and offset ignored), counted by the store.
+
+    Example::
+
+        flowlab.store.search.count('status = "failed"')
+    """
+    from flowlab.store import get_store
+
+    return (store or get_store()).count(parse(query))
+
+
+def _query(query, order_by, limit, descending, offset):
     parsed = parse(query)
     if order_by:
-        parsed.descending = order_by.startswith("-") if descending is None else descending
-        parsed.order_by = tuple(order_by.lstrip("-").split("."))
-        parse(order_by.lstrip("-") + " = 0")  # validates the path, pointing at mistakes
+        parsed.order_by, minus = parse_order(order_by)
+        parsed.descending = minus if descending is None else descending
     elif descending is not None and parsed.order_by:
         parsed.descending = descending
     if limit is not None:
-        parsed.limit = int(limit)
-    return RunList(store.search(parsed), store)
+        parsed.limit = check_count(limit, "limit")
+    if offset is not None:
+        parsed.offset = check_count(offset, "offset")
+    return parsed
 
 
 class SavedSearches:
-    """Named queries kept in the store's home (``saved_searches.json``, TinyDB)."""
+    """Named queries, kept in the run store (entries of kind ``searches``), so everyone who
+    shares a store shares its searches.
 
-    def _db(self):
-        from flowlab.store.config import home
-        from flowlab.store.tinydb_store import AtomicJSONStorage
+    Example::
 
-        path = home() / "saved_searches.json"
-        return TinyDB(str(path), storage=AtomicJSONStorage), FileLock(str(path) + ".lock")
+        flowlab.searches.save("good iris", 'workflow = "iris" and outputs.logloss < 0.3')
+        flowlab.searches.run("good iris")
+        SavedSearches(flowlab.store.open_store("sqlite:///team.db")).list()
+    """
+
+    KIND = "searches"
+
+    def __init__(self, store=None):
+        self._store = store
+
+    @property
+    def store(self):
+        from flowlab.store import get_store
+
+        return self._store or get_store()
 
     def save(
         self, name: str, query: str, order_by: str | None = None, limit: int | None = None
@@ -116,36 +149,33 @@ class SavedSearches:
         """Check the query parses, then store it under ``name`` (replacing one of that name)."""
         if not name or not isinstance(name, str):
             raise ValueError("a saved search needs a non-empty name")
-        parse(query)
+        _query(query, order_by, limit, None, None)  # refuses what runs() would refuse
         entry = {"name": name, "query": query, "order_by": order_by, "limit": limit}
-        db, lock = self._db()
-        with lock, db:
-            db.table("searches").upsert(entry, TinyQuery().name == name)
-        return entry
+        return self.store.put_entry(self.KIND, name, entry)
 
     def list(self) -> list[dict]:
-        db, lock = self._db()
-        with lock, db:
-            return [dict(e) for e in db.table("searches").all()]
+        """Every saved search, by name."""
+        return self.store.list_entries(self.KIND)
 
     def get(self, name: str) -> dict:
-        db, lock = self._db()
-        with lock, db:
-            entry = db.table("searches").get(TinyQuery().name == name)
+        entry = self.store.get_entry(self.KIND, name)
         if entry is None:
             known = ", ".join(e["name"] for e in self.list()) or "none"
             raise KeyError(f"no saved search {name!r}; saved: {known}")
-        return dict(entry)
+        return entry
 
     def run(self, name: str) -> RunList:
         entry = self.get(name)
-        return runs(entry["query"], order_by=entry.get("order_by"), limit=entry.get("limit"))
+        return runs(
+            entry["query"],
+            order_by=entry.get("order_by"),
+            limit=entry.get("limit"),
+            store=self.store,
+        )
 
     def delete(self, name: str) -> None:
-        self.get(name)
-        db, lock = self._db()
-        with lock, db:
-            db.table("searches").remove(TinyQuery().name == name)
+        if not self.store.delete_entry(self.KIND, name):
+            self.get(name)  # raises, naming what is saved
 
 
 searches = SavedSearches()
