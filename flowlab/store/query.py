@@ -189,12 +189,13 @@ def check_path(path: tuple[str, ...], query: str, column: int) -> tuple[str, ...
             )
     elif len(path) > 1:
         raise QueryError(query, column, f"{dotted!r}: the field {head!r} has no parts")
-    return ("tags",) if path == ("tag",) else path
+    return path
 
 
 def check_comparison(path: tuple[str, ...], op: str, value: Any, query: str, column: int):
     """The Compare node for ``path op value``; a QueryError when it can mean nothing."""
     head, dotted = path[0], ".".join(path)
+    canonical = ("tags",) if path == ("tag",) else path  # one field, two spellings
     if op == "contains":
         if not isinstance(value, str):
             raise QueryError(
@@ -202,7 +203,7 @@ def check_comparison(path: tuple[str, ...], op: str, value: Any, query: str, col
             )
         if head in NUMBER_FIELDS:
             raise QueryError(query, column, f"{dotted} is a number; use = < > with a number")
-        return Compare(path, op, value)
+        return Compare(canonical, op, value)
     if value is None and op not in ("=", "!="):
         raise QueryError(query, column, f"{dotted} {op} null: null only goes with = or !=")
     if head in LIST_FIELDS:
@@ -213,16 +214,16 @@ def check_comparison(path: tuple[str, ...], op: str, value: Any, query: str, col
                 f'{dotted} is a list of texts: use {dotted} = "x" (has x), '
                 f'!= "x" (has not) or contains "x"; found {op} {value!r}',
             )
-        return Compare(path, op, value)
+        return Compare(canonical, op, value)
     if value is None:
-        return Compare(path, op, None)
+        return Compare(canonical, op, None)
     if head in TEXT_FIELDS and not isinstance(value, str):
         raise QueryError(query, column, f"{dotted} is text; expected a quoted value, found {value}")
     if head in NUMBER_FIELDS and (isinstance(value, (bool, str))):
         raise QueryError(query, column, f"{dotted} is a number; expected a number, found {value!r}")
     if head in DATE_FIELDS:
-        return Compare(path, op, _iso_date(value, dotted, query, column))
-    return Compare(path, op, value)
+        return Compare(canonical, op, _iso_date(value, dotted, query, column))
+    return Compare(canonical, op, value)
 
 
 def _iso_date(value: Any, field_name: str, query: str, column: int) -> str:

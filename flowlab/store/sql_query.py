@@ -93,7 +93,7 @@ class SQLQuery:
         """``num op value`` or ``text op value`` on the values table (or an alias of it)."""
         table = self.values if table is None else table
         if isinstance(value, (bool, int, float)):
-            column = table.c.num
+            column, value = table.c.num, float(value)  # booleans are stored as 0 and 1
         else:
             column = table.c.text if op in ("=", "!=") else self.text(table.c.text)
         return column.is_not(None) & apply(column, op, value)

@@ -31,21 +31,26 @@ def postgres_schema():
 
 
 @pytest.fixture(params=["tinydb", "sqlite", "postgresql"])
-def any_store(request, tmp_path):
-    """A fresh, empty store of each backend."""
+def store_url(request, tmp_path):
+    """The URL of a fresh, empty store of each backend (PostgreSQL: a schema of its own)."""
     if request.param == "tinydb":
-        from flowlab.store import TinyDBRunStore
-
-        yield TinyDBRunStore(tmp_path / "tinydb")
+        yield f"tinydb://{tmp_path / 'tinydb'}"
         return
-    from flowlab.store.sql_store import SQLRunStore
-
     if request.param == "sqlite":
-        store = SQLRunStore(f"sqlite:///{tmp_path / 'runs.db'}")
-        yield store
-        store.engine.dispose()
+        yield f"sqlite:///{tmp_path / 'runs.db'}"
         return
     schema = request.getfixturevalue("postgres_schema") + "_" + uuid.uuid4().hex[:6]
-    store = SQLRunStore(POSTGRES_URL, schema=schema)
+    yield f"{POSTGRES_URL}?schema={schema}"
+
+
+@pytest.fixture
+def any_store(store_url):
+    """A fresh, empty store of each backend, opened the way users open one."""
+    from flowlab.store import open_store
+
+    store = open_store(store_url)
     yield store
-    store.drop()
+    if store_url.startswith("postgresql"):
+        store.drop()
+    else:
+        store.close()
