@@ -24,6 +24,9 @@ QUERY = (
     'workflow = "iris" and status = "succeeded" and outputs.logloss < 0.3 '
     'and tag = "baseline" order by outputs.logloss limit 20'
 )
+# what a dashboard's runs table asks for one page: the total, then page 21 of 50 rows
+PAGE_FILTER = 'status = "succeeded"'
+PAGE = PAGE_FILTER + " order by outputs.accuracy desc limit 50 offset 1000"
 
 
 def record(i: int) -> dict:
@@ -65,9 +68,12 @@ def bench_flowlab(name: str, url: str, n: int) -> None:
     fill = time.perf_counter() - started
     query = parse(QUERY)
     search = median_ms(lambda: store.search(query))
+    total, page = parse(PAGE_FILTER), parse(PAGE)
+    count = median_ms(lambda: store.count(total), repeat=10)
+    paged = median_ms(lambda: store.search(page), repeat=10)
     counter = iter(range(n, n + 1000))
     insert = median_ms(lambda: store.put_run(record(next(counter))))
-    print(f"{name:22s} {n:>7d} {fill:9.1f} {search:10.1f} {insert:10.1f}")
+    print(f"{name:22s} {n:>7d} {fill:9.1f} {search:10.1f} {count:9.1f} {paged:9.1f} {insert:10.1f}")
 
 
 def bench_mlflow(n: int, directory: str) -> None:
@@ -118,7 +124,9 @@ def bench_mlflow(n: int, directory: str) -> None:
     )
     counter = iter(range(n, n + 1000))
     insert = median_ms(lambda: log(next(counter)), repeat=10)
-    print(f"{'mlflow sqlite':22s} {n:>7d} {fill:9.1f} {search:10.1f} {insert:10.1f}")
+    print(
+        f"{'mlflow sqlite':22s} {n:>7d} {fill:9.1f} {search:10.1f} {'':9s} {'':9s} {insert:10.1f}"
+    )
 
 
 def main() -> None:
@@ -129,28 +137,29 @@ def main() -> None:
     parser.add_argument("--mlflow", type=int, nargs="*", default=[2000])
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="flowlab-store-bench-")
-    print(f"query: {QUERY}")
-    print(f"{'backend':22s} {'runs':>7s} {'fill (s)':>9s} {'search ms':>10s} {'insert ms':>10s}")
+    print(f"query: {QUERY}\npage: count({PAGE_FILTER}) and {PAGE}")
+    print(
+        f"{'backend':22s} {'runs':>7s} {'fill (s)':>9s} {'search ms':>10s} {'count ms':>9s} "
+        f"{'page ms':>9s} {'insert ms':>10s}"
+    )
     for n in args.tinydb:
         bench_flowlab("flowlab tinydb", f"tinydb://{directory}/tiny-{n}", n)
     for n in args.sqlite:
         bench_flowlab("flowlab sqlite", f"sqlite:///{directory}/runs-{n}.db", n)
     postgres = os.environ.get("FLOWLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
     for n in args.postgres:
-        from flowlab.store.sql_store import SQLRunStore
+        from flowlab.store import open_store
 
+        url = f"{postgres}?schema=flowlab_bench_{uuid.uuid4().hex[:8]}"
         try:
-            store = SQLRunStore(postgres, schema=f"flowlab_bench_{uuid.uuid4().hex[:8]}")
+            open_store(url)
         except Exception as e:
             print(f"{'flowlab postgresql':22s} skipped: {e.__class__.__name__}")
             break
         try:
-            from flowlab.store import _STORES
-
-            _STORES["pg-bench"] = store
-            bench_flowlab("flowlab postgresql", "pg-bench", n)
+            bench_flowlab("flowlab postgresql", url, n)
         finally:
-            store.drop()
+            open_store(url).drop()
     for n in args.mlflow:
         bench_mlflow(n, directory)
 
