@@ -80,7 +80,7 @@ class SQLRunStore(RunStore):
         self.values = sa.Table(
             "flowlab_run_values",
             metadata,
-            sa.Column("run_id", sa.String(64), primary_key=True),
+            sa.Column("run_id", _text(64), primary_key=True),
             sa.Column("key", sa.String(200), primary_key=True),
             sa.Column("num", sa.Float),
             sa.Column("text", _text()),
@@ -98,13 +98,13 @@ class SQLRunStore(RunStore):
         self.records = sa.Table(
             "flowlab_records",
             metadata,
-            sa.Column("id", sa.String(64), primary_key=True),
+            sa.Column("id", _text(64), primary_key=True),
             sa.Column("record", json_type, nullable=False),
         )
         self.tags = sa.Table(
             "flowlab_run_tags",
             metadata,
-            sa.Column("run_id", sa.String(64), primary_key=True),
+            sa.Column("run_id", _text(64), primary_key=True),
             sa.Column("tag", sa.String(200), primary_key=True, index=True),
         )
         # named entries (catalog, saved searches, …): one JSON document per (kind, name)
