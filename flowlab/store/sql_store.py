@@ -263,16 +263,9 @@ class SQLRunStore(RunStore):
 
     def search(self, query) -> list[dict]:
         """Summaries matching a parsed query; filtering, order and paging run in the database."""
-        summary = self.runs.c.summary
-        statement = sa.select(
-            self.runs.c.id,
-            *(self.runs.c[c] for c in COLUMNS),
-            self.runs.c.seed,
-            summary["inputs"],
-            summary["outputs"],
-            summary["tags"],
-            summary["notes"],
-        )
+        # First the ids of the page (narrow rows to sort: no JSON read for runs not shown),
+        # then the summaries of just those runs.
+        statement = sa.select(self.runs.c.id)
         path, descending = query.ordering
         driving = driving_filter(query.where, path)
         if driving is not None:
@@ -293,14 +286,23 @@ class SQLRunStore(RunStore):
         else:
             if query.where is not None:
                 statement = statement.where(self.compiler.where(query.where))
-            statement = statement.order_by(*self.compiler.order(path, descending))
+            statement = self.compiler.order(statement, path, descending)
         if query.limit is not None:
             statement = statement.limit(query.limit)
         if query.offset:
             statement = statement.offset(query.offset)
-        keys = ("id", *COLUMNS, "seed", "inputs", "outputs", "tags", "notes")
         with self.engine.connect() as conn:
-            return [dict(zip(keys, row, strict=True)) for row in conn.execute(statement)]
+            ids = list(conn.execute(statement).scalars())
+            found = {}
+            for first in range(0, len(ids), 1000):
+                chunk = ids[first : first + 1000]
+                rows = conn.execute(
+                    sa.select(self.runs.c.id, self.runs.c.summary).where(
+                        self.runs.c.id.in_(chunk)
+                    )
+                )
+                found.update((run_id, summary) for run_id, summary in rows)
+        return [found[i] for i in ids]
 
     # -- named entries --------------------------------------------------------------------------
     def update_entry(self, kind: str, name: str, change):
