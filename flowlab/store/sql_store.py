@@ -120,6 +120,17 @@ class SQLRunStore(RunStore):
             if schema:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             metadata.create_all(conn)
+            conn.execute(sa.text(self._newest_first_index()))
+
+    def _newest_first_index(self) -> str:
+        """The index of the default order (newest first, ties by id), the runs table's first
+        page; IF NOT EXISTS, so stores made before it get it too."""
+        table = f'"{self.schema}".flowlab_runs' if self.schema else "flowlab_runs"
+        if self.dialect == "postgresql":
+            keys = 'created COLLATE "C" DESC NULLS LAST, id COLLATE "C" DESC'
+        else:  # SQLite sorts NULL first, so a backward scan is DESC NULLS LAST already
+            keys = "created, id"
+        return f"CREATE INDEX IF NOT EXISTS ix_flowlab_runs_newest ON {table} ({keys})"
 
     # -- writes -------------------------------------------------------------------------------------
     def put_run_json(self, run_id: str, text: str, summary: dict | None = None) -> None:
