@@ -308,9 +308,7 @@ class SQLRunStore(RunStore):
             for first in range(0, len(ids), 1000):
                 chunk = ids[first : first + 1000]
                 rows = conn.execute(
-                    sa.select(self.runs.c.id, self.runs.c.summary).where(
-                        self.runs.c.id.in_(chunk)
-                    )
+                    sa.select(self.runs.c.id, self.runs.c.summary).where(self.runs.c.id.in_(chunk))
                 )
                 found.update((run_id, summary) for run_id, summary in rows)
         return [found[i] for i in ids]
