@@ -41,6 +41,14 @@ def store_url(request, tmp_path):
         return
     schema = request.getfixturevalue("postgres_schema") + "_" + uuid.uuid4().hex[:6]
     yield f"{POSTGRES_URL}?schema={schema}"
+    import sqlalchemy as sa
+
+    from flowlab.store.sql_store import engine_url
+
+    engine = sa.create_engine(engine_url(POSTGRES_URL))  # dropped even when a test failed
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
 
 
 @pytest.fixture
