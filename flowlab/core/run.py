@@ -99,7 +99,12 @@ class Run:
         return self
 
     def result(self, timeout: float | None = None) -> Output:
-        """Wait, then return the outputs; raise RunFailed naming the failed operator."""
+        """Wait, then return the outputs; raise RunFailed naming the failed operator.
+
+        The error is one line (run, operator, error) and the operator's own traceback, with
+        the frames of flowlab's machinery and Dask hidden (the record keeps them all).
+        """
+        __tracebackhide__ = True  # IPython shows the operator's traceback, not this frame
         self.wait(timeout)
         if self.record["status"] != "succeeded":
             error = self.record.get("error") or {}
@@ -110,7 +115,10 @@ class Run:
                 f"{error.get('message', '')}"
             )
             if op.get("traceback"):
-                message += f"\n--- traceback of operator '{operator}' ---\n{op['traceback']}"
+                from flowlab.core.tracebacks import operator_traceback
+
+                shown = operator_traceback(op["traceback"])
+                message += f"\n--- traceback of operator '{operator}' ---\n{shown}"
             raise RunFailed(
                 message, run_id=self.id, operator=operator, traceback=op.get("traceback")
             )
@@ -258,6 +266,12 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.id} {self.workflow} {self.record['status']}>"
+
+    def _repr_html_(self) -> str:
+        """The run view as static HTML (the notebook shows a Run this way)."""
+        from flowlab.render.run import run_html  # the render layer draws; core only asks
+
+        return run_html(self)
 
 
 class LazyOutput(Output):

@@ -23,10 +23,11 @@ import ipywidgets as w
 
 from flowlab.errors import FlowTypeError
 from flowlab.notebook.fields import UNSET, Field, FieldSpec, _Invalid, field_factory
+from flowlab.notebook.snapshot import Snapshot, form_html
 from flowlab.types import FlowType
 
 
-class LaunchForm(w.VBox):
+class LaunchForm(Snapshot, w.VBox):
     """A workflow's launch form; ``fields``, ``errors``, ``launch_button`` and ``launch()``."""
 
     def __init__(self, workflow, prefill: dict | None = None, **kwargs: Any):
@@ -193,6 +194,14 @@ class LaunchForm(w.VBox):
         self.launch_button.tooltip = (
             "fix: " + "; ".join(self.errors) if self.errors else "launch the workflow"
         )
+
+    # -- the static snapshot a saved notebook shows ---------------------------------------------
+    def snapshot_html(self) -> str:
+        return form_html(self.workflow, self.values(), self.errors, self.view)
+
+    def snapshot_text(self) -> str:
+        launched = f", launched run {self.run.id}" if self.run is not None else ""
+        return f"launch form of workflow '{self.workflow.name}'{launched}"
 
     # -- launching ---------------------------------------------------------------------------------
     def launch(self, *, seed: int | None = None, tags: list[str] | None = None):

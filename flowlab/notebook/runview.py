@@ -1,13 +1,15 @@
-"""The run view: operator states, workers, times, progress and the DAG, updated live.
+"""The run view: operator states, counts by state, workers, times, the DAG, per-operator logs,
+Resume / Rerun / Cancel, and the outputs or the failure; updated live.
 
 Updates come from ``run.subscribe`` (called on the run tracker's thread); a thread of the
 view's own coalesces them and changes widget values only, so the kernel stays free and no
 output lands in another cell. Runs launched elsewhere are followed by re-reading the store.
+The parts are drawn by :mod:`flowlab.render.run`, which also makes the static snapshot a
+saved notebook shows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import threading
 import time
@@ -15,14 +17,23 @@ from typing import Any
 
 import ipywidgets as w
 
-from flowlab.render import STATE_COLOURS, dag_svg, render_html
+from flowlab.notebook.snapshot import Snapshot
+from flowlab.render import dag_svg
+from flowlab.render.run import (
+    TERMINAL,
+    details_html,
+    header_html,
+    logs_html,
+    operator_table,
+    run_html,
+    state_counts,
+)
 
-TERMINAL = ("succeeded", "failed", "cancelled", "cached")
 MIN_INTERVAL = 0.05  # seconds between redraws: coalesces bursts of events
 TICK = 0.5  # seconds between redraws while operators run (elapsed times move)
 
 
-class RunView(w.VBox):
+class RunView(Snapshot, w.VBox):
     """A live view of one run.
 
     Example::
@@ -30,6 +41,7 @@ class RunView(w.VBox):
         view = RunView(iris.launch(labeled_data=df, unlabeled_data=new))
         view                 # shows it; it follows the run by itself
         view.wait_shown()    # blocks until the final state is drawn (tests, scripts)
+        view.rerun_button.click()   # what the Rerun button does: a new run, shown below
     """
 
     def __init__(self, run, **kwargs: Any):
@@ -38,27 +50,47 @@ class RunView(w.VBox):
         self.run = run
         #: node id -> time.time() when the view first drew it in a final state
         self.first_seen: dict[str, float] = {}
+        #: runs started from this view's buttons (resume, rerun), newest last
+        self.spawned: list = []
         self.header = w.HTML()
         self.progress = w.IntProgress(min=0, max=max(1, len(run.record["operators"])))
         self.progress_label = w.HTML()
+        self.progress_label.add_class("flowlab-counts")
         self.table = w.HTML()
         self.dag = w.HTML()
+        self.logs = w.VBox()
+        self.logs.add_class("flowlab-logs-box")
+        self._log_widgets: dict[str, w.HTML] = {}
         self.details = w.HTML()
         self.details.add_class("flowlab-details")
-        self.variant_button = w.Button(description="New variant", icon="copy")
-        self.variant_button.on_click(lambda _b: self._new_variant())
+        self.cancel_button = _button("Cancel", "stop", "flowlab-cancel", self._cancel)
+        self.resume_button = _button("Resume", "play", "flowlab-resume", self._resume)
+        self.rerun_button = _button("Rerun", "redo", "flowlab-rerun", self._rerun)
+        self.variant_button = _button("New variant", "copy", "flowlab-variant", self._new_variant)
+        self.message = w.HTML()
+        self.message.add_class("flowlab-view-message")
         self.variant_area = w.VBox()
         self.children = [
             self.header,
             w.HBox([self.progress, self.progress_label]),
             self.table,
             self.dag,
+            self.logs,
             self.details,
+            w.HBox(
+                [
+                    self.cancel_button,
+                    self.resume_button,
+                    self.rerun_button,
+                    self.variant_button,
+                    self.message,
+                ]
+            ),
             self.variant_area,
         ]
         self._dirty = threading.Event()
         self._final = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._drawn_final = False
         run.subscribe(lambda _run: self._dirty.set())
         self.update()
@@ -77,6 +109,7 @@ class RunView(w.VBox):
                 self.run.refresh()
             self.update()
             time.sleep(MIN_INTERVAL)
+        self.refresh_snapshot()
 
     def wait_shown(self, timeout: float | None = None) -> RunView:
         """Block until the view has drawn the run's final state."""
@@ -100,25 +133,79 @@ class RunView(w.VBox):
                     self.first_seen[node] = now
             done = sum(1 for s in states.values() if s in TERMINAL)
             status = record["status"]
-            self.header.value = (
-                f"<div><b>run {html.escape(self.run.id)}</b> of "
-                f"<b>{html.escape(record['workflow'])}</b>: "
-                f'<span class="flowlab-run-status" data-status="{status}" '
-                f'style="background:{STATE_COLOURS.get(status, "#eee")};padding:0 6px">'
-                f"{status}</span></div>"
-            )
+            self.header.value = header_html(record, now)
             self.progress.value = done
-            self.progress.bar_style = {"failed": "danger", "succeeded": "success"}.get(status, "")
-            self.progress_label.value = f"{done} / {len(states)} operators"
-            self.table.value = _operator_table(operators, now)
+            self.progress.bar_style = {
+                "failed": "danger",
+                "succeeded": "success",
+                "cancelled": "warning",
+            }.get(status, "")
+            self.progress_label.value = (
+                f"<span style='margin-left:8px'>{state_counts(states.values())}</span>"
+            )
+            self.table.value = operator_table(operators, now)
             self.dag.value = dag_svg(record.get("graph") or {}, states)
+            self._draw_logs(operators)
+            self.cancel_button.layout.display = None if not finished else "none"
+            self.resume_button.layout.display = (
+                None if finished and status in ("failed", "cancelled") else "none"
+            )
+            self.rerun_button.layout.display = None if finished else "none"
+            self.variant_button.layout.display = None if finished else "none"
             if finished:
-                self.details.value = (
-                    _outputs_html(self.run) if status == "succeeded" else _failure_html(self.run)
-                )
-                self.variant_area.children = [self.variant_button]
+                self.details.value = details_html(self.run)
                 self._drawn_final = True
                 self._final.set()
+
+    def _draw_logs(self, operators: dict) -> None:
+        """One collapsed block per operator with logs; a block changes only with its logs, so
+        a block the user opened stays open while the others update."""
+        for node, op in operators.items():
+            shown = logs_html(node, op.get("logs") or "")
+            if not shown:
+                continue
+            widget = self._log_widgets.get(node)
+            if widget is None:
+                widget = self._log_widgets[node] = w.HTML()
+                self.logs.children = [*self.logs.children, widget]
+            widget.value = shown  # unchanged text sends nothing to the browser
+
+    def settle(self) -> None:
+        if not self._drawn_final and _finished(self.run):
+            self.update()
+
+    def snapshot_html(self) -> str:
+        parts = [run_html(self.run)]
+        for child in self.variant_area.children:
+            if isinstance(child, Snapshot):
+                parts.append(child.snapshot_html())
+        return "".join(parts)
+
+    def snapshot_text(self) -> str:
+        record = self.run.record
+        return f"run {self.run.id} of {record['workflow']}: {record['status']}"
+
+    # -- buttons -----------------------------------------------------------------------------------
+    def _cancel(self) -> None:
+        self.run.cancel()
+        self._say("cancelling…")
+
+    def _resume(self) -> None:
+        self._spawn("resumed", self.run.resume)
+
+    def _rerun(self) -> None:
+        self._spawn("rerun", self.run.rerun)
+
+    def _spawn(self, what: str, start) -> None:
+        try:
+            new = start()
+        except Exception as exc:  # shown where the user clicked (workflow not defined, …)
+            self._say(f"{type(exc).__name__}: {exc}", error=True)
+            return
+        self.spawned.append(new)
+        view = RunView(new)
+        self.variant_area.children = [view]
+        self._say(f"{what} as run {new.id}")
 
     def _new_variant(self) -> None:
         from flowlab.notebook.form import LaunchForm
@@ -126,9 +213,20 @@ class RunView(w.VBox):
         try:
             form = LaunchForm.for_run(self.run)
         except KeyError as e:
-            self.variant_area.children = [self.variant_button, w.HTML(html.escape(str(e)))]
+            self._say(str(e).strip("'\""), error=True)
             return
-        self.variant_area.children = [self.variant_button, form]
+        self.variant_area.children = [form]
+
+    def _say(self, text: str, error: bool = False) -> None:
+        colour = "#c0392b" if error else "#555"
+        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+
+
+def _button(description: str, icon: str, css: str, action) -> w.Button:
+    button = w.Button(description=description, icon=icon, layout=w.Layout(display="none"))
+    button.add_class(css)
+    button.on_click(lambda _b: action())
+    return button
 
 
 def _finished(run) -> bool:
@@ -137,78 +235,3 @@ def _finished(run) -> bool:
         return True
     except TimeoutError:
         return False
-
-
-def _operator_table(operators: dict, now: float) -> str:
-    rows = []
-    for node, op in operators.items():
-        state = op.get("state", "queued")
-        rows.append(
-            f'<tr data-node="{html.escape(node)}" data-state="{state}">'
-            f"<td>{html.escape(node)}</td>"
-            f'<td><span style="background:{STATE_COLOURS.get(state, "#eee")};'
-            f'padding:0 6px">{state}</span></td>'
-            f"<td>{html.escape(str(op.get('worker') or '—'))}</td>"
-            f"<td style='text-align:right'>{_elapsed(op, now)}</td></tr>"
-        )
-    return (
-        '<table class="flowlab-operators" style="border-collapse:collapse">'
-        "<thead><tr><th>operator</th><th>state</th><th>worker</th><th>elapsed</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _elapsed(op: dict, now: float) -> str:
-    if op.get("duration") is not None:
-        return f"{op['duration']:.2f} s"
-    started = _timestamp(op.get("started"))
-    if started is None:
-        return "—"
-    ended = _timestamp(op.get("ended")) or now
-    return f"{max(0.0, ended - started):.1f} s"
-
-
-def _timestamp(text: str | None) -> float | None:
-    if not text:
-        return None
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
-def _outputs_html(run) -> str:
-    returns = (run.record.get("graph") or {}).get("returns") or {}
-    try:
-        outputs = run.outputs
-    except Exception as e:  # an unreadable artifact is shown, not hidden
-        return f"<pre style='color:#c0392b'>outputs could not be read: {html.escape(str(e))}</pre>"
-    parts = [
-        f'<div class="flowlab-output" data-output="{html.escape(name)}">'
-        f"{render_html(outputs[name], returns.get(name) or {}, name=name)}</div>"
-        for name in outputs
-    ]
-    return "<div class='flowlab-outputs'><h4>outputs</h4>" + "".join(parts) + "</div>"
-
-
-def _failure_html(run) -> str:
-    record = run.record
-    error = record.get("error") or {}
-    operator = error.get("operator")
-    op = record["operators"].get(operator) or {} if operator else {}
-    parts = [
-        "<div class='flowlab-failure'>",
-        f"<div style='color:#c0392b'><b>{html.escape(record['status'])}</b>: "
-        f"{html.escape(error.get('message') or '')}</div>",
-    ]
-    if operator:
-        parts.append(f"<div>failing operator: <b>{html.escape(operator)}</b></div>")
-    if op.get("traceback"):
-        parts.append(
-            "<details open><summary>traceback</summary>"
-            f"<pre style='white-space:pre-wrap'>{html.escape(op['traceback'])}</pre></details>"
-        )
-    if op.get("logs"):
-        parts.append(
-            "<details open><summary>logs</summary>"
-            f"<pre style='white-space:pre-wrap'>{html.escape(op['logs'])}</pre></details>"
-        )
-    parts.append("</div>")
-    return "".join(parts)

@@ -23,7 +23,7 @@ def test_view_updates_live_from_run_events_without_blocking(client, notebook_lay
     _wait_for(lambda: 'data-state="running"' in view.table.value)
     assert 'data-node="pause" data-state="running"' in view.dag.value
     _wait_for(lambda: view.progress.value == 1)
-    assert "1 / 2 operators" in view.progress_label.value
+    assert "1 succeeded" in view.progress_label.value
     view.wait_shown(timeout=60)
     assert view.progress.value == 2 and view.progress.bar_style == "success"
     assert 'data-status="succeeded"' in view.header.value
@@ -37,10 +37,77 @@ def test_failed_run_shows_failing_operator_traceback_and_logs(client, notebook_l
     run = workflows.breaks.launch(x=float(time.time()))
     view = RunView(run).wait_shown(timeout=60)
     details = view.details.value
-    assert "failing operator: <b>explode</b>" in details
+    assert "operator <b>explode</b> failed" in details
     assert "ValueError" in details and "cannot take" in details
-    assert "about to explode" in details and "exploding on purpose" in details
+    logs = "".join(child.value for child in view.logs.children)
+    assert "about to explode" in logs and "exploding on purpose" in logs
     assert 'data-state="failed"' in view.dag.value
+
+
+def test_failed_run_counts_by_state_and_collapses_the_traceback(client, notebook_layer):
+    run = workflows.mixed.launch(x=float(time.time()))
+    view = RunView(run).wait_shown(timeout=60)
+    assert "2 succeeded · 1 failed · 1 cancelled" in view.progress_label.value
+    details = view.details.value
+    # the error line is shown; the traceback is collapsed and holds the operator's own frames
+    assert "<code>ValueError: cannot take" in details
+    assert "<details class='flowlab-traceback'>" in details and "<details open" not in details
+    assert "workflows.py" in details and "explode" in details
+    assert (
+        "flowlab/core/task.py" not in details and "frame(s) of flowlab and Dask hidden" in details
+    )
+
+
+def test_logs_are_per_operator_collapsed_with_their_tail(client, notebook_layer):
+    run = workflows.mixed.launch(x=float(time.time()))
+    view = RunView(run).wait_shown(timeout=60)
+    blocks = {c.value.split('data-node="')[1].split('"')[0]: c.value for c in view.logs.children}
+    assert set(blocks) == {"chatty", "explode"}
+    chatty = blocks["chatty"]
+    assert chatty.startswith('<details class="flowlab-logs"') and "<details open" not in chatty
+    assert "(30 lines)" in chatty and "step 29 of 30</code>" in chatty  # the last line shown
+    assert "step 29 of 30" in chatty and "step 0 of 30" not in chatty  # the tail only
+    assert "[… 10 earlier lines]" in chatty
+
+
+def test_buttons_follow_the_state_and_resume_and_rerun_start_new_runs(client, notebook_layer):
+    run = workflows.mixed.launch(x=float(time.time()))
+    view = RunView(run)
+    assert view.cancel_button.layout.display != "none" or run.done
+    view.wait_shown(timeout=60)
+    assert view.cancel_button.layout.display == "none"
+    assert view.resume_button.layout.display != "none"
+    view.resume_button.click()
+    resumed = view.spawned[-1]
+    assert resumed.parent == run.id and "resumed as run" in view.message.value
+    resumed.wait(timeout=60)
+    assert resumed.operators["chatty"].state == "cached"  # succeeded operators are reused
+    view.rerun_button.click()
+    rerun = view.spawned[-1]
+    assert rerun.parent == run.id and rerun.id != resumed.id
+    assert isinstance(view.variant_area.children[0], RunView)
+    assert view.variant_area.children[0].run.id == rerun.id
+    rerun.wait(timeout=60)
+
+
+def test_cancel_button_cancels_a_running_run(client, notebook_layer):
+    run = workflows.two_steps.launch(seconds=5.0, value=time.time())
+    view = RunView(run)
+    _wait_for(lambda: 'data-state="running"' in view.table.value)
+    assert view.cancel_button.layout.display != "none"
+    view.cancel_button.click()
+    view.wait_shown(timeout=60)
+    assert run.status == "cancelled"
+    assert "cancelled" in view.progress_label.value
+    assert view.resume_button.layout.display != "none"
+
+
+def test_run_displays_as_its_view_snapshot(client, notebook_layer):
+    run = workflows.two_steps.launch(seconds=0.01, value=time.time())
+    run.wait(timeout=60)
+    shown = run._repr_html_()
+    assert 'data-status="succeeded"' in shown and "2 succeeded" in shown
+    assert "flowlab-dag" in shown and 'data-output="first"' in shown
 
 
 def test_view_of_a_stored_run_reads_the_store(client, store, notebook_layer):

@@ -69,3 +69,20 @@ def two_steps(seconds: float = 1.0, value: float = 2.0):
 @workflow(returns=types.Schema(value=types.DOUBLE))
 def breaks(x: float = 3.0):
     return Output(value=explode(x=x))
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def chatty(lines: int = 30, value: float = 1.0):
+    for i in range(lines):
+        print(f"step {i} of {lines}")
+    return {"value": value}
+
+
+@workflow(returns=types.Schema(first=types.DOUBLE, second=types.DOUBLE, after=types.DOUBLE))
+def mixed(x: float = 3.0):
+    """Two operators succeed, one fails, and the one after it is cancelled."""
+    first = chatty(lines=30, value=x)
+    second = pause(seconds=0.01, value=x)
+    broken = explode(x=x)
+    after = pause(seconds=0.01, value=broken)
+    return Output(first=first, second=second, after=after)
