@@ -13,7 +13,10 @@ from typing import Any
 
 import ipywidgets as w
 
-BASE_COLUMNS = ("id", "workflow", "status", "created")
+from flowlab.notebook.snapshot import Snapshot
+from flowlab.render.run import badge, human_time, run_seconds, seconds_text
+
+BASE_COLUMNS = ("id", "workflow", "status", "created", "duration")
 MAX_VALUE_COLUMNS = 8
 
 
@@ -35,7 +38,7 @@ def _searches():
     return flowlab.searches
 
 
-class RunBrowser(w.VBox):
+class RunBrowser(Snapshot, w.VBox):
     """Search, sort, tick and compare runs; click a run id for its view.
 
     Example::
@@ -179,7 +182,7 @@ class RunBrowser(w.VBox):
             opener.add_class("flowlab-open-run")
             opener.on_click(lambda _b, r=run: self.show_run(r))
             cells += [box, opener]
-            cells += [w.HTML(html.escape(_shown(_value(run, c)))) for c in columns[1:]]
+            cells += [w.HTML(_cell_html(run, c)) for c in columns[1:]]
         self.table.children = cells
         self.table.layout = w.Layout(
             grid_template_columns=f"30px repeat({len(columns)}, auto)", grid_gap="2px 10px"
@@ -191,6 +194,7 @@ class RunBrowser(w.VBox):
         from flowlab.notebook.runview import RunView
 
         self.detail.children = [RunView(run)]
+        self.refresh_snapshot()
 
     def compare(self):
         """Compare the ticked runs (the first ticked is the baseline) below the table."""
@@ -200,16 +204,58 @@ class RunBrowser(w.VBox):
         if len(chosen) < 2:
             self.message.value = "<span style='color:#c0392b'>tick at least two runs</span>"
             return None
+        from flowlab.notebook.comparison import ComparisonView
+
         comparison = compare(chosen, baseline=chosen[0])
-        self.detail.children = [w.HTML(comparison._repr_html_())]
+        self.detail.children = [ComparisonView(comparison)]
+        self.refresh_snapshot()
         return comparison
+
+    # -- the static snapshot a saved notebook shows ---------------------------------------------
+    def snapshot_html(self) -> str:
+        columns = self.columns()
+        pad = "padding:2px 10px 2px 0"
+        head = "".join(f"<th style='{pad};text-align:left'>{html.escape(c)}</th>" for c in columns)
+        rows = "".join(
+            "<tr>"
+            + "".join(f"<td style='{pad}'>{_cell_html(run, c)}</td>" for c in columns)
+            + "</tr>"
+            for run in self.runs
+        )
+        query = html.escape(self.search_box.value or "(all runs)")
+        parts = [
+            f"<div style='color:#555'>runs for <code>{query}</code>: {len(self.runs)}</div>",
+            f"<table class='flowlab-browser-table' style='border-collapse:collapse'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+        ]
+        for child in self.detail.children:
+            if isinstance(child, Snapshot):
+                parts.append(f"<div style='margin-top:8px'>{child.snapshot_html()}</div>")
+        return "".join(parts)
+
+    def snapshot_text(self) -> str:
+        return f"run browser: {len(self.runs)} runs for {self.search_box.value or '(all runs)'!r}"
 
 
 def _value(run, column: str) -> Any:
+    if column == "duration":
+        return run_seconds(run.record)
     if "." in column:
         part, name = column.split(".", 1)
         return (run.record.get(part) or {}).get(name)
     return run.record.get(column)
+
+
+def _cell_html(run, column: str) -> str:
+    """A table cell: status in its colour, local human times, durations, values."""
+    value = _value(run, column)
+    if column == "status" and value:
+        return badge(str(value))
+    if column in ("created", "started", "ended"):
+        return html.escape(human_time(value))
+    if column == "duration":
+        return f"<span style='white-space:nowrap'>{seconds_text(value)}</span>"
+    return html.escape(_shown(value))
 
 
 def _inline(value: Any) -> bool:

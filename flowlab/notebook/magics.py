@@ -102,6 +102,9 @@ class FlowMagics(Magics):
         """
         command, _, rest = line.strip().partition(" ")
         rest = rest.strip()
+        if command in ("", "help", "-h", "--help"):
+            print(FLOW_HELP)
+            return None
         if command == "runs":
             from flowlab.notebook.browser import RunBrowser
 
@@ -125,7 +128,9 @@ class FlowMagics(Magics):
                 del words[at : at + 2]
             if not words:
                 raise UsageError("%flow compare RUN RUN …: name the runs to compare")
-            return compare([self._run(w) for w in words], baseline=baseline)
+            from flowlab.notebook.comparison import ComparisonView
+
+            return ComparisonView(compare([self._run(w) for w in words], baseline=baseline))
         if command == "cluster":
             return HTML(cluster_html())
         raise UsageError(f"%flow: unknown command {command!r}\n{FLOW_HELP}")
@@ -139,7 +144,14 @@ class FlowMagics(Magics):
         from flowlab.store import get_store
 
         store = get_store()
-        return Run(store.get_run(word), store=store)
+        try:
+            return Run(store.get_run(word), store=store)
+        except KeyError:
+            # a UsageError prints one line, no traceback
+            raise UsageError(
+                f"%flow: no run {word!r}: it is neither a Run variable of this notebook nor a "
+                "run id in the store (find ids with %flow runs)"
+            ) from None
 
 
 def _parse_launch(pairs: list[str], namespace: dict) -> dict[str, Any]:
@@ -156,22 +168,53 @@ def _parse_launch(pairs: list[str], namespace: dict) -> dict[str, Any]:
 
 
 def cluster_html() -> str:
-    """The cluster flowlab uses: scheduler, dashboard link, workers and their resources."""
+    """The cluster flowlab uses: scheduler, dashboard link, and a table of its workers
+    (threads, memory, resources with bytes in KiB/MiB/GiB, tasks)."""
     import html
+
+    from dask.utils import format_bytes
 
     from flowlab import cluster
 
     client = cluster.get_client()
-    info = client.scheduler_info()
+    info = client.scheduler_info(n_workers=-1)
     workers = info.get("workers", {})
+    pad = "padding:2px 12px 2px 0"
+
+    def resources(found: dict) -> str:
+        return ", ".join(
+            f"{k}={format_bytes(v) if k == 'MEMORY' else f'{v:g}'}" for k, v in found.items()
+        )
+
     rows = "".join(
-        f"<tr><td>{html.escape(address)}</td><td>{w.get('nthreads', '')}</td>"
-        f"<td>{html.escape(str(w.get('resources', {})))}</td></tr>"
+        f"<tr><td style='{pad}'>{html.escape(str(w.get('name', '')))}</td>"
+        f"<td style='{pad}'><code>{html.escape(address)}</code></td>"
+        f"<td style='{pad};text-align:right'>{w.get('nthreads', '')}</td>"
+        f"<td style='{pad};text-align:right'>{format_bytes(w.get('memory_limit') or 0)}</td>"
+        f"<td style='{pad};text-align:right'>"
+        f"{format_bytes((w.get('metrics') or {}).get('memory') or 0)}</td>"
+        f"<td style='{pad}'>{html.escape(resources(w.get('resources') or {}))}</td></tr>"
         for address, w in workers.items()
     )
-    link = getattr(client, "dashboard_link", "")
+    head = "".join(
+        f"<th style='{pad};text-align:{a}'>{h}</th>"
+        for h, a in (
+            ("worker", "left"),
+            ("address", "left"),
+            ("threads", "right"),
+            ("memory limit", "right"),
+            ("memory used", "right"),
+            ("resources", "left"),
+        )
+    )
+    link = getattr(client, "dashboard_link", "") or ""
+    threads = sum(w.get("nthreads", 0) for w in workers.values())
+    memory = sum(w.get("memory_limit") or 0 for w in workers.values())
     return (
-        f"<div><b>scheduler</b> {html.escape(str(client.scheduler.address))} · "
+        f"<div class='flowlab-cluster'><div><b>scheduler</b> "
+        f"<code>{html.escape(str(client.scheduler.address))}</code> · {len(workers)} workers · "
+        f"{threads} threads · {format_bytes(memory)} · "
         f'<a href="{html.escape(link)}" target="_blank">dashboard</a></div>'
-        f"<table><tr><th>worker</th><th>threads</th><th>resources</th></tr>{rows}</table>"
+        f"<table style='border-collapse:collapse'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from flowlab.render.builtin import metric_direction
 from flowlab.render.registry import Subject
+from flowlab.render.run import run_seconds, seconds_text
 
 BETTER, WORSE, DIFFERS = "#d9f2d0", "#f8d3cc", "#fff4c2"
 
@@ -85,43 +86,79 @@ class Comparison:
         return delta, "better" if better else "worse"
 
     def _repr_html_(self) -> str:
+        pad = "padding:2px 10px"
         head = "".join(
-            f"<th>{html.escape(i)}{' <i>(baseline)</i>' if i == self.baseline else ''}</th>"
+            f'<th style="{pad};text-align:left" data-run="{html.escape(i)}">{html.escape(i)}'
+            f"{' <i>(baseline)</i>' if i == self.baseline else ''}</th>"
             for i in self.run_ids
         )
+        meta_rows = []
+        for label, shown in (
+            ("tags", lambda r: ", ".join(r.get("tags") or []) or "—"),
+            ("seed", lambda r: _show(r.get("seed"))),
+            ("duration", lambda r: seconds_text(run_seconds(r))),
+        ):
+            cells = "".join(
+                f'<td style="{pad};color:#555">{html.escape(shown(r))}</td>' for r in self.records
+            )
+            meta_rows.append(
+                f'<tr class="flowlab-run-{label}"><th style="{pad};text-align:left;'
+                f'font-weight:normal;color:#555">{label}</th>{cells}</tr>'
+            )
         body, section_seen = [], None
         for (section, name), row in self.rows.items():
             if section != section_seen:
                 body.append(
                     f'<tr><th colspan="{len(self.run_ids) + 1}" style="text-align:left;'
-                    f'background:#f4f4f4">{section}s</th></tr>'
+                    f'background:#f4f4f4;{pad}">{section}s</th></tr>'
                 )
                 section_seen = section
+            base = json.dumps(row["values"].get(self.baseline), sort_keys=True, default=str)
             cells = []
             for run_id in self.run_ids:
                 value = row["values"].get(run_id)
                 delta, verdict = self._delta(row, run_id) if section == "output" else (None, None)
                 colour = {"better": BETTER, "worse": WORSE}.get(verdict or "")
-                if colour is None and row["differs"]:
-                    colour = DIFFERS
-                style = f' style="background:{colour}"' if colour else ""
+                differs = json.dumps(value, sort_keys=True, default=str) != base
+                if colour is None and differs and run_id != self.baseline:
+                    colour = DIFFERS  # only the cells that differ from the baseline's
+                style = f"{pad};background:{colour}" if colour else pad
                 extra = (
                     f' <span class="flowlab-delta flowlab-{verdict or "changed"}">'
                     f"({delta:+.4g})</span>"
                     if delta and run_id != self.baseline
                     else ""
                 )
+                marker = ' class="flowlab-cell-differs"' if differs else ""
                 cells.append(
-                    f'<td{style} data-verdict="{verdict or ""}">{html.escape(_show(value))}'
-                    f"{extra}</td>"
+                    f'<td{marker} style="{style}" data-verdict="{verdict or ""}">'
+                    f"{html.escape(_show(value))}{extra}</td>"
                 )
             arrow = {"lower": " ↓", "higher": " ↑"}.get(row.get("direction") or "", "")
             marker = ' class="flowlab-differs"' if row["differs"] else ""
-            body.append(f"<tr{marker}><th>{html.escape(name)}{arrow}</th>{''.join(cells)}</tr>")
+            body.append(
+                f'<tr{marker}><th style="{pad};text-align:left">{html.escape(name)}{arrow}</th>'
+                f"{''.join(cells)}</tr>"
+            )
         return (
             '<table class="flowlab-compare" style="border-collapse:collapse">'
-            f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"<thead><tr><th></th>{head}</tr>{''.join(meta_rows)}</thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
         )
+
+    def with_baseline(self, baseline: Any) -> Comparison:
+        """The same runs compared against another of them (a Run or a run id).
+
+        Example::
+
+            table.with_baseline(table.run_ids[1])
+        """
+        wanted = baseline if isinstance(baseline, str) else _record_of(baseline)["id"]
+        if wanted not in self.run_ids:
+            raise ValueError(
+                f"baseline {wanted!r} is not one of the compared runs ({', '.join(self.run_ids)})"
+            )
+        return Comparison(self.records, wanted)
 
     def __repr__(self) -> str:
         return f"<Comparison of {len(self.records)} runs, baseline {self.baseline}>"

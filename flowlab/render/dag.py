@@ -14,6 +14,13 @@ STATE_COLOURS = {
 }
 
 BOX_W, BOX_H, GAP_X, GAP_Y = 170, 34, 50, 16
+CHAR_W = 7  # a generous width of one character of the 11 px sans-serif labels
+ARROW = 7  # length of an edge's arrowhead
+
+
+def box_width(labels: list[str]) -> int:
+    """Wide enough for the longest label, whole (never cut)."""
+    return max(BOX_W, CHAR_W * max((len(label) for label in labels), default=0) + 20)
 
 
 def layers(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
@@ -53,45 +60,47 @@ def dag_svg(graph: dict, states: dict[str, str] | None = None) -> str:
     operators = {n["id"]: n.get("operator", n["id"]) for n in graph.get("nodes", [])}
     edges = [(e[0], e[1]) for e in graph.get("edges", [])]
     depth = layers(ids, edges)
+    box_w = box_width(ids)
     columns: dict[int, list[str]] = {}
     for node in ids:
         columns.setdefault(depth[node], []).append(node)
     rows = max((len(c) for c in columns.values()), default=1)
-    width = max(1, len(columns)) * (BOX_W + GAP_X) - GAP_X + 20
+    width = max(1, len(columns)) * (box_w + GAP_X) - GAP_X + 20
     height = rows * (BOX_H + GAP_Y) - GAP_Y + 40
     place = {}
     for column, members in columns.items():
         offset = (rows - len(members)) * (BOX_H + GAP_Y) / 2
         for row, node in enumerate(members):
-            place[node] = (10 + column * (BOX_W + GAP_X), 10 + offset + row * (BOX_H + GAP_Y))
-    parts = [
-        '<defs><marker id="flowlab-arrow" viewBox="0 0 10 10" refX="10" refY="5" '
-        'markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0L10,5L0,10z" '
-        'fill="#888"/></marker></defs>'
-    ]
+            place[node] = (10 + column * (box_w + GAP_X), 10 + offset + row * (BOX_H + GAP_Y))
+    # arrowheads are drawn, not markers: a marker's id clashes between the many DAGs of one
+    # notebook page and is lost when the first one is hidden
+    parts = []
     for parent, child in dict.fromkeys(edges):
         if parent not in place or child not in place:
             continue
         (x0, y0), (x1, y1) = place[parent], place[child]
-        sx, sy, ex, ey = x0 + BOX_W, y0 + BOX_H / 2, x1, y1 + BOX_H / 2
-        middle = (sx + ex) / 2
+        sx, sy, ex, ey = x0 + box_w, y0 + BOX_H / 2, x1, y1 + BOX_H / 2
+        tip = ex - ARROW  # the curve ends where the arrowhead starts, level with the box
+        middle = (sx + tip) / 2
         parts.append(
-            f'<path d="M{sx},{sy} C{middle},{sy} {middle},{ey} {ex},{ey}" fill="none" '
-            'stroke="#888" marker-end="url(#flowlab-arrow)"/>'
+            f'<g class="flowlab-edge"><path d="M{sx},{sy} C{middle},{sy} {middle},{ey} '
+            f'{tip},{ey}" fill="none" stroke="#888"/>'
+            f'<path class="flowlab-arrowhead" d="M{tip},{ey - ARROW / 2}L{ex},{ey}'
+            f'L{tip},{ey + ARROW / 2}z" fill="#888"/></g>'
         )
     for node in ids:
         x, y = place[node]
         state = states.get(node, "queued")
-        label = node if len(node) <= 24 else node[:23] + "…"
+        label = node  # the box is as wide as the longest label
         title = f"{node} ({operators[node]}): {state}"
         parts.append(
             f'<g class="flowlab-node" data-node="{html.escape(node)}" data-state="{state}">'
             f"<title>{html.escape(title)}</title>"
-            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" '
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{BOX_H}" rx="6" '
             f'fill="{STATE_COLOURS.get(state, "#eee")}" stroke="#555"/>'
-            f'<text x="{x + BOX_W / 2}" y="{y + 15}" text-anchor="middle">'
+            f'<text x="{x + box_w / 2}" y="{y + 15}" text-anchor="middle">'
             f"{html.escape(label)}</text>"
-            f'<text x="{x + BOX_W / 2}" y="{y + 28}" text-anchor="middle" fill="#444" '
+            f'<text x="{x + box_w / 2}" y="{y + 28}" text-anchor="middle" fill="#444" '
             f'font-size="10">{state}</text></g>'
         )
     legend_y = height - 12

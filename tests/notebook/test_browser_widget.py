@@ -49,7 +49,7 @@ def test_ticked_runs_compare_and_a_click_opens_the_run_view(three_runs):
     browser = RunBrowser('tag = "browser-test"')
     browser.tick(browser.run_ids[:2])
     browser.compare_button.click()
-    shown = browser.detail.children[0].value
+    shown = browser.detail.children[0].table.value
     assert "flowlab-compare" in shown and browser.run_ids[0] in shown
     opener = next(
         c for c in browser.table.children if getattr(c, "description", "") == browser.run_ids[2]
@@ -69,3 +69,35 @@ def test_saved_searches_are_listed_and_run(three_runs):
     other.saved.value = "browser test runs"
     assert set(other.run_ids) == {r.id for r in three_runs}
     assert other.search_box.value == 'tag = "browser-test" and outputs.first > 0'
+
+
+def test_baseline_is_chosen_in_the_comparison_dropdown(three_runs):
+    browser = RunBrowser('tag = "browser-test"')
+    browser.tick(browser.run_ids)
+    browser.compare_button.click()
+    view = browser.detail.children[0]
+    first, second = view.comparison.run_ids[:2]
+    assert view.baseline.value == first and f"{first} <i>(baseline)</i>" in view.table.value
+    view.baseline.value = second
+    assert view.comparison.baseline == second
+    assert f"{second} <i>(baseline)</i>" in view.table.value
+    assert f"{first} <i>(baseline)</i>" not in view.snapshot_html()
+
+
+def test_table_shows_status_colours_durations_and_local_times(three_runs):
+    import datetime as dt
+
+    from ipywidgets import HTML
+
+    browser = RunBrowser('tag = "browser-test"')
+    assert "duration" in browser.columns()
+    html_cells = [c.value for c in browser.table.children if isinstance(c, HTML)]
+    status = next(v for v in html_cells if 'data-status="succeeded"' in v)
+    assert "background:#a1d99b" in status  # the DAG's colour for succeeded
+    created = three_runs[0].record["created"]  # UTC ISO with milliseconds
+    local = dt.datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone()
+    assert local.strftime("%H:%M:%S") in html_cells and created not in "".join(html_cells)
+    assert any(v.endswith(" s</span>") for v in html_cells)  # durations in seconds
+    browser.sort("duration")
+    durations = [r.record for r in browser.runs]
+    assert len(durations) == 3

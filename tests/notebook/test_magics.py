@@ -43,7 +43,9 @@ def test_workflow_cell_defines_registers_and_shows_its_form(shell, capsys):
     shell.run_cell_magic("workflow", "", IRIS_CELL)
     assert "magic_double" in registered_workflows()
     assert shell.user_ns["magic_double"].form().fields["x"].value == 2
-    assert "LaunchForm" in capsys.readouterr().out  # what display() of a widget prints here
+    # what display() of a widget prints in a terminal: a short line, not the widget's repr
+    out = capsys.readouterr().out
+    assert "launch form of workflow 'magic_double'" in out and "LaunchForm(" not in out
 
 
 def test_workflow_cell_name_and_launch_options(shell, client):
@@ -70,7 +72,7 @@ def test_workflow_help_documents_the_options(shell):
 
 def test_flow_runs_show_compare_and_cluster(shell, client):
     from flowlab.notebook import RunBrowser, RunView
-    from flowlab.render import Comparison
+    from flowlab.notebook.comparison import ComparisonView
 
     shell.run_cell_magic("workflow", "--no-form", IRIS_CELL)
     first = shell.user_ns["magic_double"].launch(x=3)
@@ -82,7 +84,30 @@ def test_flow_runs_show_compare_and_cluster(shell, client):
     view = shell.run_line_magic("flow", f"show {second.id}")
     assert isinstance(view, RunView) and view.wait_shown(timeout=10)
     table = shell.run_line_magic("flow", f"compare first_run {second.id} --baseline first_run")
-    assert isinstance(table, Comparison) and table.baseline == first.id
+    assert isinstance(table, ComparisonView) and table.comparison.baseline == first.id
     assert "worker" in shell.run_line_magic("flow", "cluster").data
     with pytest.raises(UsageError, match="unknown command"):
         shell.run_line_magic("flow", "nonsense")
+
+
+def test_bare_flow_shows_the_help(shell, capsys):
+    assert shell.run_line_magic("flow", "") is None
+    out = capsys.readouterr().out
+    assert "%flow runs QUERY" in out and "%flow cluster" in out and "unknown" not in out
+
+
+def test_flow_show_of_an_unknown_run_is_one_line(shell):
+    with pytest.raises(UsageError) as caught:
+        shell.run_line_magic("flow", "show nope")
+    message = str(caught.value)
+    assert "no run 'nope'" in message and "\n" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_flow_cluster_is_a_table_with_bytes_formatted(shell, client):
+    shown = shell.run_line_magic("flow", "cluster").data
+    assert (
+        "<table" in shown and "<th style='padding:2px 12px 2px 0;text-align:right'>threads" in shown
+    )
+    assert "GiB" in shown and "MEMORY=" in shown
+    assert "{'CPU'" not in shown  # no raw dict

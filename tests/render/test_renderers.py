@@ -102,7 +102,22 @@ def test_dag_is_coloured_by_operator_state():
     svg = dag_svg(graph, {"split": "succeeded", "train": "running"})
     assert 'data-node="train" data-state="running"' in svg
     assert 'data-node="predict" data-state="queued"' in svg
-    assert svg.count("marker-end=") == 2
+    assert svg.count('class="flowlab-arrowhead"') == 2
+
+
+def test_dag_labels_are_whole_and_straight_edges_have_arrowheads():
+    long = "TrainDecisionTreeOperator_with_a_long_name"
+    graph = {"nodes": [{"id": "split"}, {"id": long}], "edges": [["split", long, "train"]]}
+    svg = dag_svg(graph)
+    assert f">{long}</text>" in svg and "…" not in svg
+    width = int(svg.split('<rect x="10" y="')[1].split('width="')[1].split('"')[0])
+    assert width >= 7 * len(long)  # the box holds the label
+    # one node per column at the same height: a straight edge, ending in a drawn arrowhead
+    edge = svg.split('<g class="flowlab-edge">')[1].split("</g>")[0]
+    start, end = edge.split('d="M')[1].split('"')[0].split(" C")
+    assert start.split(",")[1] == end.split(" ")[-1].split(",")[1]  # level: straight
+    head = edge.split('class="flowlab-arrowhead" d="M')[1].split('"')[0]
+    assert head.endswith("z") and "marker" not in svg
 
 
 def _record(run_id, depth, logloss, accuracy):
@@ -139,3 +154,31 @@ def test_comparison_highlights_differences_and_colours_deltas_by_direction():
     assert frame.loc[("output", "logloss"), "b"] == 0.20
     assert frame.loc[("input", "labeled_data"), "c"] == "iris_labeled"
     assert table.deltas().loc["logloss", "c"] == pytest.approx(0.2)
+
+
+def test_comparison_is_headed_by_tags_seed_duration_and_highlights_cells_not_rows():
+    base, other = _record("a", 4, 0.30, 0.90), _record("b", 4, 0.30, 0.95)
+    base.update(tags=["baseline"], seed=7, started="2026-11-30T06:00:00.000Z")
+    base["ended"] = "2026-11-30T06:00:02.500Z"
+    other.update(tags=[], seed=7, started="2026-11-30T06:01:00.000Z")
+    other["ended"] = "2026-11-30T06:01:01.250Z"
+    shown = compare([base, other])._repr_html_()
+    head = shown.split("</thead>")[0]
+    assert "baseline" in head.split('class="flowlab-run-tags"')[1]
+    assert head.split('class="flowlab-run-seed"')[1].count(">7<") == 2
+    duration = head.split('class="flowlab-run-duration"')[1]
+    assert "2.50 s" in duration and "1.25 s" in duration
+    # accuracy differs in run b only: its cell is coloured, the baseline's cell is not
+    row = shown.split('<th style="padding:2px 10px;text-align:left">accuracy')[1].split("</tr>")[0]
+    cells = row.split("<td")[1:]
+    assert "background" not in cells[0] and "background" in cells[1]
+    depth = shown.split(">depth</th>")[1].split("</tr>")[0]
+    assert "background" not in depth  # an equal row is not coloured at all
+
+
+def test_comparison_baseline_can_be_changed():
+    base, other = _record("a", 4, 0.30, 0.90), _record("b", 6, 0.20, 0.95)
+    table = compare([base, other]).with_baseline("b")
+    assert table.baseline == "b" and "b <i>(baseline)</i>" in table._repr_html_()
+    with pytest.raises(ValueError, match="'z' is not one of the compared runs"):
+        table.with_baseline("z")
