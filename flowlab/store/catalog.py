@@ -71,7 +71,7 @@ def register(
             "starting with a letter (it must not look like a path)"
         )
     if isinstance(data, str):
-        uri = with_read_options(data, read_options)
+        uri = with_read_options(absolute_uri(data), read_options)
         dtypes = column_dtypes(uri, f"dataset '{name}'")
         path, options = split_read_options(uri)
         with fsspec.open(path, "rb") as f:
@@ -105,6 +105,21 @@ def register(
         return entry
 
     return _store().update_entry(KIND, name, change)
+
+
+def absolute_uri(path: str) -> str:
+    """A local path made absolute (``churn.csv`` -> ``/home/me/work/churn.csv``), so the entry
+    works from any directory; a URI with a protocol (``s3://…``, ``file://…``) is kept.
+
+    Example::
+
+        absolute_uri("data/churn.csv")
+    """
+    import os
+
+    if "://" in path or "::" in path:
+        return path
+    return os.path.abspath(os.path.expanduser(path))
 
 
 def get(name: str) -> dict:
