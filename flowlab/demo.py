@@ -14,7 +14,8 @@ from flowlab.library import (
     data,
 )
 
-# The seed's workflow, as written there, with its `mse` return renamed `logloss`.
+# The seed's workflow, as written there, with its `mse` return renamed `logloss` and the
+# accuracy reported beside it (a log loss alone does not say whether the model is any good).
 feature_columns = (
     ("petal_width", types.INTEGER),
     ("petal_height", types.INTEGER),
@@ -32,7 +33,8 @@ all_columns = feature_columns + (label_column,)
     ),
     returns=types.Schema(
         model=types.MODEL,
-        logloss=types.DOUBLE,
+        logloss=types.DOUBLE(direction="lower"),
+        accuracy=types.DOUBLE(direction="higher"),
         predictions=types.DATASET(schema=all_columns),
     ),
 )
@@ -47,7 +49,7 @@ def iris(labeled_data, unlabeled_data):
         dataset=split.evaluation,
         model=dt.model,
         label=label_column[0],
-        metrics=[Metrics.LOGLOSS],
+        metrics=[Metrics.LOGLOSS, Metrics.ACCURACY],
     )
     predictions = PredictOperator(
         dataset=unlabeled_data,
@@ -57,6 +59,7 @@ def iris(labeled_data, unlabeled_data):
     return Output(
         model=dt.model,
         logloss=metrics.logloss,
+        accuracy=metrics.accuracy,
         predictions=predictions,
     )
 
@@ -64,14 +67,14 @@ def iris(labeled_data, unlabeled_data):
 def main() -> int:
     labeled = data.iris()
     unlabeled = labeled.drop(columns=["species"]).sample(10, random_state=1)
-    run = iris.launch(labeled_data=labeled, unlabeled_data=unlabeled, seed=42)
+    run = iris.launch(labeled_data=labeled, unlabeled_data=unlabeled, seed=7)
     print(f"run {run.id} launched ({run.status})")
     run.wait()
     print(f"run {run.id}: {run.status}")
     for name, op in run.operators.items():
         print(f"  {name:28s} {op.state:10s} {op.duration or 0:7.3f} s  on {op.worker}")
     outputs = run.result()
-    print(f"logloss: {outputs.logloss:.4f}")
+    print(f"logloss: {outputs.logloss:.4f}   accuracy: {outputs.accuracy:.3f}")
     print("first predicted rows:")
     print(outputs.predictions.head().to_string())
     return 0

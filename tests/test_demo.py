@@ -19,7 +19,7 @@ def test_demo_prints_run_operators_logloss_and_predictions(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "succeeded" in out and "logloss:" in out
+    assert "succeeded" in out and "logloss:" in out and "accuracy:" in out
     for name in (
         "SplitDatasetOperator",
         "TrainDecisionTreeOperator",

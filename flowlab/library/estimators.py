@@ -65,3 +65,43 @@ def classes_of(labels) -> np.ndarray:
     if hasattr(unique, "compute"):
         unique = unique.compute()
     return np.sort(np.asarray(unique))
+
+
+class SmoothedTreeClassifier:
+    """A fitted decision tree whose leaf probabilities are Laplace-smoothed.
+
+    A leaf holding 12 flowers, all setosa, says P(setosa) = 13/15 rather than 1: a tree's raw
+    0/1 probabilities make log loss explode on the first misclassified flower (log 0), which
+    made deeper trees look absurdly worse than they are. Predictions (the argmax) are the
+    tree's own.
+
+    Example::
+
+        model = SmoothedTreeClassifier(DecisionTreeClassifier().fit(x, y), smoothing=1.0)
+        model.predict_proba(x).min() > 0     # True
+    """
+
+    def __init__(self, estimator=None, smoothing: float = 1.0):
+        self.estimator = estimator
+        self.smoothing = float(smoothing)
+        self.classes_ = np.asarray(getattr(estimator, "classes_", []))
+
+    def predict_proba(self, x):
+        tree = self.estimator.tree_
+        leaves = self.estimator.apply(x)
+        value = tree.value[:, 0, :]  # per node: class weights (or their shares)
+        totals = value.sum(axis=1, keepdims=True)
+        weights = tree.weighted_n_node_samples[:, None]
+        counts = value / np.where(totals == 0, 1, totals) * weights
+        alpha = self.smoothing
+        return (counts[leaves] + alpha) / (weights[leaves] + alpha * value.shape[1])
+
+    def predict(self, x):
+        return self.estimator.predict(x)
+
+    @property
+    def feature_importances_(self):
+        return self.estimator.feature_importances_
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"estimator": self.estimator, "smoothing": self.smoothing}

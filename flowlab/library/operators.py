@@ -79,15 +79,28 @@ def SplitDatasetOperator(dataset, train=0.8, evaluation=0.2, stratify=None, seed
         label=TEXT,
         max_depth=INTEGER(min=1),
         min_samples_leaf=INTEGER(min=1),
+        smoothing=DOUBLE(
+            min=0, description="Laplace smoothing of leaf probabilities (0: the raw 0/1 shares)"
+        ),
     ),
     returns=Schema(model=MODEL),
 )
-def TrainDecisionTreeOperator(dataset, features, label, max_depth=4, min_samples_leaf=5):  # noqa: N802
+def TrainDecisionTreeOperator(  # noqa: N802
+    dataset, features, label, max_depth=4, min_samples_leaf=5, smoothing=1.0
+):
     """Train a scikit-learn decision tree classifier on ``features`` to predict ``label``.
 
-    ``features=None`` uses every numeric column but the label.
+    ``features=None`` uses every numeric column but the label. Leaf probabilities are
+    Laplace-smoothed (``smoothing`` pseudo-counts per class), so that one surprise in the
+    evaluation set costs a finite log loss; predictions are the tree's own.
+
+    Example::
+
+        TrainDecisionTreeOperator(dataset=split.train, features=None, label="species").model
     """
     from sklearn.tree import DecisionTreeClassifier
+
+    from flowlab.library.estimators import SmoothedTreeClassifier
 
     params = {
         "max_depth": max_depth,
@@ -95,7 +108,9 @@ def TrainDecisionTreeOperator(dataset, features, label, max_depth=4, min_samples
         "random_state": current_seed(0),
     }
     frame, chosen = training_frame(dataset, features, label, "TrainDecisionTreeOperator")
-    estimator = DecisionTreeClassifier(**params).fit(frame[chosen], frame[label])
+    tree = DecisionTreeClassifier(**params).fit(frame[chosen], frame[label])
+    estimator = SmoothedTreeClassifier(tree, smoothing) if smoothing else tree
+    params["smoothing"] = smoothing
     return Output(
         model=Model(
             estimator=estimator,
