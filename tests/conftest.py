@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+
+def _jupyter_data_of_the_installed_packages() -> None:
+    """A venv whose packages come from a base venv (a .pth file) has no share/jupyter of its
+    own: point Jupyter (nbconvert's templates, JupyterLab's widget extension) at the base's."""
+    import nbconvert
+
+    base = Path(nbconvert.__file__).resolve().parents[4] / "share" / "jupyter"
+    mine = Path(os.sys.prefix) / "share" / "jupyter"
+    if base.is_dir() and base != mine and not (mine / "nbconvert").is_dir():
+        paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+        if str(base) not in paths:
+            os.environ["JUPYTER_PATH"] = os.pathsep.join([*paths, str(base)])
+
+
+_jupyter_data_of_the_installed_packages()
 
 
 @pytest.fixture(scope="session", autouse=True)

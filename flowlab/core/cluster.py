@@ -20,6 +20,7 @@ from flowlab.errors import ResourceUnavailable
 _lock = threading.RLock()
 _client = None
 _cluster = None
+_start_listeners: list = []
 
 # A task whose resources no worker has would wait forever; the scheduler fails it instead.
 dask.config.set({"distributed.scheduler.no-workers-timeout": "120s"})
@@ -112,9 +113,32 @@ def get_client():
             return _client
         except ValueError:
             pass
+        _tell("starting", None)
         _cluster = start_local_cluster()
         _client = Client(_cluster)
+        _tell("started", _client)
         return _client
+
+
+def on_local_cluster_start(callback) -> None:
+    """Call ``callback(stage, client)`` when flowlab starts its local cluster: ``("starting",
+    None)`` before (it takes seconds), ``("started", client)`` after. The notebook says
+    "starting the local cluster…" at once with this.
+
+    Example::
+
+        flowlab.cluster.on_local_cluster_start(lambda stage, client: print(stage))
+    """
+    if callback not in _start_listeners:
+        _start_listeners.append(callback)
+
+
+def _tell(stage: str, client) -> None:
+    for callback in list(_start_listeners):
+        try:
+            callback(stage, client)
+        except Exception:  # a listener's failure must not stop the cluster
+            pass
 
 
 def use_client(client) -> None:

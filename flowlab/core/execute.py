@@ -72,6 +72,9 @@ def launch_graph(
             )
     store.put_run(record)
     client = client or get_client()
+    from flowlab.core.workers import prepare_workers  # imports distributed: only to launch
+
+    prepare_workers(client, graph)
     requests = {
         nid: Resources(**n.resources).as_dask()
         for nid, n in graph.nodes.items()

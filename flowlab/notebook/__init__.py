@@ -59,6 +59,9 @@ def load_ipython_extension(ipython) -> None:
         %load_ext flowlab
         %flow runs workflow = "iris"
     """
+    from flowlab.core.cluster import on_local_cluster_start
     from flowlab.notebook.magics import FlowMagics
+    from flowlab.notebook.status import cluster_start_message
 
     ipython.register_magics(FlowMagics)
+    on_local_cluster_start(cluster_start_message)
