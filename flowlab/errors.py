@@ -51,6 +51,11 @@ class RunFailed(FlowlabError, RuntimeError):
         self.operator = operator
         self.traceback = traceback
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows in place of a traceback: the one-line error, then the failed
+        operator's own traceback (part of the message); flowlab's frames tell a user nothing."""
+        return f"{type(self).__name__}: {self}".splitlines()
+
     def __reduce__(self):
         return (
             _rebuild_run_failed,

@@ -104,7 +104,6 @@ class Run:
         The error is one line (run, operator, error) and the operator's own traceback, with
         the frames of flowlab's machinery and Dask hidden (the record keeps them all).
         """
-        __tracebackhide__ = True  # IPython shows the operator's traceback, not this frame
         self.wait(timeout)
         if self.record["status"] != "succeeded":
             error = self.record.get("error") or {}

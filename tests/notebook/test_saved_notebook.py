@@ -94,8 +94,7 @@ def test_saved_compare_notebook_keeps_browser_and_comparison(kernel_env):
 
 FAILING = [
     "%load_ext flowlab",
-    "from tests.notebook import workflows\n"
-    "run = workflows.breaks.launch(x=1.0)\nrun.wait()\nrun",
+    "from tests.notebook import workflows\nrun = workflows.breaks.launch(x=1.0)\nrun.wait()\nrun",
     "import time; time.sleep(1)  # a later cell, while Dask's logs would come in",
     "run.result()",
 ]
