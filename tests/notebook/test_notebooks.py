@@ -54,7 +54,7 @@ def test_kernel_runs_the_venv_python(kernel_env):
 def test_01_iris_shows_the_form_launches_and_renders_outputs(kernel_env):
     notebook = execute(NOTEBOOKS / "01_iris.ipynb", kernel_env)
     text = outputs_text(notebook)
-    assert "LaunchForm" in text  # the forms are widgets
+    assert "launch form of workflow" in text  # the forms: a short line, beside the widget
     assert "succeeded, logloss" in text
     assert "application/vnd.jupyter.widget-view+json" in str(notebook.cells[5].outputs)
 
