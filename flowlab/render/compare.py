@@ -99,7 +99,8 @@ class Comparison:
             ("duration", lambda r: seconds_text(run_seconds(r))),
         ):
             cells = "".join(
-                f'<td style="{pad};color:#555">{html.escape(shown(r))}</td>' for r in self.records
+                f'<td style="{pad};text-align:left;color:#555">{html.escape(shown(r))}</td>'
+                for r in self.records
             )
             meta_rows.append(
                 f'<tr class="flowlab-run-{label}"><th style="{pad};text-align:left;'
@@ -122,7 +123,7 @@ class Comparison:
                 differs = json.dumps(value, sort_keys=True, default=str) != base
                 if colour is None and differs and run_id != self.baseline:
                     colour = DIFFERS  # only the cells that differ from the baseline's
-                style = f"{pad};background:{colour}" if colour else pad
+                style = f"{pad};text-align:left" + (f";background:{colour}" if colour else "")
                 extra = (
                     f' <span class="flowlab-delta flowlab-{verdict or "changed"}">'
                     f"({delta:+.4g})</span>"

@@ -137,9 +137,10 @@ def operator_table(operators: dict, now: float | None = None) -> str:
         state = op.get("state", "queued")
         rows.append(
             f'<tr data-node="{html.escape(node)}" data-state="{state}">'
-            f"<td style='{cell};white-space:nowrap'>{html.escape(node)}</td>"
-            f"<td style='{cell}'>{badge(state)}</td>"
-            f"<td style='{cell};color:#555'>{html.escape(str(op.get('worker') or '—'))}</td>"
+            f"<td style='{cell};text-align:left;white-space:nowrap'>{html.escape(node)}</td>"
+            f"<td style='{cell};text-align:left'>{badge(state)}</td>"
+            f"<td style='{cell};text-align:left;color:#555'>"
+            f"{html.escape(str(op.get('worker') or '—'))}</td>"
             f"<td style='{cell};text-align:right;white-space:nowrap'>{elapsed(op, now)}</td></tr>"
         )
     head = "".join(

@@ -33,6 +33,14 @@ def run_view_notebook(jupyterlab):
     return name
 
 
+def _shoot(page, locator, path) -> None:
+    """A screenshot of what the user sees of ``locator``: scrolled into view, clipped to it."""
+    locator.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = locator.bounding_box()
+    page.screenshot(path=str(path), clip=box)
+
+
 def _output(page, index: int):
     return page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea")
 
@@ -63,7 +71,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         expect(running.locator(".flowlab-counts")).to_contain_text("1 running", timeout=60_000)
         expect(running.locator(".flowlab-cancel")).to_be_visible()
         expect(running.locator(".flowlab-resume")).to_be_hidden()
-        running.screenshot(path=str(artifacts_dir / "run-view-running.png"))
+        _shoot(page, running, artifacts_dir / "run-view-running.png")
 
         # succeeded: counts by state, outputs, Rerun offered, Cancel gone
         expect(running.locator(".flowlab-run-status[data-status='succeeded']")).to_be_visible(
@@ -74,7 +82,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         expect(running.locator(".flowlab-rerun")).to_be_visible()
         expect(running.locator(".flowlab-cancel")).to_be_hidden()
         expect(running.locator("svg.flowlab-dag .flowlab-arrowhead")).to_have_count(1)
-        running.screenshot(path=str(artifacts_dir / "run-view-succeeded.png"))
+        _shoot(page, running, artifacts_dir / "run-view-succeeded.png")
 
         # failed: counts by state, the error line shown, the traceback collapsed, logs collapsed
         failed = _output(page, 2).locator(".flowlab-run").first
@@ -94,14 +102,14 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         logs = failed.locator("details.flowlab-logs[data-node='chatty']")
         expect(logs.locator("summary")).to_contain_text("step 29 of 30")  # the tail's last line
         expect(logs.locator("pre")).to_be_hidden()
-        failed.screenshot(path=str(artifacts_dir / "run-view-failed.png"))
+        _shoot(page, failed, artifacts_dir / "run-view-failed.png")
         failed.locator("details.flowlab-traceback summary").click()
         expect(traceback).to_be_visible()
         expect(traceback).to_contain_text("workflows.py")
         expect(traceback).not_to_contain_text("flowlab/core/task.py")
         logs.locator("summary").click()
         expect(logs.locator("pre")).to_contain_text("step 10 of 30")
-        failed.screenshot(path=str(artifacts_dir / "run-view-failed-expanded.png"))
+        _shoot(page, failed, artifacts_dir / "run-view-failed-expanded.png")
         failed.locator(".flowlab-resume").click()
         expect(failed.locator(".flowlab-view-message").first).to_contain_text("resumed as run")
         expect(failed.locator(".flowlab-run").nth(0)).to_be_visible()  # the new run's view
@@ -112,7 +120,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         expect(comparison.locator("tr.flowlab-run-tags")).to_contain_text("slow")
         expect(comparison.locator("tr.flowlab-run-seed")).to_be_visible()
         expect(comparison.locator("tr.flowlab-run-duration")).to_contain_text(" s")
-        comparison.screenshot(path=str(artifacts_dir / "comparison.png"))
+        _shoot(page, comparison, artifacts_dir / "comparison.png")
         comparison.locator(".flowlab-baseline select").select_option(index=1)
         expect(comparison.locator("thead th[data-run] i")).to_have_count(1)
         expect(comparison.locator("thead th[data-run]").nth(1)).to_contain_text("(baseline)")
