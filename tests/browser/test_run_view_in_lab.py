@@ -132,6 +132,9 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         page.keyboard.press("Control+s")
         page.wait_for_timeout(3000)
         saved = nbformat.read(jupyterlab["root"] / run_view_notebook, as_version=4)
+        # the server's pre_save_hook kept the snapshots and dropped the dead widget views
+        assert "application/vnd.jupyter.widget-view+json" not in str(saved)
+        assert "flowlab-snapshot" in str(saved)
         body, _ = HTMLExporter().from_notebook_node(saved)
         static = browser.new_page(viewport={"width": 1300, "height": 1000})
         try:
