@@ -56,6 +56,11 @@ class WarmImports(WorkerPlugin):
         self.modules = tuple(modules)
 
     def setup(self, worker) -> None:
+        # in a thread of its own: imports take seconds, and the worker's event loop (which runs
+        # setup) must keep answering the scheduler's heartbeats meanwhile
+        threading.Thread(target=self._import_all, name="flowlab-warm", daemon=True).start()
+
+    def _import_all(self) -> None:
         for module in self.modules:
             try:
                 importlib.import_module(module)
