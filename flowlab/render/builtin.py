@@ -138,6 +138,16 @@ def _is_present(subject: Subject) -> bool:
     return subject.value is not None
 
 
+def _kind(estimator) -> str:
+    """The estimator's class; for flowlab's adapters, the library estimator they wrap first
+    (``DecisionTreeClassifier (SmoothedTreeClassifier)``)."""
+    name = type(estimator).__name__
+    inner = getattr(estimator, "estimator", None)
+    if inner is not None and type(estimator).__module__.startswith("flowlab."):
+        return f"{type(inner).__name__} ({name})"
+    return name
+
+
 def _render_model(subject: Subject) -> str:
     from flowlab.types import Model
 
@@ -146,7 +156,7 @@ def _render_model(subject: Subject) -> str:
     params = model.params or _estimator_params(estimator)
     title = f"<b>{html.escape(subject.name)}</b> " if subject.name else ""
     rows = [
-        ("kind", type(estimator).__name__),
+        ("kind", _kind(estimator)),
         ("library", model.library or type(estimator).__module__.split(".")[0]),
         ("task", model.task),
         ("label", model.label or ""),
