@@ -62,6 +62,11 @@ class Workflow:
             if flow_type is not None and value is not None:
                 value = flow_type.validate(value, f"input '{name}' of workflow '{self.name}'")
             values[name] = value
+        # checks across inputs (FEATURES are columns of their dataset): launch, forms, CLI
+        for name, flow_type in self.input_schema.items():
+            if values.get(name) is not None:
+                where = f"input '{name}' of workflow '{self.name}'"
+                values[name] = flow_type.validate_with(values[name], values, where)
         return values
 
     # -- compile ----------------------------------------------------------------------------------

@@ -54,6 +54,30 @@ class FlowType:
         """Check ``value``; return it (possibly normalised) or raise FlowTypeError naming ``where``."""
         return value
 
+    def parse_text(self, text: str, where: str = "value") -> Any:
+        """A value from text (a form field, a ``--input k=v`` flag, a query string), validated.
+
+        Untyped inputs take JSON when the text is JSON, else the text itself.
+
+        Example::
+
+            INTEGER(min=1).parse_text("3", "input 'max_depth'")   # 3; "3.7" raises
+        """
+        text = given_text(self, text, where, "a value")
+        if text is None:
+            return None
+        try:
+            return self.validate(json.loads(text), where)
+        except ValueError:
+            return self.validate(text, where)
+
+    def validate_with(self, value: Any, inputs: Any, where: str = "value") -> Any:
+        """Checks that need the workflow's other (validated) inputs; launch and forms run it.
+
+        ``FEATURES`` overrides it: its columns must be in the dataset its ``of`` names.
+        """
+        return value
+
     def load(self, value: Any) -> Any:
         """Turn a validated value into what operator code receives (e.g. a path into a DataFrame)."""
         return value
@@ -194,6 +218,26 @@ def jsonable(value: Any, exact: bool = False) -> Any:
         return repr(item)
 
     return json.loads(json.dumps(value, default=fallback))
+
+
+def given_text(flow_type: FlowType, text: Any, where: str, expected: str) -> str | None:
+    """``text`` stripped; None when empty and the type is optional; else an error naming
+    ``expected`` (an empty required field never becomes a value, e.g. FILE the current dir)."""
+    if not isinstance(text, str):
+        raise flow_type.fail(where, f"text giving {expected} ({flow_type.name})", text)
+    if text.strip():
+        return text.strip()
+    if flow_type.optional:
+        return None
+    raise FlowTypeError(f"{where}: expected {expected} ({flow_type.name}), found nothing")
+
+
+def text_error(
+    flow_type: FlowType, where: str, expected: str, text: str, why: str = ""
+) -> FlowTypeError:
+    """The error of a text that does not read as ``expected`` (``why``: the parser's reason)."""
+    found = f"{where}: expected {expected} ({flow_type.name}), found {text!r}"
+    return FlowTypeError(found + (f": {why}" if why else ""))
 
 
 def _short(value: Any) -> str:

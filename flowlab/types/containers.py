@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flowlab.errors import FlowTypeError, SchemaError
-from flowlab.types.base import FlowType
+from flowlab.types.base import FlowType, given_text, text_error
 from flowlab.types.registry import as_flow_type, from_json, register_type
 
 
@@ -32,6 +33,16 @@ class List(FlowType):
         if self.item is not None:
             items = [self.item.validate(v, f"{where}[{i}]") for i, v in enumerate(items)]
         return items
+
+    def parse_text(self, text, where="value"):
+        """``a, b, c`` (each item read by the item type) or a JSON list ``[1, 2]``."""
+        text = given_text(self, text, where, "a list: a, b, c or JSON")
+        if text is None:
+            return None
+        items = _split_items(self, text, where)
+        if self.item is not None and not text.startswith("["):
+            items = [self.item.parse_text(v, f"{where}[{i}]") for i, v in enumerate(items)]
+        return self.validate(items, where)
 
     def _json_schema(self):
         schema: dict = {"type": "array"}
@@ -83,6 +94,18 @@ class Dict(FlowType):
             return {k: self.values.validate(v, f"{where}[{k!r}]") for k, v in value.items()}
         return dict(value)
 
+    def parse_text(self, text, where="value"):
+        """A JSON object: ``{"key": "value"}``."""
+        text = given_text(self, text, where, 'a JSON object {"key": value}')
+        if text is None:
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            why = f"not JSON, {e.msg} at column {e.colno}"
+            raise text_error(self, where, "a JSON object", text, why) from None
+        return self.validate(value, where)
+
     def _json_schema(self):
         schema: dict = {"type": "object"}
         if self.values is not None:
@@ -113,9 +136,11 @@ class Features(FlowType):
 
     name = "FEATURES"
 
-    def __init__(self, of: str | None = None, **kw: Any):
+    def __init__(self, of: str | None = None, label: str | None = None, **kw: Any):
         super().__init__(**kw)
         self.of = of
+        # the label column (or the input holding it); without one, the input named "label"
+        self.label = label
 
     def validate(self, value, where="value"):
         if isinstance(value, str):
@@ -124,15 +149,83 @@ class Features(FlowType):
             raise self.fail(where, "a list of column names (FEATURES)", value)
         return list(value)
 
+    def parse_text(self, text, where="value"):
+        """Column names: ``a, b, c`` or a JSON list; a column named twice is an error."""
+        text = given_text(self, text, where, "column names: a, b, c")
+        if text is None:
+            return None
+        names = self.validate(_split_items(self, text, where), where)
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise FlowTypeError(f"{where}: column {', '.join(map(repr, twice))} named twice")
+        return names
+
+    def validate_with(self, value, inputs, where="value"):
+        """Each feature is a column of the dataset input ``of`` names, and not its label."""
+        offered = self.columns(inputs)
+        if value is None or offered is None:
+            return value
+        label = self.label_in(inputs)
+        if label in value:
+            raise FlowTypeError(
+                f"{where}: '{label}' is the label column; a feature cannot be the label"
+            )
+        unknown = [c for c in value if c not in offered]
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise FlowTypeError(
+                f"{where}: {names} {'is not a column' if len(unknown) == 1 else 'are not columns'}"
+                f" of input '{self.of}'; choose among {', '.join(offered) or 'no columns'}"
+            )
+        return value
+
+    def columns(self, inputs) -> list[str] | None:
+        """The columns offered as features (the label excluded); None when not known yet."""
+        from flowlab.types.dataset import column_dtypes
+
+        source = inputs.get(self.of) if self.of else None
+        if source is None:
+            return None
+        try:
+            found = column_dtypes(source, f"input '{self.of}'")
+        except (TypeError, ValueError, OSError):
+            return None  # the dataset input reports its own error
+        label = self.label_in(inputs)
+        return None if found is None else [str(c) for c in found if str(c) != label]
+
+    def label_in(self, inputs) -> str | None:
+        """The label column: the ``label`` option (a column, or an input's name), else the
+        value of the input named ``label``."""
+        label = inputs.get(self.label, self.label) if self.label else inputs.get("label")
+        return label if isinstance(label, str) else None
+
     def _json_schema(self):
         schema: dict = {"type": "array", "items": {"type": "string"}}
         if self.of:
             schema["x-features-of"] = self.of
+        if self.label:
+            schema["x-label"] = self.label
         return schema
 
     @classmethod
     def _from_json(cls, data, **common):
-        return cls(of=data.get("x-features-of"), **common)
+        return cls(of=data.get("x-features-of"), label=data.get("x-label"), **common)
+
+
+def _split_items(flow_type: FlowType, text: str, where: str) -> list:
+    """``a, b, c`` -> ["a", "b", "c"]; ``[...]`` is read as JSON; an empty item is an error."""
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            why = f"not JSON, {e.msg} at column {e.colno}"
+            raise text_error(flow_type, where, "a JSON list", text, why) from None
+    items = [item.strip() for item in text.split(",")]
+    if len(items) > 1 and items[-1] == "":
+        items.pop()  # "a, b," as typed so far
+    if "" in items:
+        raise FlowTypeError(f"{where}: item {items.index('') + 1} of {text!r} is empty")
+    return items
 
 
 class Schema(Mapping):

@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 from flowlab.errors import FlowTypeError
-from flowlab.types.base import FlowType
+from flowlab.types.base import FlowType, given_text
 from flowlab.types.containers import Schema
 from flowlab.types.fingerprint import file_hash, frame_hash
 from flowlab.types.registry import from_json, register_type, type_named
@@ -102,6 +102,11 @@ class Dataset(FlowType):
                 f" (rename it, or declare column {value.name!r})"
             )
         return value.to_frame()
+
+    def parse_text(self, text, where="value"):
+        """A catalog name, a path or an fsspec URI (its columns are checked, nothing loaded)."""
+        text = given_text(self, text, where, "a dataset name, path or URI")
+        return None if text is None else self.validate(text, where)
 
     def load(self, value):
         if isinstance(value, str):

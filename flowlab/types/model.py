@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowlab.types.base import FlowType
+from flowlab.types.base import FlowType, given_text, text_error
 from flowlab.types.registry import register_type
 
 FORMAT_VERSION = 1
@@ -95,6 +95,18 @@ class ModelType(FlowType):
     def summary(self, value):
         model = value if isinstance(value, Model) else Model(estimator=value)
         return {"meta": model.meta()}
+
+    def parse_text(self, text, where="value"):
+        """The path or URI of a model file flowlab wrote (``*.model.zip``), loaded safely."""
+        from flowlab.types.objects import read_bytes
+
+        text = given_text(self, text, where, "the path of a model file")
+        if text is None:
+            return None
+        try:
+            return self.validate(self.deserialise(read_bytes(self, text, where)), where)
+        except (KeyError, ValueError, zipfile.BadZipFile) as e:
+            raise text_error(self, where, "a flowlab model file", text, str(e)) from None
 
     def _json_schema(self):
         return {"type": "string", "format": "model"}

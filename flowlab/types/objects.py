@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
 from flowlab.errors import FlowTypeError
-from flowlab.types.base import FlowType
+from flowlab.types.base import FlowType, given_text, text_error
 from flowlab.types.fingerprint import file_hash
 from flowlab.types.registry import register_type
 
@@ -36,6 +37,11 @@ class File(FlowType):
             if not fs.exists(path):
                 raise FlowTypeError(f"{where}: file '{value}' does not exist")
         return value
+
+    def parse_text(self, text, where="value"):
+        """A path or URI; empty text is an error, never the current directory."""
+        text = given_text(self, text, where, "a path or URI")
+        return None if text is None else self.validate(os.path.expanduser(text), where)
 
     def _json_schema(self):
         schema: dict = {"type": "string", "format": "path"}
@@ -73,6 +79,20 @@ class Array(FlowType):
             raise self.fail(where, "an xarray DataArray or Dataset (ARRAY)", value)
         return value
 
+    def parse_text(self, text, where="value"):
+        """A JSON list (``[[1, 2], [3, 4]]``) or the path/URI of a netCDF file."""
+        import xarray as xr
+
+        text = given_text(self, text, where, "a JSON list or a netCDF path")
+        if text is None:
+            return None
+        if text.startswith("["):
+            try:
+                return xr.DataArray(json.loads(text))
+            except ValueError as e:
+                raise text_error(self, where, "a JSON list of numbers", text, str(e)) from None
+        return self.validate(self.deserialise(read_bytes(self, text, where)), where)
+
     def _json_schema(self):
         return {"type": "string", "format": "array"}
 
@@ -95,6 +115,20 @@ class Array(FlowType):
             array = loaded[name]
             return array.rename(None) if name == "__array__" else array
         return loaded
+
+
+def read_bytes(flow_type: FlowType, path: str, where: str) -> bytes:
+    """The content of a file named in text (MODEL and ARRAY files), or an error naming it."""
+    import fsspec
+
+    try:
+        with fsspec.open(os.path.expanduser(path), "rb") as f:
+            return f.read()
+    except (OSError, ValueError) as e:
+        reason = "does not exist" if isinstance(e, FileNotFoundError) else f"cannot be read: {e}"
+        raise FlowTypeError(
+            f"{where}: expected the path of a {flow_type.name} file, '{path}' {reason}"
+        ) from None
 
 
 FILE = register_type(File())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from flowlab.types.base import FlowType
+from flowlab.types.base import FlowType, given_text, text_error
 from flowlab.types.registry import register_type
 
 
@@ -24,6 +24,19 @@ class Integer(FlowType):
                 raise self.fail(where, "an integer (INTEGER)", value)
         _check_bounds(self, int(value), where)
         return int(value)
+
+    def parse_text(self, text, where="value"):
+        """Digits with an optional sign: "3" -> 3; "3.7" is an error, never 37."""
+        text = given_text(self, text, where, "an integer")
+        if text is None:
+            return None
+        try:
+            value = int(text) if "_" not in text else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise text_error(self, where, "an integer", text)
+        return self.validate(value, where)
 
     def _json_schema(self):
         return _bounds_schema(self, "integer")
@@ -60,6 +73,19 @@ class Double(FlowType):
         _check_bounds(self, float(value), where)
         return float(value)
 
+    def parse_text(self, text, where="value"):
+        """A decimal number: "0.5", "-2", "1e-3"; "nan" and "1,5" are errors."""
+        text = given_text(self, text, where, "a number")
+        if text is None:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+        if value is None or value != value or "_" in text:
+            raise text_error(self, where, "a number", text)
+        return self.validate(value, where)
+
     def _json_schema(self):
         schema = _bounds_schema(self, "number")
         if self.direction:
@@ -89,6 +115,12 @@ class Text(FlowType):
             raise self.fail(where, "a string (TEXT)", value)
         return value
 
+    def parse_text(self, text, where="value"):
+        """The text itself (as typed, not stripped); empty text is no value."""
+        if given_text(self, text, where, "some text") is None:
+            return None
+        return self.validate(text, where)
+
     def _json_schema(self):
         return {"type": "string"}
 
@@ -110,6 +142,17 @@ class Bool(FlowType):
                 pass
             raise self.fail(where, "True or False (BOOL)", value)
         return value
+
+    def parse_text(self, text, where="value"):
+        """true/false, yes/no, on/off, 1/0 (any case)."""
+        text = given_text(self, text, where, "true or false")
+        if text is None:
+            return None
+        words = {"true": True, "yes": True, "on": True, "1": True}
+        words.update({"false": False, "no": False, "off": False, "0": False})
+        if text.lower() not in words:
+            raise text_error(self, where, "true or false", text)
+        return words[text.lower()]
 
     def _json_schema(self):
         return {"type": "boolean"}
@@ -140,6 +183,17 @@ class Enum(FlowType):
         if value not in self.choices:
             raise self.fail(where, f"one of {', '.join(map(repr, self.choices))} (ENUM)", value)
         return value
+
+    def parse_text(self, text, where="value"):
+        """The choice whose text is ``text`` (choices may be numbers: "3" picks 3)."""
+        text = given_text(self, text, where, "a choice")
+        if text is None:
+            return None
+        for choice in self.choices:
+            if str(choice) == text:
+                return choice
+        expected = f"one of {', '.join(map(str, self.choices)) or 'no choices'}"
+        raise text_error(self, where, expected, text)
 
     def _json_schema(self):
         return {"enum": list(self.choices)}
