@@ -11,7 +11,7 @@ Example::
 
 import sys as _sys
 
-from flowlab import types
+from flowlab import forms, types
 from flowlab.core import checkpoint, cluster
 from flowlab.core.context import current_seed
 from flowlab.core.graph import Graph
@@ -50,6 +50,7 @@ __all__ = [
     "compare",
     "current_seed",
     "datasets",
+    "forms",
     "get_run",
     "load_ipython_extension",
     "operator",

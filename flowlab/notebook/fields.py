@@ -1,25 +1,27 @@
-"""One registry mapping each flowlab type name to the form field that edits it.
+"""One registry mapping each flowlab type name to the widget that edits its form field.
 
-A factory receives a :class:`FieldSpec` (the input's name, its flowlab type and JSON Schema,
-its starting value, and the form, to read other inputs) and returns a :class:`Field`: the
-input widget, how to read a value from it, how to set one, and what to show around it. A new
+The logic (text → value, errors, dependent fields, defaults) is in :mod:`flowlab.forms`; a
+widget only shows a :class:`flowlab.forms.FormField` and hands what the user typed back to
+the model. A factory receives a :class:`FieldSpec` and returns a :class:`Field`: the input
+widget, how to read what it holds (text, or a value), how to show a value, and how to
+redraw when the model changed the field (a FEATURES field when its dataset changes). A new
 type registers its own factory with :func:`register_field`; the form never switches on types.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import html
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
 
-from flowlab.types import FlowType
+from flowlab.forms import FormField
+from flowlab.forms.field import describe, text_of
 
-#: what a field reads when the user has given nothing
-UNSET = object()
+#: the width of every field's column, so the ✓/✗ marks beside them line up
+FIELD_WIDTH = "360px"
 
 
 @dataclass
@@ -27,26 +29,31 @@ class FieldSpec:
     """What a field factory is told about one workflow input."""
 
     name: str
-    flow_type: FlowType
-    schema: dict
-    value: Any  # the starting value: prefill, else the default, else UNSET
-    description: str
-    form: Any  # the LaunchForm: ``form.value_of(name)``, ``form.on_change(name, callback)``
+    field: FormField  # the model's field: type, text, value, choices, hint
+    form: Any  # the LaunchForm (``form.model`` is the FormModel)
+
+    @property
+    def flow_type(self):
+        return self.field.type
+
+    @property
+    def value(self) -> Any:
+        return self.field.value
 
 
 @dataclass
 class Field:
     """A form field: ``widget`` is the control (``form.fields[name]``), ``view`` what is shown.
 
-    ``read()`` returns the Python value (or UNSET), ``write(value)`` shows one, and
-    ``check(value)`` returns an extra message beyond the type's own validation (or None).
+    ``read()`` returns what the control holds (text, or a Python value) for the model,
+    ``write(value)`` shows a value, ``refresh(field)`` redraws after the model changed it.
     """
 
     widget: w.DOMWidget
     read: Callable[[], Any]
     write: Callable[[Any], None]
     view: w.Widget | None = None
-    check: Callable[[Any], str | None] = field(default=lambda value: None)
+    refresh: Callable[[FormField], None] = lambda made: None
 
     def __post_init__(self):
         if self.view is None:
@@ -65,7 +72,7 @@ def register_field(
 
     Example::
 
-        register_field("DATE", lambda spec: text_field(spec, placeholder="2026-11-01"))
+        register_field("DATE", lambda spec: text_field(spec))
     """
     if type_name in _FIELDS and not replace:
         held = getattr(_FIELDS[type_name], "__qualname__", repr(_FIELDS[type_name]))
@@ -81,264 +88,128 @@ def field_factory(type_name: str) -> Callable[[FieldSpec], Field]:
     return _FIELDS.get(type_name, python_only_field)
 
 
-def _layout() -> w.Layout:
-    return w.Layout(width="340px")
+def _hint(text: str = "") -> w.HTML:
+    hint = w.HTML(_hint_html(text), layout=w.Layout(width=FIELD_WIDTH))
+    hint.add_class("flowlab-hint")
+    return hint
 
 
-# -- scalars ---------------------------------------------------------------------------------------
-def number_field(spec: FieldSpec) -> Field:
-    """INTEGER/DOUBLE: a number box; the type's bounds are shown and checked as the user types."""
-    integer = spec.flow_type.name == "INTEGER"
-    low, high = spec.schema.get("minimum"), spec.schema.get("maximum")
-    bounds = " ≤ ".join(
-        part
-        for part in (_num(low), "value" if low is not None or high is not None else "", _num(high))
-        if part
+def _hint_html(text: str) -> str:
+    return f'<small style="color:#666">{html.escape(text)}</small>' if text else ""
+
+
+# -- text-entered fields: numbers, text, paths, lists, features, JSON ------------------------------
+def text_field(spec: FieldSpec, width: str = FIELD_WIDTH, area: bool = False) -> Field:
+    """A text box whose text the model reads with the type's ``parse_text``; a hint below."""
+    made = spec.field
+    kind = w.Textarea if area else w.Text
+    box = kind(
+        value=made.text if isinstance(made.text, str) else text_of(made.value),
+        placeholder=made.placeholder,
+        continuous_update=True,
+        layout=w.Layout(width=width),
     )
-    if spec.value is UNSET or spec.value is None:
-        # nothing to start from: a text box that can be empty (and says it must not be)
-        box = w.Text(
-            placeholder=bounds or ("integer" if integer else "number"),
-            continuous_update=True,
-            layout=_layout(),
-        )
+    hint = _hint(made.hint)
 
-        def read_text():
-            text = box.value.strip()
-            if not text:
-                return UNSET
-            try:
-                return int(text) if integer else float(text)
-            except ValueError:
-                try:
-                    return float(text)
-                except ValueError:
-                    return text  # the type's validation names what was wrong
+    def refresh(current: FormField):
+        hint.value = _hint_html(current.hint)
+        box.placeholder = current.placeholder
 
-        return Field(box, read_text, lambda v: setattr(box, "value", "" if v is None else str(v)))
-    kind = w.IntText if integer else w.FloatText
-    box = kind(value=spec.value, continuous_update=True, layout=w.Layout(width="160px"))
-    hint = w.HTML(f'<span style="color:#777">{bounds}</span>' if bounds else "")
     return Field(
         box,
         lambda: box.value,
-        lambda v: setattr(box, "value", v),
-        view=w.HBox([box, hint]),
+        lambda v: setattr(box, "value", text_of(v)),
+        view=w.VBox([box, hint], layout=w.Layout(width=FIELD_WIDTH)),
+        refresh=refresh,
     )
 
 
-def _num(value) -> str:
-    return "" if value is None else f"{value:g}"
-
-
-def bool_field(spec: FieldSpec) -> Field:
-    """BOOL: a checkbox."""
-    box = w.Checkbox(value=bool(spec.value) if spec.value is not UNSET else False, indent=False)
-    return Field(box, lambda: box.value, lambda v: setattr(box, "value", bool(v)))
-
-
-def text_field(spec: FieldSpec, placeholder: str = "") -> Field:
-    """TEXT (and the base of other text-entered types)."""
-    start = "" if spec.value in (UNSET, None) else str(spec.value)
-    box = w.Text(value=start, placeholder=placeholder, continuous_update=True, layout=_layout())
-
-    def read():
-        if not box.value and (spec.flow_type.optional or spec.value is None):
-            return UNSET
-        return box.value
-
-    return Field(box, read, lambda v: setattr(box, "value", "" if v is None else str(v)))
-
-
-def enum_field(spec: FieldSpec) -> Field:
-    """ENUM: a dropdown of the choices."""
-    choices = list(spec.schema.get("enum") or getattr(spec.flow_type, "choices", ()))
-    start = getattr(spec.value, "value", spec.value)
-    box = w.Dropdown(
-        options=[(str(c), c) for c in choices],
-        value=start if start in choices else (choices[0] if choices else None),
-        layout=_layout(),
-    )
-    return Field(box, lambda: box.value, lambda v: setattr(box, "value", getattr(v, "value", v)))
-
-
-def file_field(spec: FieldSpec) -> Field:
-    """FILE: a path; the type's validation checks that it exists as the user types."""
-    made = text_field(spec, placeholder="path or URI")
-    made.widget.placeholder = "path or URI"
-    return made
+def number_field(spec: FieldSpec) -> Field:
+    """INTEGER/DOUBLE: one kind of number box for every number (empty, bounded or not); the
+    text is read by the type, so "3.7" in an INTEGER field is an error, never 37."""
+    return text_field(spec, width="160px")
 
 
 def dict_field(spec: FieldSpec) -> Field:
     """DICT: JSON text."""
-    start = "" if spec.value in (UNSET, None) else json.dumps(spec.value)
-    box = w.Textarea(
-        value=start, placeholder='{"key": "value"}', continuous_update=True, layout=_layout()
+    return text_field(spec, area=True)
+
+
+def bool_field(spec: FieldSpec) -> Field:
+    """BOOL: a checkbox."""
+    box = w.Checkbox(value=bool(spec.value), indent=False)
+    return Field(box, lambda: box.value, lambda v: setattr(box, "value", bool(v)))
+
+
+def enum_field(spec: FieldSpec) -> Field:
+    """ENUM: a dropdown of the choices."""
+    choices = list(spec.field.choices or [])
+    box = w.Dropdown(
+        options=[(str(c), c) for c in choices],
+        value=spec.value if spec.value in choices else None,
+        layout=w.Layout(width=FIELD_WIDTH),
     )
-
-    def read():
-        if not box.value.strip():
-            return UNSET
-        try:
-            return json.loads(box.value)
-        except json.JSONDecodeError as e:
-            return _Invalid(f"not JSON: {e.msg} at column {e.colno}")
-
-    return Field(
-        box,
-        read,
-        lambda v: setattr(box, "value", json.dumps(v)),
-        check=lambda v: v.message if isinstance(v, _Invalid) else None,
-    )
-
-
-@dataclass
-class _Invalid:
-    """What a field read that cannot even be given to the type (the message says why)."""
-
-    message: str
-
-
-# -- lists and features ----------------------------------------------------------------------------
-def list_field(spec: FieldSpec) -> Field:
-    """LIST: tags (numbers for LIST(INTEGER) / LIST(DOUBLE))."""
-    item = (spec.schema.get("items") or {}).get("x-flowlab-type")
-    kind = {"INTEGER": w.IntsInput, "DOUBLE": w.FloatsInput}.get(item, w.TagsInput)
-    start = [] if spec.value in (UNSET, None) else list(spec.value)
-    box = kind(value=start, allow_duplicates=False, layout=_layout())
-    if item == "ENUM":
-        box.allowed_tags = list((spec.schema.get("items") or {}).get("enum") or [])
-    return Field(box, lambda: list(box.value), lambda v: setattr(box, "value", list(v or [])))
-
-
-def features_field(spec: FieldSpec) -> Field:
-    """FEATURES(of="dataset"): a typeahead of the chosen dataset's columns."""
-    source = spec.schema.get("x-features-of")
-    start = [] if spec.value in (UNSET, None) else list(spec.value)
-    box = w.TagsInput(value=start, allow_duplicates=False, layout=_layout())
-    hint = w.HTML()
-
-    def columns() -> list[str] | None:
-        return spec.form.columns_of(source) if source else None
-
-    def refresh(*_):
-        found = columns()
-        box.allowed_tags = found or []
-        hint.value = (
-            f'<span style="color:#777">columns of {source}: {", ".join(found)}</span>'
-            if found
-            else (f'<span style="color:#777">choose {source} first</span>' if source else "")
-        )
-
-    def check(value) -> str | None:
-        if not value and not spec.flow_type.optional:
-            return f"choose at least one column{f' of {source!r}' if source else ''}"
-        found = columns()
-        if found is None:
-            return None
-        unknown = [c for c in value if c not in found]
-        if unknown:
-            return (
-                f"{', '.join(map(repr, unknown))} not in the columns of '{source}' "
-                f"({', '.join(found)})"
-            )
-        return None
-
-    if source:
-        spec.form.on_change(source, refresh)
-    refresh()
-    return Field(
-        box,
-        lambda: list(box.value),
-        lambda v: setattr(box, "value", list(v or [])),
-        view=w.VBox([box, hint]),
-        check=check,
-    )
+    return Field(box, lambda: box.value, lambda v: setattr(box, "value", getattr(v, "value", v)))
 
 
 # -- datasets --------------------------------------------------------------------------------------
 def dataset_field(spec: FieldSpec) -> Field:
-    """DATASET: the catalog's datasets whose schema fits; the others listed, disabled, with why."""
-    from flowlab.store import catalog
-
-    fitting, refused = [], []
-    for entry, reason in catalog.matching(spec.flow_type):
-        (fitting if reason is None else refused).append((entry, reason))
-    options: list[tuple[str, Any]] = [
-        (f"{e['name']}  ({e['rows']} rows × {len(e['schema'])} columns)", e["name"])
-        for e, _ in fitting
-    ]
+    """DATASET: a dropdown of the catalog's datasets that fit; the others behind one
+    "why not these?" toggle, each with its reason."""
+    made = spec.field
+    options: list[tuple[str, Any]] = [(made.choice_labels.get(n, n), n) for n in made.choices]
     given: dict[str, Any] = {}
-    start = spec.value
-    if start is not UNSET and start is not None:
-        if isinstance(start, str) and start in [v for _, v in options]:
-            pass
-        else:
-            key = "(given) " + _describe(start)
-            given[key] = start
-            options.insert(0, (key, key))
-            start = key
-    elif options:
-        start = options[0][1]
-    else:
-        start = None
-    box = w.Dropdown(options=options, value=start, layout=_layout())
-    refused_html = "".join(
-        f'<div style="color:#999" title="{_attr(reason)}">✗ <s>{e["name"]}</s> — {_short(reason)}'
-        "</div>"
-        for e, reason in refused
-    )
-    note = w.HTML(refused_html)
 
-    def read():
-        if box.value is None:
-            return UNSET
-        return given.get(box.value, box.value)
+    def show(value) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and value in made.choices:
+            return value
+        key = "(given) " + describe(value)
+        given[key] = value
+        if key not in [v for _, v in box.options]:
+            box.options = [(key, key), *box.options]
+        return key
+
+    box = w.Dropdown(options=options, value=None, layout=w.Layout(width=FIELD_WIDTH))
+    box.value = show(made.value if made.value is not None else made.given)
+    box.refused = dict(made.refused)
+    parts = [box]
+    if made.refused:
+        items = "".join(
+            f"<li><b>{html.escape(name)}</b>: {html.escape(reason)}</li>"
+            for name, reason in made.refused.items()
+        )
+        others = w.HTML(
+            "<details class='flowlab-refused'><summary style='color:#666;cursor:pointer'>"
+            f"why not these? ({len(made.refused)} other dataset"
+            f"{'s' if len(made.refused) > 1 else ''})</summary>"
+            f"<ul style='margin:2px 0;padding-left:18px;color:#666'>{items}</ul></details>",
+            layout=w.Layout(width=FIELD_WIDTH),
+        )
+        parts.append(others)
 
     def write(value):
-        if isinstance(value, str) and value in [v for _, v in box.options]:
-            box.value = value
-            return
-        key = "(given) " + _describe(value)
-        given[key] = value
-        box.options = [(key, key)] + [o for o in box.options if o[1] != key]
-        box.value = key
+        box.value = show(value)
 
-    box.refused = {e["name"]: reason for e, reason in refused}
-    return Field(box, read, write, view=w.VBox([box, note]) if refused else box)
-
-
-def _describe(value: Any) -> str:
-    if hasattr(value, "shape") and hasattr(value, "columns"):
-        return f"DataFrame {value.shape[0]} rows × {value.shape[1]} columns"
-    if isinstance(value, (str, os.PathLike)):
-        return os.fspath(value)
-    return type(value).__name__
-
-
-def _short(text: str, limit: int = 90) -> str:
-    import html
-
-    text = html.escape(str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _attr(text: str) -> str:
-    import html
-
-    return html.escape(str(text), quote=True)
+    return Field(
+        box,
+        lambda: given.get(box.value, box.value),
+        write,
+        view=w.VBox(parts, layout=w.Layout(width=FIELD_WIDTH)),
+    )
 
 
 def python_only_field(spec: FieldSpec) -> Field:
     """Types without a widget (MODEL, ARRAY…): the value comes from Python, prefill or default."""
     held = {"value": spec.value}
-    label = w.HTML()
+    label = w.HTML(layout=w.Layout(width=FIELD_WIDTH))
 
     def show():
         value = held["value"]
         label.value = (
-            f"<code>{_short(_describe(value))}</code> (given from Python)"
-            if value is not UNSET and value is not None
+            f"<code>{html.escape(describe(value))}</code> (given from Python)"
+            if value is not None
             else f'<span style="color:#777">give it from Python: form(…, {spec.name}=…)</span>'
         )
 
@@ -356,10 +227,10 @@ for _name, _factory in {
     "BOOL": bool_field,
     "TEXT": text_field,
     "ENUM": enum_field,
-    "FILE": file_field,
+    "FILE": text_field,
     "DICT": dict_field,
-    "LIST": list_field,
-    "FEATURES": features_field,
+    "LIST": text_field,
+    "FEATURES": text_field,
     "DATASET": dataset_field,
 }.items():
     register_field(_name, _factory)

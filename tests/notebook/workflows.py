@@ -20,7 +20,7 @@ from tests.seed_iris import all_columns, feature_columns
     input_schema=types.Schema(
         labeled_data=types.DATASET(schema=all_columns),
         unlabeled_data=types.DATASET(schema=feature_columns),
-        features=types.FEATURES(of="labeled_data"),
+        features=types.FEATURES(of="labeled_data", label="species"),
         max_depth=types.INTEGER(min=1, max=20),
     ),
     returns=types.Schema(
