@@ -140,7 +140,12 @@ class LaunchForm(Snapshot, w.VBox):
     @property
     def fields(self) -> dict[str, w.DOMWidget]:
         """Input name -> its widget (set ``.value`` to change a field; text boxes take text)."""
-        return {name: made.widget for name, made in self._fields.items()}
+        return {n: f.widget for n, f in self._fields.items() if n in self.model.fields}
+
+    @property
+    def advanced_fields(self) -> dict[str, w.DOMWidget]:
+        """The run's seed and parent: name -> widget (behind the "advanced" toggle)."""
+        return {n: f.widget for n, f in self._fields.items() if n in self.model.options}
 
     @property
     def errors(self) -> dict[str, str]:
@@ -190,7 +195,7 @@ class LaunchForm(Snapshot, w.VBox):
             return
         self._launching = True
         self.launch_button.disabled = True
-        self.launch_button.description, self.launch_button.icon = "Launching…", "spinner fa-spin"
+        self.launch_button.description, self.launch_button.icon = "Launching…", "spinner spin"
         try:
             self.launch()
         except Exception as exc:  # shown in the form, where the user clicked

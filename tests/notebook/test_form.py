@@ -1,4 +1,8 @@
-"""Launch forms generated from a workflow's input schema, driven from Python."""
+"""The ipywidgets launch form: a view of flowlab.forms.FormModel, driven from Python.
+
+What the model decides (values, errors, defaults, dependent fields) is tested in tests/forms;
+here: which widget each field gets, what it shows, and what the buttons do.
+"""
 
 from __future__ import annotations
 
@@ -17,46 +21,76 @@ def form(iris_catalog, notebook_layer):
     )
 
 
-def test_form_has_one_field_per_input_with_defaults_and_descriptions(form):
+def _row(form, name):
+    return next(c for c in form.children if f"flowlab-input-{name}" in c._dom_classes)
+
+
+def test_form_has_one_row_per_input_with_defaults_and_descriptions(form):
     assert list(form.fields) == ["labeled_data", "unlabeled_data", "features", "max_depth"]
-    assert isinstance(form.fields["max_depth"], w.IntText)
-    assert form.fields["max_depth"].value == 4
+    assert form.fields["max_depth"].value == "4"
     assert "deepest split" in str(form.children)
     assert form.errors == {} and form.launch_button.disabled is False
+    assert form.model.fields["max_depth"].value == 4
 
 
-def test_number_field_validates_bounds_as_typed_and_disables_launch(form):
-    form.fields["max_depth"].value = 0
-    assert form.errors == {"max_depth": "input 'max_depth': 0 is below the minimum 1"}
+def test_every_number_field_is_one_kind_of_text_box_read_by_the_type(notebook_layer):
+    @workflow(input_schema=types.Schema(depth=types.INTEGER(min=1), rate=types.DOUBLE))
+    def numbers(depth, rate=0.5):
+        return None
+
+    form = numbers.form()
+    depth, rate = form.fields["depth"], form.fields["rate"]
+    assert type(depth) is type(rate) is w.Text
+    assert depth.layout.width == rate.layout.width
+    assert depth.placeholder == "an integer" and rate.placeholder == "0.5 (default)"
+    depth.value = "3.7"
+    assert form.errors["depth"] == "input 'depth': expected an integer (INTEGER), found '3.7'"
+    assert "expected an integer (INTEGER), found &#x27;3.7&#x27;" in form._messages["depth"].value
     assert form.launch_button.disabled
+    depth.value = "37"
+    assert form.model.fields["depth"].value == 37 and not form.launch_button.disabled
+
+
+def test_emptying_a_number_field_keeps_it_empty_without_a_stale_error(form):
+    box = form.fields["max_depth"]
+    box.value = "0"
     assert "below the minimum 1" in form._messages["max_depth"].value
-    form.fields["max_depth"].value = 21
-    assert "above the maximum 20" in form.errors["max_depth"]
-    form.fields["max_depth"].value = 3
-    assert form.errors == {} and not form.launch_button.disabled
+    box.value = ""
+    assert box.value == "" and "max_depth" not in form.errors
+    assert "✓" in form._messages["max_depth"].value
+    assert form.values()["max_depth"] == 4  # the default, shown as the placeholder
+    assert box.placeholder == "4 (default)"
 
 
-def test_dataset_field_offers_fitting_datasets_and_shows_others_disabled_with_reason(form):
+def test_dataset_field_offers_fitting_datasets_and_hides_the_others_behind_one_toggle(form):
     field = form.fields["labeled_data"]
-    offered = [value for _, value in field.options]
-    assert "iris_labeled" in offered and "iris_unlabeled" not in offered
+    assert [value for _, value in field.options] == ["iris_labeled"]
     assert "column 'species' (TEXT) is missing" in field.refused["iris_unlabeled"]
-    row = next(c for c in form.children if "flowlab-input-labeled_data" in c._dom_classes)
-    assert "iris_unlabeled" in str(row) and "is missing" in str(row)
-    # a DATASET without species fits both catalog entries
-    assert {v for _, v in form.fields["unlabeled_data"].options} >= {
+    row = str(_row(form, "labeled_data"))
+    assert row.count("<details class='flowlab-refused'>") == 1
+    assert "why not these? (1 other dataset)" in row and "iris_unlabeled" in row
+    # a DATASET without species fits both catalog entries: no toggle
+    assert [v for _, v in form.fields["unlabeled_data"].options] == [
         "iris_labeled",
         "iris_unlabeled",
-    }
+    ]
+    assert "why not these?" not in str(_row(form, "unlabeled_data"))
 
 
-def test_features_field_offers_the_chosen_datasets_columns(form):
+def test_features_field_says_which_columns_and_that_the_label_is_not_one(form):
     features = form.fields["features"]
-    assert isinstance(features, w.TagsInput)
-    assert "petal_height" in features.allowed_tags and "species" in features.allowed_tags
-    features.value = []
-    assert "choose at least one column of 'labeled_data'" in form.errors["features"]
-    features.value = ["petal_width", "sepal_width"]
+    assert isinstance(features, w.Text) and features.layout.width == "360px"
+    assert features.placeholder == "column names: a, b, c"
+    hint = str(_row(form, "features"))
+    assert "columns of labeled_data: petal_width, petal_height, sepal_width, sepal_height" in hint
+    assert "(species is the label)" in hint
+    features.value = "petal_width, nope"
+    assert "&#x27;nope&#x27; is not a column of input &#x27;labeled_data&#x27;" in (
+        form._messages["features"].value
+    )
+    features.value = ""
+    assert form.errors["features"] == "required: name at least one column"
+    features.value = "petal_width, sepal_width"
     assert "features" not in form.errors
 
 
@@ -71,32 +105,44 @@ def test_each_type_gets_its_widget_and_its_validation(notebook_layer, tmp_path):
             verbose=types.BOOL,
             title=types.TEXT,
             depths=types.LIST(types.INTEGER),
-            names=types.LIST(types.TEXT),
             weights=types.FILE,
             options=types.DICT,
         )
     )
-    def every_type(rate, kind, verbose, title, depths, names, weights, options=None):
+    def every_type(rate, kind, verbose, title, depths, weights, options=None):
         return None
 
-    form = every_type.form(rate=0.5, title="first", depths=[1, 2], weights=str(existing))
+    form = every_type.form(
+        rate=0.5, kind="gbdt", verbose=False, title="first", depths=[1, 2], weights=str(existing)
+    )
     fields = form.fields
-    assert isinstance(fields["rate"], w.FloatText)
     assert isinstance(fields["kind"], w.Dropdown)
     assert [v for _, v in fields["kind"].options] == ["gbdt", "logistic"]
     assert isinstance(fields["verbose"], w.Checkbox)
-    assert isinstance(fields["title"], w.Text)
-    assert isinstance(fields["depths"], w.IntsInput)
-    assert isinstance(fields["names"], w.TagsInput)
+    assert isinstance(fields["options"], w.Textarea)
+    assert fields["depths"].value == "1, 2"
     assert form.errors == {}
-    fields["rate"].value = 1.5
+    fields["rate"].value = "1.5"
     assert "above the maximum 1" in form.errors["rate"]
+    fields["depths"].value = "1, x"
+    assert "input 'depths'[1]: expected an integer" in form.errors["depths"]
     fields["weights"].value = str(tmp_path / "missing.txt")
     assert "does not exist" in form.errors["weights"]
     fields["options"].value = "{not json"
-    assert form.errors["options"].startswith("not JSON")
+    assert "not JSON" in form.errors["options"]
     fields["options"].value = '{"a": 1}'
     assert form.values()["options"] == {"a": 1}
+
+
+def test_empty_required_file_field_shows_an_error_and_disables_launch(notebook_layer):
+    @workflow(input_schema=types.Schema(config=types.FILE))
+    def configured(config):
+        return None
+
+    form = configured.form()
+    assert form.errors == {"config": "required: give a path or URI"}
+    assert form.launch_button.disabled
+    assert "required: give a path or URI" in form._messages["config"].value
 
 
 def test_a_new_type_brings_its_own_field(notebook_layer):
@@ -129,14 +175,9 @@ def test_a_new_type_brings_its_own_field(notebook_layer):
     assert "105 is not a percentage" in form.errors["share"]
 
 
-def test_required_input_without_value_blocks_launch(iris_catalog, notebook_layer):
-    form = workflows.iris_form.form(labeled_data="iris_labeled", unlabeled_data="iris_unlabeled")
-    assert "features" in form.errors and form.launch_button.disabled
-
-
 def test_invalid_form_launches_nothing(form, store):
     before = len(store.list_runs())
-    form.fields["max_depth"].value = 0
+    form.fields["max_depth"].value = "0"
     with pytest.raises(flowlab.FlowTypeError, match="max_depth: input 'max_depth': 0 is below"):
         form.launch()
     form.launch_button.click()  # disabled: does nothing
@@ -144,9 +185,10 @@ def test_invalid_form_launches_nothing(form, store):
 
 
 def test_launch_button_runs_the_workflow_and_shows_rendered_outputs(form, client):
-    form.fields["max_depth"].value = 3
+    form.fields["max_depth"].value = "3"
     form.launch_button.click()
     assert form.run is not None, form.status.value
+    assert form.launch_button.description == "Launch" and not form.launch_button.disabled
     form.view.wait_shown(timeout=120)
     assert form.run.status == "succeeded"
     assert form.run.inputs["max_depth"] == 3
@@ -156,14 +198,31 @@ def test_launch_button_runs_the_workflow_and_shows_rendered_outputs(form, client
     assert "DecisionTreeClassifier" in details
 
 
-def test_form_prefilled_from_an_earlier_run_starts_a_new_variant(form, client):
+def test_a_double_click_makes_one_run(form, client, store):
+    form.fields["max_depth"].value = "6"
+    before = len(store.list_runs())
+    form.launch_button.click()
+    form.launch_button.click()  # the second click of a double-click, queued behind the first
+    assert len(store.list_runs()) == before + 1
+    form.run.wait(timeout=120)
+
+
+def test_variant_keeps_the_baselines_seed_and_records_its_parent(form, client):
     from flowlab.notebook import variant
 
-    form.fields["max_depth"].value = 2
-    run = form.launch()
-    run.wait(timeout=120)
-    again = variant(run, max_depth=5)
+    form.model.set("seed", "7")
+    baseline = form.launch()
+    baseline.wait(timeout=120)
+    assert baseline.record["seed"] == 7
+    again = variant(baseline, max_depth=5)
     assert again.fields["labeled_data"].value == "iris_labeled"
-    assert list(again.fields["features"].value) == ["petal_width"]
-    assert again.fields["max_depth"].value == 5
+    assert again.fields["features"].value == "petal_width"
+    assert again.fields["max_depth"].value == "5"
+    assert again.advanced_fields["seed"].value == "7"
+    assert again.advanced_fields["parent"].value == baseline.id
+    assert again.advanced.get_title(0) == f"advanced · seed 7 · variant of {baseline.id}"
     assert again.errors == {}
+    run = again.launch()
+    run.wait(timeout=120)
+    assert run.record["seed"] == 7 and run.parent == baseline.id
+    assert run.inputs["max_depth"] == 5
