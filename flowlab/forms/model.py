@@ -178,11 +178,19 @@ class FormModel:
     def parent(self) -> str | None:
         return self.options["parent"].value if "parent" in self.options else None
 
-    def launch(self, *, tags: list[str] | None = None, client: Any = None, cache: bool = True):
-        """Launch the workflow with the form's inputs, seed and parent; return the Run.
-
-        Nothing is launched when a field is invalid (FlowTypeError naming each).
-        """
+    def launch(
+        self,
+        *,
+        seed: int | None = None,
+        tags: list[str] | None = None,
+        client: Any = None,
+        cache: bool = True,
+    ):
+        """Launch the workflow with the form's inputs, seed (``seed`` given here wins) and
+        parent; return the Run. Nothing is launched when a field is invalid (FlowTypeError
+        naming each)."""
+        if seed is not None:
+            self.set("seed", seed)
         inputs = self.inputs()
         return self.workflow._launch(
             inputs, seed=self.seed, tags=tags, client=client, cache=cache, parent=self.parent

@@ -173,13 +173,16 @@ class LaunchForm(Snapshot, w.VBox):
         return f"launch form of workflow '{self.workflow.name}'{launched}"
 
     # -- launching --------------------------------------------------------------------------------
-    def launch(self, *, tags: list[str] | None = None):
-        """Launch the workflow with the form's values, seed and parent; show and return the Run.
+    def launch(self, *, seed: int | None = None, tags: list[str] | None = None):
+        """Launch the workflow with the form's values, seed (``seed`` given here wins) and
+        parent; show and return the Run.
 
         Raises FlowTypeError naming every invalid field; nothing is launched then.
         """
         from flowlab.notebook.runview import RunView
 
+        if seed is not None:
+            self.set("seed", seed)
         run = self.model.launch(tags=tags)
         self.run = run
         self.view = RunView(run)

@@ -42,7 +42,7 @@ def test_workflow_cell_defines_registers_and_shows_its_form(shell, capsys):
 
     shell.run_cell_magic("workflow", "", IRIS_CELL)
     assert "magic_double" in registered_workflows()
-    assert shell.user_ns["magic_double"].form().fields["x"].value == 2
+    assert shell.user_ns["magic_double"].form().model.fields["x"].value == 2
     # what display() of a widget prints in a terminal: a short line, not the widget's repr
     out = capsys.readouterr().out
     assert "launch form of workflow 'magic_double'" in out and "LaunchForm(" not in out
