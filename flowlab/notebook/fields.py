@@ -95,7 +95,8 @@ def _hint(text: str = "") -> w.HTML:
 
 
 def _hint_html(text: str) -> str:
-    return f'<small style="color:#666">{html.escape(text)}</small>' if text else ""
+    style = "color:#666;line-height:1.4;display:block"
+    return f'<small style="{style}">{html.escape(text)}</small>' if text else ""
 
 
 # -- text-entered fields: numbers, text, paths, lists, features, JSON ------------------------------
@@ -184,7 +185,8 @@ def dataset_field(spec: FieldSpec) -> Field:
             "<details class='flowlab-refused'><summary style='color:#666;cursor:pointer'>"
             f"why not these? ({len(made.refused)} other dataset"
             f"{'s' if len(made.refused) > 1 else ''})</summary>"
-            f"<ul style='margin:2px 0;padding-left:18px;color:#666'>{items}</ul></details>",
+            f"<ul style='margin:2px 0;padding-left:18px;color:#666;line-height:1.4'>"
+            f"{items}</ul></details>",
             layout=w.Layout(width=FIELD_WIDTH),
         )
         parts.append(others)

@@ -87,7 +87,7 @@ class LaunchForm(Snapshot, w.VBox):
         field.widget.observe(lambda _change, n=name: self._widget_changed(n), names="value")
         label = w.HTML(
             f"<b>{html.escape(name)}</b> <span style='color:#777'>{made.kind}</span>"
-            + ("" if made.required else " <small style='color:#999'>optional</small>")
+            + (" <small style='color:#999'>optional</small>" if made.type.optional else "")
             + (
                 f"<br><small style='color:#555'>{html.escape(made.description)}</small>"
                 if made.description

@@ -33,6 +33,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _widgets_data_dir() -> str:
+    """The share/jupyter holding the ipywidgets lab extension: in a venv layered on a base
+    one (our worktrees), it is the base's, which JupyterLab does not look in by itself."""
+    import jupyterlab_widgets
+
+    prefix = Path(jupyterlab_widgets.__file__).resolve().parents[4]
+    return str(prefix / "share" / "jupyter")
+
+
 @pytest.fixture(scope="session")
 def jupyterlab(client, tmp_path_factory):
     """JupyterLab on 127.0.0.1 with a token, serving a temporary copy of notebooks/.
@@ -48,6 +57,9 @@ def jupyterlab(client, tmp_path_factory):
         PYTHONPATH=str(REPO),
         JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
         JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
+        JUPYTER_PATH=os.pathsep.join(
+            filter(None, [_widgets_data_dir(), os.environ.get("JUPYTER_PATH")])
+        ),
     )
     # answer JupyterLab's "get notified about news?" question in advance, so no pop-up
     settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
