@@ -22,6 +22,8 @@ from flowlab.forms.field import describe, text_of
 
 #: the width of every field's column, so the ✓/✗ marks beside them line up
 FIELD_WIDTH = "360px"
+#: the width of a control inside it (its margins fit in the column: nothing clipped)
+CONTROL_WIDTH = "340px"
 
 
 @dataclass
@@ -89,7 +91,7 @@ def field_factory(type_name: str) -> Callable[[FieldSpec], Field]:
 
 
 def _hint(text: str = "") -> w.HTML:
-    hint = w.HTML(_hint_html(text), layout=w.Layout(width=FIELD_WIDTH))
+    hint = w.HTML(_hint_html(text), layout=w.Layout(width=CONTROL_WIDTH))
     hint.add_class("flowlab-hint")
     return hint
 
@@ -100,7 +102,7 @@ def _hint_html(text: str) -> str:
 
 
 # -- text-entered fields: numbers, text, paths, lists, features, JSON ------------------------------
-def text_field(spec: FieldSpec, width: str = FIELD_WIDTH, area: bool = False) -> Field:
+def text_field(spec: FieldSpec, width: str = CONTROL_WIDTH, area: bool = False) -> Field:
     """A text box whose text the model reads with the type's ``parse_text``; a hint below."""
     made = spec.field
     kind = w.Textarea if area else w.Text
@@ -148,7 +150,7 @@ def enum_field(spec: FieldSpec) -> Field:
     box = w.Dropdown(
         options=[(str(c), c) for c in choices],
         value=spec.value if spec.value in choices else None,
-        layout=w.Layout(width=FIELD_WIDTH),
+        layout=w.Layout(width=CONTROL_WIDTH),
     )
     return Field(box, lambda: box.value, lambda v: setattr(box, "value", getattr(v, "value", v)))
 
@@ -172,7 +174,7 @@ def dataset_field(spec: FieldSpec) -> Field:
             box.options = [(key, key), *box.options]
         return key
 
-    box = w.Dropdown(options=options, value=None, layout=w.Layout(width=FIELD_WIDTH))
+    box = w.Dropdown(options=options, value=None, layout=w.Layout(width=CONTROL_WIDTH))
     box.value = show(made.value if made.value is not None else made.given)
     box.refused = dict(made.refused)
     parts = [box]
@@ -187,7 +189,7 @@ def dataset_field(spec: FieldSpec) -> Field:
             f"{'s' if len(made.refused) > 1 else ''})</summary>"
             f"<ul style='margin:2px 0;padding-left:18px;color:#666;line-height:1.4'>"
             f"{items}</ul></details>",
-            layout=w.Layout(width=FIELD_WIDTH),
+            layout=w.Layout(width=CONTROL_WIDTH),
         )
         parts.append(others)
 
@@ -205,7 +207,7 @@ def dataset_field(spec: FieldSpec) -> Field:
 def python_only_field(spec: FieldSpec) -> Field:
     """Types without a widget (MODEL, ARRAY…): the value comes from Python, prefill or default."""
     held = {"value": spec.value}
-    label = w.HTML(layout=w.Layout(width=FIELD_WIDTH))
+    label = w.HTML(layout=w.Layout(width=CONTROL_WIDTH))
 
     def show():
         value = held["value"]

@@ -160,4 +160,5 @@ def test_double_clicking_launch_makes_one_run(form_page, artifacts_dir):
     assert len(runs) == 1, [r.id for r in runs]
     expect(launch).to_have_text("Launch")
     expect(launch).to_be_enabled()
-    form.screenshot(path=str(artifacts_dir / "browser-form-launched.png"))
+    launch.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "browser-form-launched.png"))

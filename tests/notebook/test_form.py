@@ -79,7 +79,7 @@ def test_dataset_field_offers_fitting_datasets_and_hides_the_others_behind_one_t
 
 def test_features_field_says_which_columns_and_that_the_label_is_not_one(form):
     features = form.fields["features"]
-    assert isinstance(features, w.Text) and features.layout.width == "360px"
+    assert isinstance(features, w.Text) and features.layout.width == "340px"
     assert features.placeholder == "column names: a, b, c"
     hint = str(_row(form, "features"))
     assert "columns of labeled_data: petal_width, petal_height, sepal_width, sepal_height" in hint
@@ -201,9 +201,16 @@ def test_launch_button_runs_the_workflow_and_shows_rendered_outputs(form, client
 def test_a_double_click_makes_one_run(form, client, store):
     form.fields["max_depth"].value = "6"
     before = len(store.list_runs())
+    shown = []
+    form.launch_button.observe(
+        lambda change: shown.append((change["new"], form.launch_button.disabled)),
+        names="description",
+    )
     form.launch_button.click()
     form.launch_button.click()  # the second click of a double-click, queued behind the first
     assert len(store.list_runs()) == before + 1
+    # while launching, the button is disabled and says so
+    assert shown == [("Launching…", True), ("Launch", True)]
     form.run.wait(timeout=120)
 
 
