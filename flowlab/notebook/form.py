@@ -81,7 +81,7 @@ class LaunchForm(Snapshot, w.VBox):
     def _row(self, name: str, made) -> w.HBox:
         field = field_factory(made.kind)(FieldSpec(name, made, self))
         self._fields[name] = field
-        message = w.HTML(layout=w.Layout(flex="1 1 0", min_width="120px"))
+        message = w.HTML()
         message.add_class("flowlab-message")
         self._messages[name] = message
         field.widget.observe(lambda _change, n=name: self._widget_changed(n), names="value")
@@ -89,14 +89,20 @@ class LaunchForm(Snapshot, w.VBox):
             f"<b>{html.escape(name)}</b> <span style='color:#777'>{made.kind}</span>"
             + (" <small style='color:#999'>optional</small>" if made.type.optional else "")
             + (
-                f"<br><small style='color:#555'>{html.escape(made.description)}</small>"
+                "<small style='color:#555;line-height:1.3;display:block'>"
+                f"{html.escape(made.description)}</small>"
                 if made.description
                 else ""
             ),
-            layout=w.Layout(width="200px", min_width="200px"),
         )
-        view = w.Box([field.view], layout=w.Layout(width=FIELD_WIDTH, min_width=FIELD_WIDTH))
-        row = w.HBox([label, view, message], layout=w.Layout(align_items="flex-start"))
+        # one grid per row: label, field and mark columns line up across rows
+        row = w.GridBox(
+            [label, field.view, message],
+            layout=w.Layout(
+                grid_template_columns=f"200px {FIELD_WIDTH} minmax(120px, 1fr)",
+                align_items="flex-start",
+            ),
+        )
         row.add_class(f"flowlab-input-{name}")
         return row
 
