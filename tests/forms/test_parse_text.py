@@ -134,10 +134,8 @@ def test_file_dataset_model_and_array_read_paths(tmp_path):
     assert types.ARRAY.parse_text("[[1, 2], [3, 4]]").shape == (2, 2)
 
 
-def test_dataset_text_may_be_a_catalog_name(flowlab_home):
-    import flowlab
-
-    flowlab.datasets.register("small_table", pd.DataFrame({"a": [1, 2]}))
-    assert types.DATASET(schema=(("a", types.INTEGER),)).parse_text("small_table") == "small_table"
-    with pytest.raises(FlowTypeError, match="column 'z' \\(TEXT\\) is missing"):
-        types.DATASET(schema=(("z", types.TEXT),)).parse_text("small_table", "input 'd'")
+def test_dataset_text_may_be_a_catalog_name(iris_catalog):
+    with_width = types.DATASET(schema=(("petal_width", types.INTEGER),))
+    assert with_width.parse_text("iris_unlabeled") == "iris_unlabeled"
+    with pytest.raises(FlowTypeError, match="column 'species' \\(TEXT\\) is missing"):
+        types.DATASET(schema=(("species", types.TEXT),)).parse_text("iris_unlabeled", "input 'd'")
