@@ -39,6 +39,7 @@ def test_iris_form_validates_launches_and_shows_logloss_and_predictions(
         expect(page.get_by_text("succeeded, logloss")).to_be_visible(timeout=180_000)
 
         form = page.locator(".flowlab-form").first
+        form.scroll_into_view_if_needed()  # the notebook draws only the cells in view
         depth = form.locator(".flowlab-input-max_depth input")
         message = form.locator(".flowlab-input-max_depth .flowlab-message")
         launch = form.locator("button.flowlab-launch")
