@@ -59,3 +59,13 @@ __all__ = [
     "types",
     "workflow",
 ]
+
+
+# -- Jupyter discovery (flowlab/jupyter is the server extension, flowlab/labextension the
+# built JupyterLab frontend); private names Jupyter looks up on the package it is told about.
+def _jupyter_server_extension_points():
+    return [{"module": "flowlab.jupyter"}]
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "flowlab"}]

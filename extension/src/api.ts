@@ -1,0 +1,84 @@
+// Typed calls to flowlab's server extension (/flowlab/api), authenticated by Jupyter Server.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+export interface IRunSummary {
+  id: string;
+  workflow: string;
+  status: string;
+  created: string | null;
+  ended: string | null;
+  parent: string | null;
+  tags: string[];
+  outputs: Record<string, string | number | boolean | null>;
+}
+
+export interface IOperator {
+  state: string;
+  worker: string | null;
+  started: string | null;
+  ended: string | null;
+  duration: number | null;
+  logs: string | null;
+  traceback: string | null;
+}
+
+export interface IRunDetail extends Omit<IRunSummary, 'outputs'> {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+  operators: Record<string, IOperator>;
+  error: { message?: string; operator?: string } | null;
+  dag: string;
+  html: string;
+  state_colours: Record<string, string>;
+}
+
+export interface ISavedSearch {
+  name: string;
+  query: string;
+  order_by: string | null;
+  limit: number | null;
+}
+
+/** An answer other than 2xx: the server's `message` (a bad query names the column). */
+export class FlowlabError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+  }
+}
+
+export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'cached'];
+
+async function request<T>(path: string): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'flowlab', 'api', path);
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  const text = await response.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { message: text };
+  }
+  if (!response.ok) {
+    const message = (data as { message?: string } | null)?.message;
+    throw new FlowlabError(message || `${response.status} ${response.statusText}`, response.status);
+  }
+  return data as T;
+}
+
+export function listRuns(query: string, limit = 50): Promise<IRunSummary[]> {
+  const params = new URLSearchParams({ q: query, limit: String(limit) });
+  return request<IRunSummary[]>(`runs?${params.toString()}`);
+}
+
+export function getRun(id: string): Promise<IRunDetail> {
+  return request<IRunDetail>(`runs/${encodeURIComponent(id)}`);
+}
+
+export function listSearches(): Promise<ISavedSearch[]> {
+  return request<ISavedSearch[]>('searches');
+}

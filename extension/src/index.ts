@@ -1,0 +1,109 @@
+// Flowlab in JupyterLab: a sidebar of runs, run details, Compare and a workflow-cell command.
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { LabIcon } from '@jupyterlab/ui-components';
+
+import { RunDetail } from './detail';
+import { FlowlabSidebar } from './sidebar';
+
+import flowIconSvg from '../style/flowlab.svg';
+
+export const WORKFLOW_TEMPLATE = `%%workflow
+
+from flowlab import Output, types, workflow
+
+
+@workflow(input_schema=types.Schema(x=types.INTEGER(min=0)),
+          returns=types.Schema(total=types.INTEGER))
+def my_workflow(x=1):
+    """What this workflow does.
+
+    Args:
+        x: what x means
+    """
+    return Output(total=x)
+`;
+
+export namespace CommandIDs {
+  export const newWorkflowCell = 'flowlab:new-workflow-cell';
+  export const compare = 'flowlab:compare';
+  export const openRun = 'flowlab:open-run';
+}
+
+const flowIcon = new LabIcon({ name: 'flowlab:icon', svgstr: flowIconSvg });
+
+/** Insert a code cell with `source` below the active cell of the current notebook. */
+function insertCell(tracker: INotebookTracker, source: string): boolean {
+  const panel = tracker.currentWidget;
+  if (!panel) {
+    void showErrorMessage('Flowlab', 'Open a notebook first: the cell goes into the current one.');
+    return false;
+  }
+  const notebook = panel.content;
+  NotebookActions.insertBelow(notebook);
+  notebook.activeCell?.model.sharedModel.setSource(source);
+  return true;
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'flowlab:plugin',
+  description: 'A sidebar of flowlab runs, run details, Compare and workflow cells.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null
+  ) => {
+    const { commands, shell } = app;
+
+    commands.addCommand(CommandIDs.newWorkflowCell, {
+      label: 'Flowlab: new workflow cell',
+      caption: 'Insert a %%workflow cell template into the current notebook',
+      execute: () => insertCell(tracker, WORKFLOW_TEMPLATE)
+    });
+    commands.addCommand(CommandIDs.compare, {
+      label: 'Flowlab: compare runs',
+      execute: args => {
+        const ids = (args.ids as string[] | undefined) ?? [];
+        const listed = ids.map(id => JSON.stringify(id)).join(', ');
+        return insertCell(tracker, `import flowlab\n\nflowlab.compare([${listed}])`);
+      }
+    });
+    commands.addCommand(CommandIDs.openRun, {
+      label: args => `Flowlab: open run ${(args.id as string) ?? ''}`,
+      execute: args => {
+        const id = args.id as string;
+        const existing = Array.from(shell.widgets('main')).find(
+          w => w instanceof MainAreaWidget && w.content instanceof RunDetail && w.content.runId === id
+        );
+        if (existing) {
+          shell.activateById(existing.id);
+          return;
+        }
+        const widget = new MainAreaWidget({ content: new RunDetail(id) });
+        widget.id = `flowlab-run-panel-${id}`;
+        widget.title.icon = flowIcon;
+        shell.add(widget, 'main');
+      }
+    });
+    palette?.addItem({ command: CommandIDs.newWorkflowCell, category: 'Flowlab' });
+
+    const sidebar = new FlowlabSidebar({
+      openRun: id => void commands.execute(CommandIDs.openRun, { id }),
+      compare: ids => void commands.execute(CommandIDs.compare, { ids })
+    });
+    sidebar.title.icon = flowIcon;
+    shell.add(sidebar, 'left', { rank: 600 });
+    restorer?.add(sidebar, sidebar.id);
+  }
+};
+
+export default plugin;

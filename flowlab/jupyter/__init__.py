@@ -1,0 +1,45 @@
+"""flowlab's Jupyter Server extension: the REST API the JupyterLab sidebar reads.
+
+Enabled by the ``jupyter_server_config.d/flowlab.json`` file the package installs; it serves
+``/flowlab/api/runs``, ``/flowlab/api/runs/RUN``, ``/flowlab/api/searches`` and
+``/flowlab/api/workflows`` behind the server's own authentication (its token).
+
+Example::
+
+    curl -H "Authorization: token $TOKEN" "http://127.0.0.1:8888/flowlab/api/runs?limit=5"
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flowlab.jupyter.handlers import route_handlers
+
+__all__ = ["load_jupyter_server_extension", "route_handlers"]
+
+
+def load_jupyter_server_extension(serverapp) -> None:
+    """Add flowlab's REST handlers to a running Jupyter Server.
+
+    The server and the kernels it starts must read one store: kernels inherit the server's
+    environment, so when neither FLOWLAB_HOME nor FLOWLAB_STORE is set, the server sets
+    FLOWLAB_HOME to ``<root_dir>/.flowlab`` (a kernel would otherwise use its notebook's
+    directory and the sidebar would not see its runs).
+    """
+    if not os.environ.get("FLOWLAB_HOME") and not os.environ.get("FLOWLAB_STORE"):
+        os.environ["FLOWLAB_HOME"] = str(Path(serverapp.root_dir).absolute() / ".flowlab")
+    web_app = serverapp.web_app
+    base_url = web_app.settings["base_url"]
+    web_app.add_handlers(".*$", route_handlers(base_url))
+    serverapp.log.info("flowlab: REST API at %sflowlab/api (store in %s)", base_url, _where())
+
+
+def _where() -> str:
+    from flowlab.store.config import store_url
+
+    return store_url()
+
+
+# Jupyter Server looks these names up on the module it is told to load.
+_load_jupyter_server_extension = load_jupyter_server_extension

@@ -1,0 +1,135 @@
+"""What the REST API answers, as plain JSON-ready data, built from flowlab's public API only.
+
+The handlers (``handlers.py``) only translate these into HTTP; the tests call both.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import flowlab
+from flowlab.render import STATE_COLOURS, dag_svg, render_html
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+SUMMARY_KEYS = ("id", "workflow", "status", "created", "ended", "parent", "tags")
+
+
+def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT) -> list[dict]:
+    """The runs ``query`` finds (newest first unless the query orders them), at most ``limit``.
+
+    A malformed query raises the store's ``QueryError`` (a ``ValueError`` naming the column).
+
+    Example::
+
+        run_summaries('workflow = "iris"', limit=5)[0]["outputs"]["logloss"]
+    """
+    found = flowlab.runs(query, limit=max(1, min(int(limit), MAX_LIMIT)))
+    return [summary(run.record) for run in found]
+
+
+def summary(record: dict) -> dict:
+    """Identity, state and the scalar outputs of one run record."""
+    result = {key: record.get(key) for key in SUMMARY_KEYS}
+    result["tags"] = list(record.get("tags") or [])
+    result["outputs"] = {
+        name: _json_number(value)
+        for name, value in (record.get("outputs") or {}).items()
+        if isinstance(value, (str, int, float, bool)) or value is None
+    }
+    return result
+
+
+def run_detail(run_id: str) -> dict:
+    """One run: its summary, inputs, outputs, operators (states, times, logs), graph and
+    ``html`` (its outputs rendered by flowlab's renderers, as the notebook shows them).
+
+    Raises ``KeyError`` (flowlab's ``RunNotFound``) for an unknown id.
+    """
+    run = flowlab.get_run(run_id)
+    record = run.record
+    detail = summary(record)
+    detail["inputs"] = _jsonable(record.get("inputs") or {})
+    detail["outputs"] = _jsonable(record.get("outputs") or {})
+    detail["operators"] = {
+        name: {
+            key: _jsonable(op.get(key))
+            for key in ("state", "worker", "started", "ended", "duration", "logs", "traceback")
+        }
+        for name, op in (record.get("operators") or {}).items()
+    }
+    detail["error"] = _jsonable(record.get("error"))
+    detail["version"] = record.get("version")
+    states = {name: op.get("state", "queued") for name, op in detail["operators"].items()}
+    detail["dag"] = dag_svg(record.get("graph") or {}, states)
+    detail["html"] = outputs_html(run)
+    detail["state_colours"] = dict(STATE_COLOURS)
+    return detail
+
+
+def outputs_html(run) -> str:
+    """The run's outputs rendered by type; an unreadable output is shown with its error."""
+    if run.record.get("status") != "succeeded" and not run.record.get("outputs"):
+        return ""
+    returns = (run.record.get("graph") or {}).get("returns") or {}
+    parts = []
+    try:
+        outputs = run.outputs
+        names = list(outputs)
+    except Exception as e:  # an unreadable artifact is shown, not hidden
+        return f"<pre class='flowlab-error'>outputs could not be read: {html.escape(str(e))}</pre>"
+    for name in names:
+        try:
+            shown = render_html(outputs[name], returns.get(name) or {}, name=name)
+        except Exception as e:
+            shown = f"<pre class='flowlab-error'>{html.escape(name)}: {html.escape(str(e))}</pre>"
+        parts.append(f'<div class="flowlab-output" data-output="{html.escape(name)}">{shown}</div>')
+    return "<div class='flowlab-outputs'>" + "".join(parts) + "</div>"
+
+
+def saved_searches() -> list[dict]:
+    """The saved searches: name, query, order_by, limit."""
+    return [
+        {key: entry.get(key) for key in ("name", "query", "order_by", "limit")}
+        for entry in flowlab.searches.list()
+    ]
+
+
+def workflows() -> list[dict]:
+    """The workflows registered in the server's process (the library's, and any a server-side
+    import defined), each with its input JSON Schema and its outputs' schema."""
+    import flowlab.library.workflows  # noqa: F401  (registers the predefined workflows)
+    from flowlab.core.workflow import registered_workflows
+
+    listed = []
+    for name, wf in sorted(registered_workflows().items()):
+        listed.append(
+            {
+                "name": name,
+                "description": wf.description,
+                "input_schema": wf.input_schema.json_schema(),
+                "returns": wf.returns.json_schema() if wf.returns is not None else None,
+            }
+        )
+    return listed
+
+
+def _json_number(value: Any) -> Any:
+    # JSON has no NaN or infinity; a metric that came out as NaN is sent as null
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if isinstance(value, float):
+        return _json_number(value)
+    return str(value)
