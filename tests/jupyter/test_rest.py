@@ -1,0 +1,128 @@
+"""flowlab's REST API in a real Jupyter Server: every endpoint, with and without the token."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+
+def get(server, path: str, token: str | None = "default"):
+    """(status, JSON body) of GET ``path``; ``token=None`` sends no token."""
+    headers = {}
+    if token is not None:
+        headers["Authorization"] = f"token {server['token'] if token == 'default' else token}"
+    request = urllib.request.Request(server["url"] + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        try:
+            return e.code, json.loads(body)
+        except ValueError:
+            return e.code, body.decode(errors="replace")
+
+
+ENDPOINTS = [
+    "/flowlab/api/runs",
+    "/flowlab/api/runs/x",
+    "/flowlab/api/searches",
+    "/flowlab/api/workflows",
+]
+
+
+@pytest.mark.parametrize("path", ENDPOINTS)
+def test_every_endpoint_refuses_a_request_without_the_token(jupyter_server, path):
+    assert get(jupyter_server, path, token=None)[0] == 403
+    assert get(jupyter_server, path, token="not-the-token")[0] == 403
+
+
+def test_runs_lists_summaries_newest_first_with_scalar_outputs(jupyter_server, made_runs):
+    status, runs = get(jupyter_server, "/flowlab/api/runs")
+    assert status == 200
+    ids = [r["id"] for r in runs]
+    assert set(made_runs["iris"]) | {made_runs["failed"]} <= set(ids)
+    assert [r["created"] for r in runs] == sorted((r["created"] for r in runs), reverse=True)
+    iris = next(r for r in runs if r["id"] == made_runs["iris"][0])
+    assert {"id", "workflow", "status", "created", "outputs"} <= set(iris)
+    assert iris["workflow"] == "iris" and iris["status"] == "succeeded"
+    assert isinstance(iris["outputs"]["logloss"], float)
+    assert "model" not in iris["outputs"]  # only scalars: artifacts are in the run's detail
+
+
+def test_runs_takes_a_query_and_a_limit(jupyter_server, made_runs):
+    query = urllib.parse.quote('workflow = "iris" order by outputs.logloss')
+    status, runs = get(jupyter_server, f"/flowlab/api/runs?q={query}&limit=2")
+    assert status == 200 and len(runs) == 2
+    assert {r["workflow"] for r in runs} == {"iris"}
+    losses = [r["outputs"]["logloss"] for r in runs]
+    assert losses == sorted(losses)
+    status, runs = get(
+        jupyter_server, "/flowlab/api/runs?q=" + urllib.parse.quote('status = "failed"')
+    )
+    assert [r["id"] for r in runs] == [made_runs["failed"]]
+
+
+def test_malformed_query_is_400_with_a_message_naming_the_column(jupyter_server):
+    query = "outputs.logloss < < 1"
+    status, body = get(jupyter_server, "/flowlab/api/runs?q=" + urllib.parse.quote(query))
+    assert status == 400
+    assert re.search(r"\bcolumn 19\b", body["message"]), body
+
+
+def test_limit_that_is_not_a_number_is_400(jupyter_server):
+    status, body = get(jupyter_server, "/flowlab/api/runs?limit=ten")
+    assert status == 400 and "limit" in body["message"] and "'ten'" in body["message"]
+
+
+def test_run_detail_has_inputs_outputs_operators_and_rendered_html(jupyter_server, made_runs):
+    run_id = made_runs["iris"][0]
+    status, run = get(jupyter_server, f"/flowlab/api/runs/{run_id}")
+    assert status == 200
+    assert run["id"] == run_id and run["status"] == "succeeded"
+    assert set(run["inputs"]) == {"labeled_data", "unlabeled_data"}
+    assert {"model", "logloss", "predictions"} <= set(run["outputs"])
+    assert run["operators"]["TrainDecisionTreeOperator"]["state"] == "succeeded"
+    assert 'data-output="logloss"' in run["html"] and "<table" in run["html"]
+    assert "<svg" in run["dag"]
+
+
+def test_failed_run_detail_carries_the_error_and_the_operator_logs(jupyter_server, made_runs):
+    status, run = get(jupyter_server, f"/flowlab/api/runs/{made_runs['failed']}")
+    assert status == 200 and run["status"] == "failed"
+    assert "refused on purpose" in run["error"]["message"]
+    op = run["operators"]["refuse"]
+    assert op["state"] == "failed"
+    assert "refusing 2.0" in (op["logs"] or "")
+    assert "ValueError" in (op["traceback"] or "")
+
+
+def test_unknown_run_is_404_naming_it(jupyter_server):
+    status, body = get(jupyter_server, "/flowlab/api/runs/no-such-run")
+    assert status == 404 and "no-such-run" in body["message"]
+
+
+def test_searches_lists_the_saved_searches(jupyter_server):
+    status, searches = get(jupyter_server, "/flowlab/api/searches")
+    assert status == 200
+    assert {
+        "name": "good iris",
+        "query": 'workflow = "iris" and outputs.logloss < 100',
+        "order_by": None,
+        "limit": None,
+    } in searches
+
+
+def test_workflows_lists_registered_workflows_with_input_json_schemas(jupyter_server):
+    status, workflows = get(jupyter_server, "/flowlab/api/workflows")
+    assert status == 200
+    by_name = {w["name"]: w for w in workflows}
+    schema = by_name["classification"]["input_schema"]
+    assert schema["type"] == "object"
+    assert schema["properties"]["algorithm"]["enum"][0] == "gbdt"
+    assert "dataset" in schema["required"]
