@@ -11,6 +11,7 @@ export class RunDetail extends Widget {
     this.title.label = `Run ${runId}`;
     this.title.closable = true;
     this.addClass('flowlab-run-detail');
+    this.node.append(el('div', { class: 'flowlab-loading' }, `loading run ${runId}…`));
     void this.load();
   }
 

@@ -19,6 +19,12 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) {
     return '—';
   }
+  const artifact = value as { $artifact?: string; hash?: string; columns?: string[] };
+  if (typeof value === 'object' && artifact.$artifact) {
+    // a dataset or file kept in the artifact store: its content hash and columns say what it is
+    const columns = artifact.columns ? ` · ${artifact.columns.join(', ')}` : '';
+    return `artifact ${(artifact.hash ?? artifact.$artifact).slice(0, 19)}…${columns}`;
+  }
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 

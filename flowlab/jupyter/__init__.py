@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from flowlab.jupyter.handlers import route_handlers
@@ -33,6 +34,16 @@ def load_jupyter_server_extension(serverapp) -> None:
     base_url = web_app.settings["base_url"]
     web_app.add_handlers(".*$", route_handlers(base_url))
     serverapp.log.info("flowlab: REST API at %sflowlab/api (store in %s)", base_url, _where())
+    threading.Thread(target=_warm_up, name="flowlab-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    """Import what reading a MODEL output needs (skops pulls in scikit-learn, and torch through
+    its array API support: seconds) while the server starts, not when a user first opens a run."""
+    try:
+        import skops.io  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _where() -> str:
