@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint format browser-deps bench clean
+.PHONY: demo test install lint format browser-deps bench clean lint-ts labextension
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -30,8 +30,17 @@ format: install
 	$(PY) -m ruff check --fix flowlab tests benchmarks
 	$(PY) -m ruff format flowlab tests benchmarks
 
-test: install browser-deps lint
+test: install browser-deps lint lint-ts
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# -- the JupyterLab extension (extension/ -> flowlab/labextension); `pip install` rebuilds it
+# when extension/ changed (hatch_build.py), these two need Node.js >= 20 and say so if absent
+labextension: install
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) hatch_build.py
+
+lint-ts: install
+	@command -v node >/dev/null || { echo "Node.js >= 20 is needed to lint extension/ (apt-get install nodejs npm)"; exit 1; }
+	cd extension && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm install && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm lint
 
 bench: install
 	$(PY) benchmarks/overhead.py
