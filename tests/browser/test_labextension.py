@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from tests.jupyter.installed import require_installed_extensions
 from tests.jupyter.runs import make_runs
 
 pytestmark = pytest.mark.browser
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def runs_before(client):
+    require_installed_extensions()
     return make_runs(n_iris=2)
 
 

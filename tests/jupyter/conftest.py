@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from tests.jupyter.installed import require_installed_extensions
 from tests.jupyter.runs import make_runs
 
 
@@ -30,6 +31,7 @@ def made_runs(client):
 @pytest.fixture(scope="session")
 def jupyter_server(made_runs, tmp_path_factory):
     """``jupyter server`` with a token; FLOWLAB_HOME (the session's store) is inherited."""
+    require_installed_extensions()
     root = tmp_path_factory.mktemp("server")
     port, token = free_port(), secrets.token_hex(16)
     env = dict(
