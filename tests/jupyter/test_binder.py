@@ -56,6 +56,9 @@ def binder_env(tmp_path_factory):
         JUPYTER_RUNTIME_DIR=str(tmp / "jupyter-runtime"),
         FLOWLAB_HOME=str(tmp / "flowlab-home"),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
+        # the same packages; Python writes their .pyc files when first imported instead of
+        # pip compiling every file of every package up front (minutes on a busy machine)
+        PIP_NO_COMPILE="1",
     )
     base = getattr(sys, "_base_executable", sys.executable)
     run([base, "-m", "venv", venv], env)
