@@ -11,14 +11,14 @@ import urllib.request
 import pytest
 
 
-def get(server, path: str, token: str | None = "default"):
+def get(server, path: str, token: str | None = "default", timeout: float = 30):
     """(status, JSON body) of GET ``path``; ``token=None`` sends no token."""
     headers = {}
     if token is not None:
         headers["Authorization"] = f"token {server['token'] if token == 'default' else token}"
     request = urllib.request.Request(server["url"] + path, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as e:
         body = e.read()
@@ -82,12 +82,14 @@ def test_limit_that_is_not_a_number_is_400(jupyter_server):
 
 def test_run_detail_has_inputs_outputs_operators_and_rendered_html(jupyter_server, made_runs):
     run_id = made_runs["iris"][0]
-    status, run = get(jupyter_server, f"/flowlab/api/runs/{run_id}")
+    # the first detail may wait for the server to import skops (reading the MODEL output)
+    status, run = get(jupyter_server, f"/flowlab/api/runs/{run_id}", timeout=180)
     assert status == 200
     assert run["id"] == run_id and run["status"] == "succeeded"
     assert set(run["inputs"]) == {"labeled_data", "unlabeled_data"}
     assert {"model", "logloss", "predictions"} <= set(run["outputs"])
-    assert run["operators"]["TrainDecisionTreeOperator"]["state"] == "succeeded"
+    # an earlier run of the session with the same inputs may have served it from the cache
+    assert run["operators"]["TrainDecisionTreeOperator"]["state"] in ("succeeded", "cached")
     assert 'data-output="logloss"' in run["html"] and "<table" in run["html"]
     assert "<svg" in run["dag"]
 
