@@ -30,11 +30,22 @@ def load_jupyter_server_extension(serverapp) -> None:
     """
     if not os.environ.get("FLOWLAB_HOME") and not os.environ.get("FLOWLAB_STORE"):
         os.environ["FLOWLAB_HOME"] = str(Path(serverapp.root_dir).absolute() / ".flowlab")
+    _keep_snapshots_when_saving(serverapp)
     web_app = serverapp.web_app
     base_url = web_app.settings["base_url"]
     web_app.add_handlers(".*$", route_handlers(base_url))
     serverapp.log.info("flowlab: REST API at %sflowlab/api (store in %s)", base_url, _where())
     threading.Thread(target=_warm_up, name="flowlab-warm-up", daemon=True).start()
+
+
+def _keep_snapshots_when_saving(serverapp) -> None:
+    """Saved notebooks keep flowlab's static snapshots instead of dead widget views, so a
+    reopened notebook shows its forms, run views and comparisons ("model not found" otherwise)."""
+    from flowlab.notebook.snapshot import pre_save_hook
+
+    manager = getattr(serverapp, "contents_manager", None)
+    if manager is not None and hasattr(manager, "register_pre_save_hook"):
+        manager.register_pre_save_hook(pre_save_hook)
 
 
 def _warm_up() -> None:

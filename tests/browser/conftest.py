@@ -83,8 +83,6 @@ def jupyterlab(client, tmp_path_factory):
             "--LabApp.news_url=",
             f"--LabApp.user_settings_dir={root / '.lab-settings'}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            # as binder/postBuild configures it: saved notebooks keep flowlab's snapshots
-            "--ContentsManager.pre_save_hook=flowlab.notebook.snapshot.pre_save_hook",
         ],
         env=env,
         stdout=log,
