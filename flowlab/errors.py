@@ -24,7 +24,20 @@ class ReturnsMismatch(SchemaError, TypeError):
 
 
 class CompileError(FlowlabError, ValueError):
-    """The workflow body could not be turned into a Graph."""
+    """The workflow body could not be turned into a Graph.
+
+    Raised, among others, when the body needs the value of a future (``if op(...).flag:``,
+    ``len(...)``, ``for x in ...``, ``<``): values exist only when operators run.
+    """
+
+
+class ChannelTypeError(FlowTypeError, CompileError):
+    """Found while compiling: a value wired into an input has a type that input refuses.
+
+    Names both ends (operator or workflow, output or input) and both types. It is a
+    ``FlowTypeError`` (a ``TypeError``) like every type mismatch, and a ``CompileError``
+    because it is found before anything runs.
+    """
 
 
 class RunFailed(FlowlabError, RuntimeError):

@@ -7,7 +7,10 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flowlab.core.channels import check_inputs
 from flowlab.core.graph import Node
+from flowlab.core.inputs import input_schema_of
+from flowlab.core.invoke import invoke, where_input
 from flowlab.core.output import Output
 from flowlab.core.resources import Resources
 from flowlab.core.trace import OperatorFuture, current_builder
@@ -35,7 +38,9 @@ class Operator:
         self.fn = fn
         self.name = name or fn.__name__
         self.signature = inspect.signature(fn)
-        self.input_schema = _input_schema(fn, self.signature, input_schema, self.name)
+        self.input_schema = input_schema_of(
+            fn, self.signature, input_schema, f"operator '{self.name}'"
+        )
         self._returns = returns
         self.resources = resources or Resources()
         if not isinstance(self.resources, Resources):
@@ -89,12 +94,17 @@ class Operator:
         arguments = self.bind(args, kwargs)
         builder = current_builder()
         if builder is None:
-            from flowlab.core.invoke import invoke
-
             return invoke(self, arguments, node_id=self.name)
         returns = self.returns_for(arguments)
+        node_id = builder.unique_id(self.name)
+        check_inputs(
+            builder.graph.workflow,
+            self.input_schema,
+            arguments,
+            lambda name: where_input(name, node_id),
+        )
         node = Node(
-            id=builder.unique_id(self.name),
+            id=node_id,
             operator=self.name,
             inputs={k: builder.encode(v) for k, v in arguments.items()},
             outputs=returns.to_json(),
@@ -128,18 +138,8 @@ def _operator_by_name(module: str, name: str) -> Operator:
     return getattr(importlib.import_module(module), name)
 
 
-def operator(
-    fn: Callable | None = None,
-    *,
-    input_schema: Any = None,
-    returns: Any = None,
-    resources: Resources | None = None,
-    retries: int = 0,
-    name: str | None = None,
-    cache: bool = True,
-    version: str | None = None,
-):
-    """Make a function an operator.
+def operator(fn: Callable | None = None, **options: Any):
+    """Make a function an operator. The options are exactly those of :class:`Operator`.
 
     ``version`` pins the code version used in cache keys (bump it to invalidate cached
     results); by default it is a hash of the function's and its module's source.
@@ -148,67 +148,41 @@ def operator(
 
         @operator(input_schema=types.Schema(a=types.INTEGER, b=types.INTEGER),
                   returns=types.Schema(total=types.INTEGER),
-                  resources=Resources(cpu=1, memory="1GB"), retries=1)
+                  resources=Resources(cpu=1, memory="1GB"), retries=1,
+                  description="adds two integers")
         def add(a, b):
             return Output(total=a + b)
     """
+    check_options("@operator", Operator, options)
 
     def wrap(f: Callable) -> Operator:
-        return Operator(
-            f,
-            input_schema=input_schema,
-            returns=returns,
-            resources=resources,
-            retries=retries,
-            name=name,
-            cache=cache,
-            version=version,
-        )
+        return Operator(f, **options)
 
     return wrap(fn) if fn is not None else wrap
 
 
-def _input_schema(fn: Callable, signature: inspect.Signature, declared: Any, owner: str) -> Schema:
-    """Declared schema, else the annotations; defaults come from the signature."""
-    if declared is not None:
-        schema = Schema(declared)
-        params = set(signature.parameters)
-        has_var_kw = any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
-        )
-        unknown = [k for k in schema if k not in params]
-        if unknown and not has_var_kw:
-            raise SchemaError(
-                f"'{owner}': input_schema names {', '.join(unknown)} but the "
-                f"function takes {', '.join(params) or 'no arguments'}"
-            )
-    else:
-        hints = _annotations(fn)
-        schema = Schema(
-            {k: v for k, v in hints.items() if k != "return" and k in signature.parameters}
-        )
-    fields = {}
-    for name, flow_type in schema.items():
-        param = signature.parameters.get(name)
-        if (
-            param is not None
-            and param.default is not inspect.Parameter.empty
-            and flow_type.default is None
-        ):
-            flow_type = (
-                flow_type(default=param.default)
-                if param.default is not None
-                else flow_type(optional=True)
-            )
-        fields[name] = flow_type
-    return Schema(fields)
+def decorator_signature(cls: type) -> inspect.Signature:
+    """The signature of a decorator made from ``cls``: its function, then the class's options.
+
+    The options are written once, in ``cls.__init__``; the decorator forwards them and shows
+    this signature (``help(operator)``), so the two cannot drift apart.
+    """
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]  # drop self
+    fn = params[0].replace(default=None, annotation="Callable | None")
+    return inspect.Signature([fn, *params[1:]])
 
 
-def _annotations(fn: Callable) -> dict:
-    try:
-        return inspect.get_annotations(fn, eval_str=True)
-    except Exception:
-        return {}
+def check_options(decorator: str, cls: type, options: dict) -> None:
+    """Refuse an option ``cls`` does not take, naming it and the options there are."""
+    known = list(decorator_signature(cls).parameters)[1:]
+    unknown = [k for k in options if k not in known]
+    if unknown:
+        raise TypeError(
+            f"{decorator} has no option {unknown[0]!r}; its options are {', '.join(known)}"
+        )
+
+
+operator.__signature__ = decorator_signature(Operator)
 
 
 def check_returned(owner: str, returned: Mapping, declared: Schema, kind: str) -> None:

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Mapping
 from typing import Any
 
+from flowlab.core.futures import (
+    Future,
+    InputRef,
+    OperatorFuture,
+    OutputRef,
+    WorkflowFuture,
+)
 from flowlab.core.graph import Graph, Node
-from flowlab.errors import CompileError
+
+__all__ = [
+    "Future",
+    "GraphBuilder",
+    "InputRef",
+    "OperatorFuture",
+    "OutputRef",
+    "WorkflowFuture",
+    "current_builder",
+]
 
 _builder: contextvars.ContextVar[GraphBuilder | None] = contextvars.ContextVar(
     "flowlab_graph_builder", default=None
@@ -17,95 +32,6 @@ _builder: contextvars.ContextVar[GraphBuilder | None] = contextvars.ContextVar(
 
 def current_builder() -> GraphBuilder | None:
     return _builder.get()
-
-
-class InputRef:
-    """A workflow input passed by reference (DATASET, MODEL, ARRAY) while compiling."""
-
-    def __init__(self, name: str, flow_type):
-        self.name = name
-        self.type = flow_type
-
-    def __repr__(self) -> str:
-        return f"<workflow input {self.name!r} ({self.type.name})>"
-
-    def __bool__(self):
-        raise CompileError(
-            f"workflow input {self.name!r} is a {self.type.name} reference while "
-            "the workflow compiles; its value exists only when operators run. "
-            "Use it as an operator input, not in Python conditions."
-        )
-
-
-class OutputRef:
-    """One named output of an operator call that has not run yet."""
-
-    def __init__(self, node: str, output: str, flow_type=None):
-        self.node = node
-        self.output = output
-        self.type = flow_type
-
-    def __repr__(self) -> str:
-        return f"<future {self.node}.{self.output}>"
-
-    def __bool__(self):
-        raise CompileError(
-            f"{self.node}.{self.output} is a future while the workflow "
-            "compiles; it has no value yet. Pass it to an operator instead of "
-            "testing it in Python."
-        )
-
-
-class OperatorFuture:
-    """What calling an operator inside a workflow returns; its attributes are its outputs.
-
-    An operator with a single output stands for that output when passed on.
-    """
-
-    def __init__(self, node: str, outputs: Mapping):
-        self._node = node
-        self._outputs = dict(outputs)
-
-    def __getattr__(self, name: str) -> OutputRef:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        if name not in self._outputs:
-            raise AttributeError(
-                f"operator call '{self._node}' has no output {name!r}; its "
-                f"outputs are {', '.join(self._outputs) or 'none'}"
-            )
-        return OutputRef(self._node, name, self._outputs[name])
-
-    def __getitem__(self, name: str) -> OutputRef:
-        return self.__getattr__(name)
-
-    def single(self) -> OutputRef:
-        if len(self._outputs) != 1:
-            raise CompileError(
-                f"operator call '{self._node}' has outputs "
-                f"{', '.join(self._outputs)}; pick one, e.g. "
-                f"{self._node}.{next(iter(self._outputs), 'x')}"
-            )
-        return OutputRef(self._node, *next(iter(self._outputs.items())))
-
-    def __repr__(self) -> str:
-        return f"<future {self._node} -> {', '.join(self._outputs)}>"
-
-
-class WorkflowFuture(OperatorFuture):
-    """A nested workflow's outputs while the outer workflow compiles."""
-
-    def __init__(self, name: str, encoded: dict[str, Any], types: Mapping):
-        super().__init__(name, types)
-        self._encoded = encoded
-
-    def __getattr__(self, name: str):
-        super().__getattr__(name)  # raises for unknown names
-        return self._encoded[name]
-
-    def single(self):
-        super().single()
-        return next(iter(self._encoded.values()))
 
 
 class GraphBuilder:
@@ -140,9 +66,7 @@ class GraphBuilder:
 
     def encode(self, value: Any) -> Any:
         """A JSON-able form of ``value`` with futures as references."""
-        if isinstance(value, WorkflowFuture):
-            return value.single()
-        if isinstance(value, OperatorFuture):
+        while isinstance(value, OperatorFuture):  # a nested workflow may return an operator call
             value = value.single()
         if isinstance(value, OutputRef):
             return {"$ref": [value.node, value.output]}

@@ -6,11 +6,18 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flowlab.core.channels import check_inputs
 from flowlab.core.graph import Graph
-from flowlab.core.operator import _input_schema, as_output_mapping, check_returned
+from flowlab.core.inputs import input_schema_of
+from flowlab.core.operator import (
+    as_output_mapping,
+    check_options,
+    check_returned,
+    decorator_signature,
+)
 from flowlab.core.trace import GraphBuilder, InputRef, WorkflowFuture, current_builder
 from flowlab.core.versioning import hash_text, source_of
-from flowlab.errors import FlowTypeError
+from flowlab.errors import FlowTypeError, SchemaError
 from flowlab.types import Schema
 
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -26,13 +33,17 @@ class Workflow:
         input_schema: Any = None,
         returns: Any = None,
         name: str | None = None,
+        description: str | None = None,
     ):
         self.fn = fn
         self.name = name or fn.__name__
         self.signature = inspect.signature(fn)
-        self.input_schema = _input_schema(fn, self.signature, input_schema, self.name)
+        _refuse_option_names(self.name, self.signature)
+        self.input_schema = input_schema_of(
+            fn, self.signature, input_schema, f"workflow '{self.name}'"
+        )
         self.returns = Schema(returns) if returns is not None else None
-        self.description = inspect.getdoc(fn) or ""
+        self.description = description or inspect.getdoc(fn) or ""
         self.__doc__ = fn.__doc__
         self.__name__ = self.name
         self.__wrapped__ = fn
@@ -101,6 +112,7 @@ class Workflow:
             )
             result = self.fn(**args)
             returned = self._returned(result)
+            self._check_outputs(returned)
             graph.outputs = {k: builder.encode(v) for k, v in returned.items()}
         graph.version = self.version_for(graph)
         return graph
@@ -113,6 +125,17 @@ class Workflow:
         mapping = as_output_mapping(result, self.returns, self.name, "workflow")
         check_returned(self.name, mapping, self.returns, "workflow")
         return mapping
+
+    def _check_outputs(self, returned: Mapping) -> None:
+        """Each returned value must fit the declared output it is returned as."""
+        builder = current_builder()
+        if self.returns is not None and builder is not None:
+            check_inputs(
+                builder.graph.workflow,
+                self.returns,
+                returned,
+                lambda name: f"output '{name}' of workflow '{self.name}'",
+            )
 
     def version_for(self, graph: Graph) -> str:
         """Hash of the workflow's code and the code of every operator it calls."""
@@ -131,10 +154,15 @@ class Workflow:
     ):
         """Validate inputs, compile, submit to the cluster and return the Run at once.
 
-        ``seed`` fixes the run's seed (each operator gets one derived from it); without one,
-        the seed is derived from the workflow and its inputs, so a re-run reproduces. A
-        workflow input named ``seed`` receives the same value. ``cache=False`` runs every
-        operator even when a stored result matches its code and inputs.
+        The workflow's inputs are passed as keywords; ``seed``, ``tags``, ``client`` and
+        ``cache`` are the launch's own options, keyword-only. No workflow input may be named
+        like an option (``@workflow`` refuses it when the workflow is defined), so an option
+        is never taken for an input nor an input for an option.
+
+        ``seed`` fixes the run's seed (each operator gets one derived from it, read with
+        ``flowlab.current_seed()``); without one, the seed is derived from the workflow and
+        its inputs, so a re-run reproduces. ``cache=False`` runs every operator even when a
+        stored result matches its code and inputs.
 
         Example::
 
@@ -155,9 +183,6 @@ class Workflow:
     ):
         from flowlab.core.execute import launch_graph
 
-        inputs = dict(inputs)
-        if seed is not None and "seed" in self.signature.parameters:
-            inputs["seed"] = seed
         graph = self.compile(**inputs)
         return launch_graph(
             graph,
@@ -195,35 +220,37 @@ class Workflow:
 
     def _inline(self, builder: GraphBuilder, args: tuple, kwargs: dict) -> WorkflowFuture:
         """A workflow called inside another: its operators join the outer graph."""
-        bound = self.signature.bind(*args, **kwargs)
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"workflow '{self.name}': {e}") from None
         bound.apply_defaults()
-        for name, value in bound.arguments.items():
-            flow_type = self.input_schema.get(name)
-            if flow_type is not None and value is not None and not _is_future(value):
-                flow_type.validate(value, f"input '{name}' of workflow '{self.name}'")
+        check_inputs(
+            builder.graph.workflow,
+            self.input_schema,
+            bound.arguments,
+            lambda name: f"input '{name}' of workflow '{self.name}'",
+        )
         builder.prefix.append(self.name)
         try:
             returned = self._returned(self.fn(**bound.arguments))
+            self._check_outputs(returned)
         finally:
             builder.prefix.pop()
-        encoded = {k: builder.encode(v) for k, v in returned.items()}
         types = (
             dict(self.returns.items()) if self.returns is not None else {k: None for k in returned}
         )
-        return WorkflowFuture(self.name, encoded, types)
+        return WorkflowFuture("/".join([*builder.prefix, self.name]), returned, types)
 
     def __repr__(self) -> str:
         return f"<workflow {self.name}({', '.join(self.signature.parameters)})>"
 
 
-def workflow(
-    fn: Callable | None = None,
-    *,
-    input_schema: Any = None,
-    returns: Any = None,
-    name: str | None = None,
-):
-    """Make a function a workflow.
+def workflow(fn: Callable | None = None, **options: Any):
+    """Make a function a workflow. The options are exactly those of :class:`Workflow`.
+
+    The function's parameters are the workflow's inputs; none may be named like an option of
+    ``launch`` (``seed``, ``tags``, ``client``, ``cache``): that is refused here.
 
     Example::
 
@@ -234,11 +261,54 @@ def workflow(
 
         double.launch(x=2).result().total  # 4
     """
+    check_options("@workflow", Workflow, options)
 
     def wrap(f: Callable) -> Workflow:
-        return Workflow(f, input_schema=input_schema, returns=returns, name=name)
+        return Workflow(f, **options)
 
     return wrap(fn) if fn is not None else wrap
+
+
+workflow.__signature__ = decorator_signature(Workflow)
+
+
+#: Methods of Workflow that take the workflow's inputs as keywords next to options of their own;
+#: an input may not be named like one of those options. (Sweeps add ``sweep`` and ``optimize``.)
+INPUT_TAKING_METHODS: tuple[str, ...] = ("launch",)
+
+
+def launch_options() -> dict[str, str]:
+    """The option names no workflow input may take, each with the method it belongs to.
+
+    Example::
+
+        launch_options()   # {'seed': 'launch', 'tags': 'launch', 'client': 'launch', ...}
+    """
+    options: dict[str, str] = {}
+    for method in INPUT_TAKING_METHODS:
+        for param in inspect.signature(getattr(Workflow, method)).parameters.values():
+            if param.kind is inspect.Parameter.KEYWORD_ONLY:
+                options.setdefault(param.name, method)
+    return options
+
+
+_RENAMES = {"seed": "random_seed", "cache": "use_cache", "tags": "labels"}
+
+
+def _refuse_option_names(workflow: str, signature: inspect.Signature) -> None:
+    options = launch_options()
+    clashes = [name for name in signature.parameters if name in options]
+    if clashes:
+        name = clashes[0]
+        hint = (
+            " (operators read the run's seed with flowlab.current_seed())" if name == "seed" else ""
+        )
+        raise SchemaError(
+            f"workflow '{workflow}': input '{name}' has the name of an option of "
+            f"Workflow.{options[name]}(); the options ({', '.join(sorted(options))}) are "
+            f"passed beside the inputs as keywords, so the two could not be told apart. "
+            f"Rename the input, e.g. '{_RENAMES.get(name, name + '_value')}'{hint}."
+        )
 
 
 def registered_workflows() -> dict[str, Workflow]:
@@ -250,9 +320,3 @@ def object_type():
     from flowlab.types.base import FlowType
 
     return FlowType()
-
-
-def _is_future(value: Any) -> bool:
-    from flowlab.core.trace import OperatorFuture, OutputRef
-
-    return isinstance(value, (InputRef, OutputRef, OperatorFuture))
