@@ -20,7 +20,14 @@ from flowlab.core.output import Output
 from flowlab.core.resources import Resources
 from flowlab.core.run import Run, get_run
 from flowlab.core.workflow import Workflow, workflow
-from flowlab.errors import FlowTypeError, ResourceUnavailable, ReturnsMismatch, RunFailed
+from flowlab.errors import (
+    ChannelTypeError,
+    CompileError,
+    FlowTypeError,
+    ResourceUnavailable,
+    ReturnsMismatch,
+    RunFailed,
+)
 from flowlab.notebook import load_ipython_extension
 from flowlab.render.compare import compare
 from flowlab.store import catalog as datasets
@@ -34,6 +41,8 @@ _sys.modules[__name__ + ".checkpoint"] = checkpoint
 __version__ = "0.1.0"
 
 __all__ = [
+    "ChannelTypeError",
+    "CompileError",
     "FlowTypeError",
     "Graph",
     "Operator",

@@ -9,6 +9,7 @@ from typing import Any
 from flowlab.core.output import Output
 from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
 from flowlab.errors import RunFailed
+from flowlab.store.search import register_run_handle
 
 
 class OperatorRecord(dict):
@@ -368,3 +369,7 @@ def get_run(run_id: str) -> Run:
 
     store = get_store()
     return Run(store.get_run(run_id), store=store).refresh()
+
+
+# Runs found by a search (flowlab.runs) are these live handles; the store does not import core.
+register_run_handle(Run)

@@ -201,15 +201,21 @@ class Workflow:
     def form(self, **prefill: Any):
         """The launch form (ipywidgets) generated from the input schema.
 
+        The form is built by the view a UI layer registered with :func:`register_form_view`
+        (``flowlab.notebook``, imported with ``flowlab``, registers its ``LaunchForm``).
+
         Example::
 
             form = iris.form(max_depth=3)
             form.errors, form.launch_button.disabled
             run = form.launch()
         """
-        from flowlab.notebook.form import LaunchForm
-
-        return LaunchForm(self, prefill)
+        if _FORM_VIEW is None:
+            raise RuntimeError(
+                f"workflow '{self.name}': no launch form view is registered; "
+                "import flowlab.notebook (it registers the ipywidgets form)"
+            )
+        return _FORM_VIEW(self, prefill)
 
     def __call__(self, *args: Any, **kwargs: Any):
         builder = current_builder()
@@ -270,6 +276,30 @@ def workflow(fn: Callable | None = None, **options: Any):
 
 
 workflow.__signature__ = decorator_signature(Workflow)
+
+
+_FORM_VIEW: Callable[[Workflow, dict], Any] | None = None
+
+
+def register_form_view(view: Callable[[Workflow, dict], Any]) -> None:
+    """Say what ``Workflow.form(**prefill)`` builds: ``view(workflow, prefill)``.
+
+    The core imports no UI toolkit; the notebook layer registers its ipywidgets form here.
+    Registering the same view again is harmless; a different one replaces it only if the
+    earlier one came from the same module (a reload), else it is refused, naming both.
+
+    Example::
+
+        register_form_view(lambda workflow, prefill: LaunchForm(workflow, prefill))
+    """
+    global _FORM_VIEW
+    previous = _FORM_VIEW
+    if previous is not None and previous is not view and previous.__module__ != view.__module__:
+        raise ValueError(
+            f"a launch form view is already registered ({previous.__module__}."
+            f"{previous.__qualname__}); {view.__module__}.{view.__qualname__} cannot replace it"
+        )
+    _FORM_VIEW = view
 
 
 #: Methods of Workflow that take the workflow's inputs as keywords next to options of their own;

@@ -6,6 +6,8 @@ import enum
 
 import numpy as np
 
+from flowlab.types.directions import metric_direction
+
 
 class Metrics(enum.StrEnum):
     """Metrics the evaluation operator computes. ``Metrics.LOGLOSS.direction == "lower"``.
@@ -25,17 +27,12 @@ class Metrics(enum.StrEnum):
 
     @property
     def direction(self) -> str:
-        return "higher" if self in _HIGHER_IS_BETTER else "lower"
+        return metric_direction(self.value) or "lower"
 
     @property
     def needs_groups(self) -> bool:
         """True for ranking metrics, which are computed per query group."""
         return self in (Metrics.NDCG, Metrics.MAP)
-
-
-_HIGHER_IS_BETTER = frozenset(
-    {Metrics.ACCURACY, Metrics.AUC, Metrics.R2, Metrics.NDCG, Metrics.MAP}
-)
 
 
 def compute_metric(metric: Metrics, model, frame, label: str) -> float:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowlab.core.workflow import register_form_view
+
 __all__ = [
     "LaunchForm",
     "RunBrowser",
@@ -37,6 +39,16 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'flowlab.notebook' has no attribute {name!r}")
+
+
+def _launch_form(workflow, prefill: dict):
+    from flowlab.notebook.form import LaunchForm
+
+    return LaunchForm(workflow, prefill)
+
+
+# ``Workflow.form()`` builds this layer's form; the core never imports the notebook.
+register_form_view(_launch_form)
 
 
 def variant(run, **changes: Any):

@@ -27,15 +27,15 @@ def find_runs(query: str = "", order_by: str | None = None, limit: int | None = 
 
         find_runs('workflow = "iris"', order_by="outputs.logloss", limit=20)
     """
-    import flowlab
+    from flowlab.store.search import runs
 
-    return list(flowlab.runs(query, order_by=order_by, limit=limit))
+    return list(runs(query, order_by=order_by, limit=limit))
 
 
 def _searches():
-    import flowlab
+    from flowlab.store.search import searches
 
-    return flowlab.searches
+    return searches
 
 
 class RunBrowser(Snapshot, w.VBox):

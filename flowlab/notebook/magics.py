@@ -174,7 +174,7 @@ def cluster_html() -> str:
 
     from dask.utils import format_bytes
 
-    from flowlab import cluster
+    from flowlab.core import cluster
 
     client = cluster.get_client()
     info = client.scheduler_info(n_workers=-1)

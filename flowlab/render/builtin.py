@@ -26,12 +26,9 @@ def metric_direction(subject: Subject) -> str | None:
     direction = subject.schema.get("x-direction")
     if direction or not subject.name:
         return direction
-    from flowlab.library.metrics import Metrics
+    from flowlab.types.directions import metric_direction as by_name
 
-    try:
-        return Metrics(subject.name).direction
-    except ValueError:
-        return None
+    return by_name(subject.name)
 
 
 def _is_number(subject: Subject) -> bool:

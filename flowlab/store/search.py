@@ -11,9 +11,29 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from flowlab.store.query import check_count, parse, parse_order
+
+
+def register_run_handle(handle: Callable[..., Any]) -> None:
+    """What each run found becomes: ``handle(record, store=store)``.
+
+    The core registers ``flowlab.Run`` when it is imported (always, with ``flowlab``); the
+    store sits below the core and does not import it.
+    """
+    global _HANDLE
+    _HANDLE = handle
+
+
+_HANDLE: Callable[..., Any] | None = None
+
+
+def _run_handle(record: dict, store) -> Any:
+    if _HANDLE is None:
+        raise RuntimeError("no run handle registered; import flowlab (it registers flowlab.Run)")
+    return _HANDLE(record, store=store)
 
 
 class RunList(Sequence):
@@ -33,10 +53,8 @@ class RunList(Sequence):
         if index < 0:
             index += len(self)
         if index not in self._runs:
-            from flowlab.core.run import Run
-
             record = self._store.get_run(self._summaries[index]["id"])
-            self._runs[index] = Run(record, store=self._store)
+            self._runs[index] = _run_handle(record, store=self._store)
         return self._runs[index]
 
     def __iter__(self) -> Iterator:

@@ -84,3 +84,11 @@ def test_unknown_metric_is_refused_naming_the_input(iris_model):
     model, frame = iris_model
     with pytest.raises(TypeError, match="input 'metrics' of operator 'ComputeMetricsOperator'"):
         ops.ComputeMetricsOperator(dataset=frame, model=model, label="species", metrics=["f1"])
+
+
+def test_every_metric_direction_comes_from_the_table_renderers_read():
+    from flowlab.types.directions import metric_direction
+
+    assert {m.value: metric_direction(m.value) for m in Metrics} == {
+        m.value: m.direction for m in Metrics
+    }
