@@ -101,7 +101,8 @@ class Workflow:
         args = {}
         for name, value in values.items():
             flow_type = self.input_schema.get(name)
-            if flow_type is not None and flow_type.by_reference:
+            # an optional input left out is None in the body, so `if x is None:` can decide
+            if flow_type is not None and flow_type.by_reference and value is not None:
                 args[name] = InputRef(name, flow_type)
                 graph.inputs[name] = {"$input": name}
             else:

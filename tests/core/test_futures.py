@@ -179,3 +179,19 @@ def test_nested_workflow_outputs_by_name_and_by_item_wire_like_an_operator(clien
     assert graph.outputs["copied"] == {"$ref": ["low_high/add_2", "total"]}
     out = outer_by_name.launch(a=2, cache=False).result(timeout=60)
     assert out.total == 2 + 102 and out.copied == 102
+
+
+def test_optional_dataset_input_left_out_is_none_in_the_body(client):
+    @operator(returns=types.Schema(rows=types.INTEGER))
+    def count_rows(frame: types.DATASET):
+        return {"rows": len(frame)}
+
+    @workflow(returns=types.Schema(rows=types.INTEGER))
+    def maybe(frame: types.DATASET = None, fallback: types.DATASET = None):
+        chosen = frame if frame is not None else fallback
+        return Output(rows=count_rows(frame=chosen).rows)
+
+    graph = maybe.compile(fallback=_frame())
+    assert graph.nodes["count_rows"].inputs == {"frame": {"$input": "fallback"}}
+    assert graph.inputs["frame"] is None
+    assert maybe.launch(fallback=_frame(), cache=False).result(timeout=60).rows == 2
