@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flowlab.core.output import Output
+from flowlab.core.returns import as_output_mapping, check_returned
 
 
 def where_input(name: str, node_id: str) -> str:
@@ -34,8 +35,6 @@ def prepare_inputs(op, arguments: Mapping[str, Any], node_id: str) -> dict[str, 
 
 def check_outputs(op, arguments: Mapping[str, Any], result: Any, node_id: str) -> Output:
     """Normalise the function's result to an Output and validate each declared output."""
-    from flowlab.core.operator import as_output_mapping, check_returned
-
     declared = op.returns_for(arguments)
     mapping = as_output_mapping(result, declared, node_id, "operator")
     check_returned(node_id, mapping, declared, "operator")

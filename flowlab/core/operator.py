@@ -11,11 +11,10 @@ from flowlab.core.channels import check_inputs
 from flowlab.core.graph import Node
 from flowlab.core.inputs import input_schema_of
 from flowlab.core.invoke import invoke, where_input
-from flowlab.core.output import Output
 from flowlab.core.resources import Resources
 from flowlab.core.trace import OperatorFuture, current_builder
 from flowlab.core.versioning import hash_text, module_source, source_of
-from flowlab.errors import ReturnsMismatch, SchemaError
+from flowlab.errors import SchemaError
 from flowlab.types import FlowType, Schema, as_flow_type
 
 
@@ -183,40 +182,3 @@ def check_options(decorator: str, cls: type, options: dict) -> None:
 
 
 operator.__signature__ = decorator_signature(Operator)
-
-
-def check_returned(owner: str, returned: Mapping, declared: Schema, kind: str) -> None:
-    """Raise ReturnsMismatch naming both sides when returned names differ from declared ones."""
-    extra = [k for k in returned if k not in declared]
-    missing = [k for k in declared if k not in returned and not declared[k].optional]
-    if not extra and not missing:
-        return
-    parts = []
-    if extra:
-        parts.append(f"returned {_names(extra)}, which its returns schema does not declare")
-    if missing:
-        parts.append(f"did not return {_names(missing)}, which its returns schema declares")
-    raise ReturnsMismatch(
-        f"{kind} '{owner}' "
-        + " and ".join(parts)
-        + f" (declared: {', '.join(declared) or 'nothing'}; returned: "
-        f"{', '.join(returned) or 'nothing'}). Make the names match."
-    )
-
-
-def as_output_mapping(result: Any, declared: Schema, owner: str, kind: str) -> Mapping:
-    """Accept an Output, a dict, or a bare value when exactly one output is declared."""
-    if isinstance(result, Mapping):
-        return result
-    if len(declared) == 1:
-        return Output({next(iter(declared)): result})
-    if result is None and not declared:
-        return Output()
-    raise ReturnsMismatch(
-        f"{kind} '{owner}' must return Output(...) or a dict with "
-        f"{', '.join(declared)}; it returned {type(result).__name__}"
-    )
-
-
-def _names(names: list[str]) -> str:
-    return ", ".join(f"'{n}'" for n in names)

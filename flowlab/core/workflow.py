@@ -9,12 +9,8 @@ from typing import Any
 from flowlab.core.channels import check_inputs
 from flowlab.core.graph import Graph
 from flowlab.core.inputs import input_schema_of
-from flowlab.core.operator import (
-    as_output_mapping,
-    check_options,
-    check_returned,
-    decorator_signature,
-)
+from flowlab.core.operator import check_options, decorator_signature
+from flowlab.core.returns import as_output_mapping, check_returned
 from flowlab.core.trace import GraphBuilder, InputRef, WorkflowFuture, current_builder
 from flowlab.core.versioning import hash_text, source_of
 from flowlab.errors import FlowTypeError, SchemaError
