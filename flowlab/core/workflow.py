@@ -80,6 +80,11 @@ class Workflow:
     def compile(self, **inputs: Any) -> Graph:
         """Validate the inputs and build the Graph; runs no operator.
 
+        The body runs once with futures. Every channel is checked on the way
+        (:mod:`flowlab.core.channels`): a mistyped wire or literal raises
+        :class:`~flowlab.errors.ChannelTypeError`, a question about a future's value (``if``,
+        ``<``, ``len``, iteration) raises :class:`~flowlab.errors.CompileError`.
+
         Example::
 
             graph = iris.compile(labeled_data=df, unlabeled_data=new)

@@ -22,6 +22,11 @@ def register_run_handle(handle: Callable[..., Any]) -> None:
 
     The core registers ``flowlab.Run`` when it is imported (always, with ``flowlab``); the
     store sits below the core and does not import it.
+
+    Example::
+
+        register_run_handle(Run)      # flowlab.core.run does this
+        flowlab.runs("status = 'failed'")[0].rerun()
     """
     global _HANDLE
     _HANDLE = handle

@@ -50,7 +50,14 @@ def allow_conversion(source_name: str, target_name: str) -> None:
 
 
 def assignable(source: FlowType | None, target: FlowType | None) -> str | None:
-    """None when a ``source``-typed value always fits ``target``; else the reason, in words."""
+    """None when a ``source``-typed value always fits ``target``; else the reason, in words.
+
+    Example::
+
+        assignable(LIST(INTEGER), LIST(DOUBLE))   # None
+        assignable(DATASET(schema=(("a", INTEGER),)), DATASET(schema=(("b", TEXT),)))
+        # "column 'b' (TEXT) is required but not among the declared columns (a)"
+    """
     if _untyped(source) or _untyped(target):
         return None
     s, t = source.name, target.name
