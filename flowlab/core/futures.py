@@ -63,6 +63,15 @@ class Future:
     def __contains__(self, item):
         raise self._refuse("cannot test membership (in) in")
 
+    def __index__(self):  # range(future), list[future]
+        raise self._refuse("cannot use as a number (int, index)")
+
+    def __int__(self):
+        raise self._refuse("cannot use as a number (int, index)")
+
+    def __float__(self):
+        raise self._refuse("cannot use as a number (float)")
+
     # Defining __eq__ drops the default hash; identity hashing keeps futures usable as dict
     # keys and set members (distinct live objects never hash equal, so __eq__ is never asked).
     __hash__ = object.__hash__
@@ -114,8 +123,11 @@ class OperatorFuture(Future):
         return f"{self._kind} '{self._node}'"
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # private and dunder names are never outputs
+        if name.startswith("_"):  # our own attributes (and dunders) while being built or copied
             raise AttributeError(name)
+        return self._named(name)
+
+    def _named(self, name: str) -> Any:
         if name not in self._outputs:
             raise AttributeError(
                 f"{self._kind} '{self._node}' has no output {name!r}; its "
@@ -130,7 +142,7 @@ class OperatorFuture(Future):
         if not isinstance(name, str):
             # Python's old iteration protocol calls __getitem__(0); say what to do instead.
             raise self._unpack_error()
-        return self.__getattr__(name)
+        return self._named(name)
 
     def __iter__(self):
         raise self._unpack_error()

@@ -69,6 +69,9 @@ def _compile_body(body):
         (lambda call, ref: list(call), "iterate"),
         (lambda call, ref: len(call), "len()"),
         (lambda call, ref: max(ref, 2), "cannot compare"),
+        (lambda call, ref: range(ref), "as a number"),
+        (lambda call, ref: int(ref), "as a number"),
+        (lambda call, ref: float(ref), "as a number"),
         (lambda call, ref: sorted([ref, ref]), "(<)"),
     ],
 )
