@@ -96,3 +96,14 @@ def test_every_workflow_option_given_to_the_decorator_reaches_the_workflow():
 def test_unknown_decorator_option_is_named(decorator, word):
     with pytest.raises(TypeError, match=f"{word} has no option 'retry'; its options are"):
         decorator(retry=2)
+
+
+def test_form_view_comes_from_the_notebook_layer_and_a_second_one_is_refused():
+    from flowlab.core import workflow as workflow_module
+
+    registered = workflow_module._FORM_VIEW
+    assert registered.__module__ == "flowlab.notebook"
+    with pytest.raises(ValueError, match="already registered .flowlab.notebook._launch_form."):
+        workflow_module.register_form_view(lambda workflow, prefill: None)
+    assert workflow_module._FORM_VIEW is registered
+    workflow_module.register_form_view(registered)  # the same view again is harmless
