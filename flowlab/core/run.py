@@ -269,9 +269,24 @@ class Run:
 
     def _repr_html_(self) -> str:
         """The run view as static HTML (the notebook shows a Run this way)."""
-        from flowlab.render.run import run_html  # the render layer draws; core only asks
+        # the render layer draws and registers itself here (core imports no renderer)
+        if _RUN_HTML is None:
+            return f"<pre>{self!r}</pre>"
+        return _RUN_HTML(self)
 
-        return run_html(self)
+
+_RUN_HTML: Callable[[Run], str] | None = None
+
+
+def register_run_html(view: Callable[[Run], str]) -> None:
+    """Say how a Run draws itself as static HTML (``flowlab.render.run`` registers ``run_html``).
+
+    Example::
+
+        register_run_html(run_html)
+    """
+    global _RUN_HTML
+    _RUN_HTML = view
 
 
 class LazyOutput(Output):

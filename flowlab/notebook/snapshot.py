@@ -180,7 +180,7 @@ def form_html(workflow, values: dict, errors: dict, view=None) -> str:
     """
     import html
 
-    from flowlab.render.compare import _show
+    from flowlab.render.compare import show_value
 
     rows = []
     names = [n for n in workflow.signature.parameters if n in values or n in errors]
@@ -195,7 +195,7 @@ def form_html(workflow, values: dict, errors: dict, view=None) -> str:
         rows.append(
             f"<tr data-input='{html.escape(name)}'><th style='text-align:left;padding:2px 12px 2px 0'>"
             f"{html.escape(name)}</th><td style='padding:2px 12px 2px 0'>"
-            f"<code>{html.escape(_show(shown) if not isinstance(shown, str) else shown)}</code>"
+            f"<code>{html.escape(show_value(shown) if not isinstance(shown, str) else shown)}</code>"
             f"</td><td>{mark}</td></tr>"
         )
     body = (

@@ -23,6 +23,7 @@ from flowlab.render.registry import (
     renderer_for,
     renderers,
 )
+from flowlab.render.run import run_html  # noqa: F401  (registers the Run's HTML view)
 
 __all__ = [
     "ENTRY_POINT_GROUP",

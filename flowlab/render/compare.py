@@ -95,7 +95,7 @@ class Comparison:
         meta_rows = []
         for label, shown in (
             ("tags", lambda r: ", ".join(r.get("tags") or []) or "—"),
-            ("seed", lambda r: _show(r.get("seed"))),
+            ("seed", lambda r: show_value(r.get("seed"))),
             ("duration", lambda r: seconds_text(run_seconds(r))),
         ):
             cells = "".join(
@@ -133,7 +133,7 @@ class Comparison:
                 marker = ' class="flowlab-cell-differs"' if differs else ""
                 cells.append(
                     f'<td{marker} style="{style}" data-verdict="{verdict or ""}">'
-                    f"{html.escape(_show(value))}{extra}</td>"
+                    f"{html.escape(show_value(value))}{extra}</td>"
                 )
             arrow = {"lower": " ↓", "higher": " ↑"}.get(row.get("direction") or "", "")
             marker = ' class="flowlab-differs"' if row["differs"] else ""
@@ -224,7 +224,7 @@ def _numeric(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if value is None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from flowlab.core.run import register_run_html
 from flowlab.core.tracebacks import error_line, operator_traceback
 from flowlab.render.dag import STATE_COLOURS, dag_svg
 from flowlab.render.registry import render_html
@@ -260,3 +261,7 @@ def run_html(run: Any, now: float | None = None) -> str:
         parts.append(details_html(run))
     parts.append("</div>")
     return "".join(parts)
+
+
+# A Run shows itself with this view (the core asks through its registry, never imports render).
+register_run_html(run_html)
