@@ -9,8 +9,9 @@ import html
 import math
 from typing import Any
 
-import flowlab
+from flowlab.core.run import get_run
 from flowlab.render import STATE_COLOURS, dag_svg, render_html
+from flowlab.store.search import runs, searches
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -26,7 +27,7 @@ def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT) -> list[dict]:
 
         run_summaries('workflow = "iris"', limit=5)[0]["outputs"]["logloss"]
     """
-    found = flowlab.runs(query, limit=max(1, min(int(limit), MAX_LIMIT)))
+    found = runs(query, limit=max(1, min(int(limit), MAX_LIMIT)))
     return [summary(run.record) for run in found]
 
 
@@ -48,7 +49,7 @@ def run_detail(run_id: str) -> dict:
 
     Raises ``KeyError`` (flowlab's ``RunNotFound``) for an unknown id.
     """
-    run = flowlab.get_run(run_id)
+    run = get_run(run_id)
     record = run.record
     detail = summary(record)
     detail["inputs"] = _jsonable(record.get("inputs") or {})
@@ -93,7 +94,7 @@ def saved_searches() -> list[dict]:
     """The saved searches: name, query, order_by, limit."""
     return [
         {key: entry.get(key) for key in ("name", "query", "order_by", "limit")}
-        for entry in flowlab.searches.list()
+        for entry in searches.list()
     ]
 
 
