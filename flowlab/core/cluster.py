@@ -25,6 +25,18 @@ _start_listeners: list = []
 # A task whose resources no worker has would wait forever; the scheduler fails it instead.
 dask.config.set({"distributed.scheduler.no-workers-timeout": "120s"})
 
+# Siblings that read one parent's output are all placed on the worker holding it (Dask's
+# decide_worker only considers workers that have the dependencies); only work stealing moves
+# them to idle workers, and it looks every 1 s by default, so a sibling started up to a second
+# late (measured: 0.6-1.8 s for two 2 s siblings on 2 workers; 0.04-0.16 s at 50 ms). Worker
+# saturation and root-ish queuing do not apply (the siblings have a dependency and resource
+# restrictions). A scheduler started in this process (flowlab's LocalCluster, or the user's
+# own) reads this when it starts; for a remote scheduler set
+# DASK_DISTRIBUTED__SCHEDULER__WORK_STEALING_INTERVAL=50ms where it runs.
+STEALING_INTERVAL = "50ms"
+if dask.config.get("distributed.scheduler.work-stealing-interval", None) in (None, "1s"):
+    dask.config.set({"distributed.scheduler.work-stealing-interval": STEALING_INTERVAL})
+
 
 def gpu_count() -> int:
     """Number of NVIDIA GPUs visible here (0 without a driver)."""
@@ -97,6 +109,13 @@ def get_client():
         client.dashboard_link
     """
     global _client, _cluster
+    worker = _this_worker()
+    if worker is not None:
+        # inside an operator (a workflow launched from one): the worker's own client, never a
+        # new cluster (a worker process is daemonic and may not start one)
+        from distributed import get_client as worker_client
+
+        return worker_client()
     with _lock:
         if _client is not None and _client.status in ("running", "connecting", "newly-created"):
             return _client
@@ -139,6 +158,16 @@ def _tell(stage: str, client) -> None:
             callback(stage, client)
         except Exception:  # a listener's failure must not stop the cluster
             pass
+
+
+def _this_worker():
+    """The Dask worker running this code, or None outside a worker."""
+    try:
+        from distributed import get_worker
+
+        return get_worker()
+    except (ImportError, ValueError):
+        return None
 
 
 def use_client(client) -> None:

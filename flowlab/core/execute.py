@@ -12,6 +12,7 @@ from flowlab.core.cache import (
     usable,
 )
 from flowlab.core.cluster import get_client, plan_resources
+from flowlab.core.content_keys import content_keyed_nodes
 from flowlab.core.records import (
     new_record,
     new_run_id,
@@ -43,10 +44,15 @@ def launch_graph(
     """Record a run for ``graph``, submit it to the cluster and return at once.
 
     Operators whose cache key (code version + inputs' content) has a stored result are not
-    run: their record says ``cached`` and names the run the result came from.
+    run: their record says ``cached`` and names the run the result came from. With
+    ``cache=False`` nothing is looked up and only the workflow's outputs are written.
     """
-    from flowlab.store import get_artifacts, get_store
+    from flowlab.core.context import current
+    from flowlab.store import get_artifacts, get_store, store_url
 
+    context = current()
+    if parent is None and context is not None and context.run_id:
+        parent = context.run_id  # launched from inside an operator: that operator's run
     run_id = new_run_id()
     input_hashes = {
         name: content_hash(value, _input_type(graph, name))
@@ -58,7 +64,14 @@ def launch_graph(
     record = new_record(graph, run_id, seed, tags, source)
     record.update(parent=parent, cache=cache, input_hashes=input_hashes)
     store, artifacts = get_store(), get_artifacts()
-    wanted = [keys[n] for n in graph.nodes if cache and graph.operators[n].cache]
+    # nodes downstream of a cache=False operator are keyed by its outputs' content, on the
+    # worker, once those exist (core/content_keys.py): they are not looked up here
+    content_keyed = content_keyed_nodes(graph) if cache else {}
+    wanted = [
+        keys[n]
+        for n in graph.nodes
+        if cache and graph.operators[n].cache and n not in content_keyed
+    ]
     found = store.cache_get(wanted) if wanted else {}
     cached = {}
     for node_id in graph.nodes:
@@ -92,7 +105,17 @@ def launch_graph(
         raise
     run = Run(record, store=store, artifacts=artifacts)
     tracker = RunTracker(
-        run, graph, client, store, artifacts, seeds=seeds, keys=keys, cached=cached
+        run,
+        graph,
+        client,
+        store,
+        artifacts,
+        seeds=seeds,
+        keys=keys,
+        cached=cached,
+        keep=cache,
+        store_url=store_url(),
+        content_keyed=content_keyed,
     )
     run._tracker = tracker
     tracker.submit(plans)

@@ -95,6 +95,19 @@ class Graph:
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=1)
 
+    def to_delayed(self, seed: int | None = None) -> dict[str, Any]:
+        """Output name -> ``dask.delayed.Delayed``: the tasks a run would submit (types
+        checked, operators seeded from ``seed``), for any Dask scheduler; no cache, no record.
+
+        Example::
+
+            graph = iris.compile(labeled_data=df, unlabeled_data=new)
+            values = dask.compute(*graph.to_delayed().values(), scheduler="threads")
+        """
+        from flowlab.core.to_dask import to_delayed
+
+        return to_delayed(self, seed=seed)
+
 
 def _walk_refs(value: Any, visit) -> None:
     if isinstance(value, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,24 @@ from flowlab.core.output import Output
 from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
 from flowlab.errors import RunFailed
 from flowlab.store.search import register_run_handle
+
+
+@contextlib.contextmanager
+def _seceded():
+    """Inside an operator waiting for a run it launched: give the worker's thread back to
+    the cluster while waiting (the child run's operators may need it), take one after."""
+    try:
+        from distributed import get_worker, rejoin, secede
+
+        get_worker()
+    except (ImportError, ValueError):
+        yield
+        return
+    secede()
+    try:
+        yield
+    finally:
+        rejoin()
 
 
 class OperatorRecord(dict):
@@ -89,8 +108,9 @@ class Run:
     def wait(self, timeout: float | None = None) -> Run:
         """Block until the run ends (or ``timeout`` seconds pass, raising TimeoutError)."""
         if self._tracker is not None:
-            if not self._tracker.done.wait(timeout):
-                raise TimeoutError(f"run {self.id} still {self.status} after {timeout} s")
+            with _seceded():
+                if not self._tracker.done.wait(timeout):
+                    raise TimeoutError(f"run {self.id} still {self.status} after {timeout} s")
             return self
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self.done:

@@ -8,9 +8,11 @@ import traceback
 from typing import Any
 
 from flowlab.core.capture import captured, tail
+from flowlab.core.content_keys import lookup, output_identity, runtime_key
 from flowlab.core.context import operator_context
 from flowlab.core.graph import resolve
 from flowlab.core.invoke import check_outputs, prepare_inputs, seed_everything
+from flowlab.core.keeping import keep_later
 from flowlab.errors import OperatorError
 
 
@@ -31,6 +33,10 @@ class TaskSpec:
         "topic",
         "cache_key",
         "artifacts",
+        "keep",
+        "key_parents",
+        "identify",
+        "store",
     )
 
     def __init__(
@@ -44,12 +50,21 @@ class TaskSpec:
         topic: str | None = None,
         cache_key: str | None = None,
         artifacts: str | None = None,
+        keep: bool = False,
+        key_parents: list[str] | None = None,
+        identify: bool = False,
+        store: str | None = None,
     ):
         self.run_id, self.node_id, self.operator = run_id, node_id, operator
         self.inputs, self.literals = inputs, literals or {}
         self.seed, self.topic = seed, topic
-        # where this operator's outputs are kept for caching and resume (None: not kept)
+        # the launch-time cache key, and the artifact root (checkpoints, kept outputs)
         self.cache_key, self.artifacts = cache_key, artifacts
+        # keep the outputs for the cache and resume (written off the critical path)
+        self.keep = keep
+        # content-keyed (core/content_keys.py): the parents whose identity finishes the key,
+        # looked up in the run store at ``store``; ``identify``: children need our identity
+        self.key_parents, self.identify, self.store = key_parents, identify, store
 
 
 def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
@@ -57,12 +72,25 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
     worker = _worker()
     address = worker.address if worker is not None else None
     started = time.time()
-    meta = {"node": spec.node_id, "worker": address, "pid": os.getpid(), "started": started}
+    meta = {
+        "run": spec.run_id,
+        "node": spec.node_id,
+        "worker": address,
+        "pid": os.getpid(),
+        "started": started,
+        "cache_key": spec.cache_key,
+    }
     _report(worker, spec.topic, {**meta, "state": "running"})
     results = {k: v["outputs"] for k, v in parents.items() if not k.startswith("$input:")}
     inputs = {
         k.removeprefix("$input:"): v.value for k, v in parents.items() if k.startswith("$input:")
     }
+    if spec.key_parents is not None:
+        hit = _content_keyed(spec, parents, meta)
+        if hit is not None:
+            meta.update(state="succeeded", ended=time.time(), logs="")
+            _report(worker, spec.topic, meta)
+            return {"outputs": hit, "meta": meta}
     notes: dict = {}
     with captured() as logs:
         try:
@@ -83,8 +111,11 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             ):
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
-            if spec.artifacts:
-                meta["outputs"] = _keep_outputs(spec, arguments, outputs)
+            declared = spec.operator.returns_for(arguments)
+            if spec.identify:
+                meta["identity"] = (
+                    meta["cache_key"] if spec.keep else output_identity(outputs, declared)
+                )
             if notes.get("checkpointed"):
                 from flowlab.core.checkpoint import clear
 
@@ -103,25 +134,37 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             ) from None
     meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
     _report(worker, spec.topic, meta)
-    return {"outputs": outputs, "meta": meta}
+    envelope = {"outputs": outputs, "meta": meta}
+    if spec.keep:
+        # children start now; the files for the cache and the record are written meanwhile
+        envelope["keep"] = {"declared": declared, "root": spec.artifacts}
+        keep_later(
+            meta,
+            declared,
+            outputs,
+            spec.artifacts,
+            lambda message: _report(worker, spec.topic, message),
+        )
+    return envelope
 
 
-def _keep_outputs(spec: TaskSpec, arguments: dict, outputs: dict) -> dict | None:
-    """Keep the outputs (inline JSON or artifact files); the run's tracker records the cache
-    entry pointing at them, in batches."""
-    from flowlab.store.artifacts import ArtifactStore
-    from flowlab.store.values import dump_value
-    from flowlab.types.base import NotRecordable
+def _content_keyed(spec: TaskSpec, parents: dict[str, Any], meta: dict) -> dict | None:
+    """Finish a content-keyed node's key from its parents' identities; the cached outputs if
+    the cache has them (core/content_keys.py)."""
+    from flowlab.core.cache import CachedOutputs
 
-    declared = spec.operator.returns_for(arguments)
-    artifacts = ArtifactStore(spec.artifacts)
-    kept = {}
-    for name, value in outputs.items():
-        try:
-            kept[name] = dump_value(declared.get(name), value, artifacts, exact=True)
-        except NotRecordable:
-            return None  # a value the record cannot hold exactly: no cache entry
-    return kept
+    identities = {p: parents[p]["meta"].get("identity") for p in spec.key_parents}
+    meta["cache_key"] = runtime_key(spec.cache_key or "", identities)
+    if spec.identify:
+        meta["identity"] = meta["cache_key"]
+    if not spec.keep or not spec.store:
+        return None
+    entry = lookup(spec.store, spec.artifacts, meta["cache_key"])
+    if entry is None:
+        return None
+    meta.update(cached_from=entry["run"], outputs=entry["outputs"])
+    cached = CachedOutputs(entry["outputs"], spec.artifacts)
+    return {name: cached[name] for name in entry["outputs"]}
 
 
 class Boxed:

@@ -16,7 +16,8 @@ from flowlab.core.records import (
     now_iso,
 )
 from flowlab.core.run import Run
-from flowlab.core.task import Boxed, TaskSpec, meta_of, run_task
+from flowlab.core.task import meta_of
+from flowlab.core.to_dask import build_tasks, output_type
 from flowlab.errors import OperatorError
 from flowlab.store import summary_of
 from flowlab.types import from_json
@@ -29,10 +30,25 @@ class RunTracker:
     """Follows one run on the cluster: operator events, completion, outputs, record writes."""
 
     def __init__(
-        self, run: Run, graph, client, store, artifacts, seeds: dict, keys: dict, cached: dict
+        self,
+        run: Run,
+        graph,
+        client,
+        store,
+        artifacts,
+        seeds: dict,
+        keys: dict,
+        cached: dict,
+        keep: bool = True,
+        store_url: str | None = None,
+        content_keyed: dict | None = None,
     ):
         self.run, self.graph, self.client = run, graph, client
         self.seeds, self.keys, self.cached = seeds, keys, cached
+        # keep: cached operators' outputs are kept (launch(cache=True)); content_keyed: nodes
+        # whose key is finished on the worker (core/content_keys.py)
+        self.keep, self.store_url = keep, store_url
+        self.content_keyed = content_keyed or {}
         self.store, self.artifacts = store, artifacts
         self.record = run.record
         self.topic = f"flowlab-run-{run.id}"
@@ -53,8 +69,22 @@ class RunTracker:
         to_run = [n for n in keys if n not in self.cached]
         self.client.subscribe_topic(self.topic, self._events.append)
         if to_run:
-            graph = self._task_graph(plans, keys)
-            futures = self.client.get(graph, [keys[n] for n in to_run], sync=False)
+            tasks = build_tasks(
+                self.graph,
+                run_id=self.run.id,
+                seeds=self.seeds,
+                task_keys=keys,
+                cache_keys=self.keys,
+                cached=self.cached,
+                plans=plans,
+                topic=self.topic,
+                artifacts=self.artifacts.root,
+                keep=self.keep,
+                store=self.store_url,
+                content_keyed=self.content_keyed,
+                client=self.client,
+            )
+            futures = self.client.get(tasks.build(), [keys[n] for n in to_run], sync=False)
             self.futures = dict(zip(to_run, futures, strict=True))
         with self.lock:
             self.record.update(status="running", started=now_iso())
@@ -64,95 +94,15 @@ class RunTracker:
             target=self._pump, name=f"flowlab-events-{self.run.id}", daemon=True
         ).start()
 
-    def _task_graph(self, plans: dict[str, dict], keys: dict[str, str]):
-        """One task per node, grouped into layers by their annotations (resources, retries).
-
-        Built directly rather than through dask.delayed, which spends about a millisecond
-        per call walking arguments; layer annotations reach the scheduler as they are.
-        """
-        from dask._task_spec import DataNode, Dict, Task, TaskRef
-        from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
-
-        graph = self.graph
-        layers: dict[str, dict] = {}
-        layer_annotations: dict[str, dict] = {}
-        layer_of: dict[str, str] = {}
-        inputs = {}
-        for name, ref in graph.inputs.items():
-            if isinstance(ref, dict) and "$input" in ref:
-                key = f"$input:{name}@{self.run.id}"
-                # boxed, so a dask DataFrame reaches the operator as a collection, uncomputed
-                inputs[name] = key
-                layers.setdefault("inputs", {})[key] = DataNode(
-                    key, Boxed(graph.input_values[name])
-                )
-                layer_of[key] = "inputs"
-        needed = {
-            p for n, node in graph.nodes.items() if n not in self.cached for p in node.parents
-        }
-        for node_id, node in graph.nodes.items():
-            if node_id in self.cached:
-                if node_id in needed:  # children read the stored outputs
-                    outputs = CachedOutputs(self.cached[node_id]["outputs"], self.artifacts.root)
-                    layers.setdefault("cached", {})[keys[node_id]] = DataNode(
-                        keys[node_id], {"outputs": outputs, "meta": {}}
-                    )
-                    layer_of[keys[node_id]] = "cached"
-                continue
-            keep = self.artifacts.root if graph.operators[node_id].cache else None
-            spec = TaskSpec(
-                run_id=self.run.id,
-                node_id=node_id,
-                operator=graph.operators[node_id],
-                inputs=node.inputs,
-                literals=_literals_in(node.inputs, graph.literals),
-                seed=self.seeds[node_id],
-                topic=self.topic,
-                cache_key=self.keys[node_id] if keep else None,
-                artifacts=keep,
-            )
-            parents = {p: TaskRef(keys[p]) for p in node.parents}
-            parents.update(
-                {
-                    f"$input:{name}": TaskRef(key)
-                    for name, key in inputs.items()
-                    if _uses_input(node.inputs, name)
-                }
-            )
-            annotations = {"retries": node.retries} if node.retries else {}
-            if plans.get(node_id):
-                annotations["resources"] = plans[node_id]
-            layer = repr(
-                sorted(
-                    (k, sorted(v.items()) if isinstance(v, dict) else v)
-                    for k, v in annotations.items()
-                )
-            )
-            layer_annotations[layer] = annotations
-            layers.setdefault(layer, {})[keys[node_id]] = Task(
-                keys[node_id], run_task, spec, Dict(parents)
-            )
-            layer_of[keys[node_id]] = layer
-        dependencies = {name: set() for name in layers}
-        for name, tasks in layers.items():
-            for task in tasks.values():
-                dependencies[name].update(
-                    layer_of[d] for d in getattr(task, "dependencies", ()) if layer_of[d] != name
-                )
-        return HighLevelGraph(
-            {
-                name: MaterializedLayer(tasks, annotations=layer_annotations.get(name) or None)
-                for name, tasks in layers.items()
-            },
-            dependencies,
-        )
-
     # -- events from workers ----------------------------------------------------------------------
     def _on_event(self, event) -> None:
         _, message = event
         node = message.get("node")
         with self.lock:
             op = self.record["operators"].get(node)
+            if op is not None and message.get("state") == "kept":
+                self._kept(op, message)
+                return
             if op is None or op["state"] in TERMINAL_OPERATOR:
                 if op is not None and message.get("state") == op["state"] and not op["ended"]:
                     self._apply_meta(op, message)
@@ -168,10 +118,8 @@ class RunTracker:
                     attempts=op["attempts"] + 1,
                 )
             elif state == "succeeded":
-                self._apply_meta(op, message)
                 op["state"] = "succeeded"
-                if message.get("outputs") is not None:
-                    op["outputs"] = message["outputs"]
+                self._apply_meta(op, message)
             elif state == "failed":
                 # the future decides whether this was final (retries may follow)
                 op.update(
@@ -188,15 +136,24 @@ class RunTracker:
             started=now_iso(meta["started"]),
             logs=meta.get("logs", ""),
         )
+        if meta.get("cache_key"):  # a content-keyed node's key is finished on the worker
+            op["cache_key"] = meta["cache_key"]
         if meta.get("ended"):
             op.update(
                 ended=now_iso(meta["ended"]), duration=round(meta["ended"] - meta["started"], 6)
             )
-        if meta.get("outputs") is not None:
-            op["outputs"] = meta["outputs"]
-            self._remember(op)
+        if meta.get("cached_from"):  # found in the cache by the worker
+            op.update(state="cached", cached_from=meta["cached_from"], outputs=meta["outputs"])
         if not op["attempts"]:
             op["attempts"] = 1
+
+    def _kept(self, op: dict, message: dict) -> None:
+        """An operator's outputs are written: record them and make its cache entry."""
+        if message.get("cache_key"):
+            op["cache_key"] = message["cache_key"]
+        if message.get("outputs") is not None and op.get("outputs") is None:
+            op["outputs"] = message["outputs"]
+            self._remember(op)
 
     # -- completion -------------------------------------------------------------------------------
     def _follow(self) -> None:
@@ -229,7 +186,8 @@ class RunTracker:
         with self.lock:
             op = self.record["operators"][node]
             if future.status == "finished":
-                op["state"] = "succeeded"
+                if op["state"] != "cached":
+                    op["state"] = "succeeded"
             elif future.status == "error":
                 exc = future.exception()
                 if isinstance(exc, OperatorError) and exc.operator != node:
@@ -255,6 +213,7 @@ class RunTracker:
 
     def _finish_run(self) -> None:
         self._complete_meta()
+        self._complete_kept()
         ops = self.record["operators"]
         failed = [n for n, op in ops.items() if op["state"] == "failed"]
         cancelled = [n for n, op in ops.items() if op["state"] == "cancelled"]
@@ -297,6 +256,30 @@ class RunTracker:
                 for node, meta in zip(missing, metas, strict=True):
                     self._apply_meta(self.record["operators"][node], meta)
 
+    def _complete_kept(self) -> None:
+        """Outputs still being written when the run's last operator ended: wait for them, on
+        their workers, so that the record and the cache entries are complete."""
+        from flowlab.core.keeping import kept_outputs
+
+        with self.lock:
+            missing = [
+                n
+                for n, op in self.record["operators"].items()
+                if op["state"] == "succeeded"
+                and op.get("outputs") is None
+                and self.keep
+                and self.graph.operators[n].cache
+                and n in self.futures
+            ]
+        if not missing:
+            return
+        kept = self.client.gather(
+            [self.client.submit(kept_outputs, self.futures[n], pure=False) for n in missing]
+        )
+        with self.lock:
+            for node, outputs in zip(missing, kept, strict=True):
+                self._kept(self.record["operators"][node], {"outputs": outputs})
+
     def _missing_meta(self) -> list[str]:
         with self.lock:
             return [
@@ -312,7 +295,12 @@ class RunTracker:
 
         ops = self.record["operators"]
         needed = {node for ref in self.graph.outputs.values() for node in _ref_nodes(ref)}
-        ready = [n for n in needed if ops[n]["state"] == "succeeded"]
+        # "cached" here: found in the cache by its worker (a content-keyed node)
+        ready = [
+            n
+            for n in needed
+            if ops[n]["state"] == "succeeded" or (ops[n]["state"] == "cached" and n in self.futures)
+        ]
         envelopes = dict(
             zip(ready, self.client.gather([self.futures[n] for n in ready]), strict=True)
         )
@@ -329,21 +317,31 @@ class RunTracker:
             if not all(n in results for n in _ref_nodes(ref)):
                 continue
             value = resolve(ref, results, self.graph.input_values, self.graph.literals)
-            type_json = self.graph.returns.get(name)
-            flow_type = from_json(type_json) if type_json else None
+            flow_type = output_type(self.graph.returns.get(name))
             try:
                 if flow_type is not None and value is not None:
                     value = flow_type.validate(
                         value, f"output '{name}' of workflow '{self.graph.workflow}'"
                     )
                 values[name] = value
-                stored = dump_value(flow_type, value, self.artifacts)
+                stored = self._kept_ref(ref)  # written once: the operator's kept file
+                if stored is None:
+                    stored = dump_value(flow_type, value, self.artifacts)
             except Exception as exc:
                 problem = problem or str(exc)
                 continue
             with self.lock:
                 self.record["outputs"][name] = stored
         return values, problem
+
+    def _kept_ref(self, ref: Any) -> Any:
+        """The record form an operator's kept output already has (an artifact), if any."""
+        if not (isinstance(ref, dict) and len(ref) == 1 and "$ref" in ref):
+            return None
+        node, output = ref["$ref"]
+        with self.lock:
+            kept = (self.record["operators"][node].get("outputs") or {}).get(output)
+        return kept if isinstance(kept, dict) and "$artifact" in kept else None
 
     def _record_inputs(self) -> None:
         from flowlab.store.values import dump_value
@@ -429,34 +427,6 @@ class RunTracker:
             self.store.put_run_json(self.record["id"], text, summary)
             if entries:
                 self.store.cache_put(entries)
-
-
-def _literals_in(value: Any, literals: dict) -> dict:
-    found = {}
-
-    def walk(v):
-        if isinstance(v, dict):
-            if "$literal" in v and len(v) == 1:
-                found[v["$literal"]] = literals[v["$literal"]]
-            else:
-                for item in v.values():
-                    walk(item)
-        elif isinstance(v, list):
-            for item in v:
-                walk(item)
-
-    walk(value)
-    return found
-
-
-def _uses_input(value: Any, name: str) -> bool:
-    if isinstance(value, dict):
-        if value == {"$input": name}:
-            return True
-        return any(_uses_input(v, name) for v in value.values())
-    if isinstance(value, list):
-        return any(_uses_input(v, name) for v in value)
-    return False
 
 
 def _ref_nodes(value: Any) -> list[str]:

@@ -110,3 +110,32 @@ def nested(a: int = 1):
 @workflow(returns=types.Schema(x=types.DOUBLE, y=types.DOUBLE))
 def two_randoms():
     return Output(x=random_number(), y=random_number())
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def seconds_of(seconds: float):
+    """A small parent whose output two siblings read."""
+    return {"value": seconds}
+
+
+@workflow(returns=types.Schema(left=types.DOUBLE, right=types.DOUBLE))
+def siblings(seconds: float = 2.0):
+    """Two sleepers reading one parent's (small) output: they should start together."""
+    parent = seconds_of(seconds=seconds)
+    return Output(
+        left=sleepy(seconds=parent.value, value=1.0).value,
+        right=sleepy(seconds=parent.value, value=2.0).value,
+    )
+
+
+@operator(returns=types.Schema(total=types.INTEGER, child=types.TEXT))
+def launches_a_workflow(a: int):
+    """Launches a whole workflow from inside an operator and waits for it."""
+    child = add_twice.launch(a=a, b=1, cache=False)
+    return {"total": child.result(timeout=120).total, "child": child.id}
+
+
+@workflow(returns=types.Schema(total=types.INTEGER, child=types.TEXT))
+def launcher(a: int = 1):
+    out = launches_a_workflow(a=a)
+    return Output(total=out.total, child=out.child)

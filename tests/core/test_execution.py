@@ -125,3 +125,29 @@ def test_cancel_stops_the_run_and_records_it(client, store):
     run.cancel().wait(timeout=30)
     assert run.status == "cancelled"
     assert store.get_run(run.id)["status"] == "cancelled"
+
+
+def test_siblings_of_one_parent_start_together(client):
+    """Two 2 s operators reading one (small) parent output start within 0.3 s of each other
+    on the two workers. Start times are compared with each other, never with a clock, and the
+    measurement is retried: a loaded machine may delay one start once."""
+    gaps = []
+    for _ in range(3):
+        run = ops.siblings.launch(seconds=2.0, cache=False)
+        run.result(timeout=60)
+        left, right = run.operators["sleepy"], run.operators["sleepy_2"]
+        gaps.append(abs((_t(left.started) - _t(right.started)).total_seconds()))
+        if gaps[-1] <= 0.3:
+            assert left.worker != right.worker
+            break
+    assert min(gaps) <= 0.3, f"the siblings started {gaps} s apart"
+
+
+def test_workflow_launched_from_an_operator_runs_on_the_same_cluster(client, store):
+    run = ops.launcher.launch(a=5, cache=False)
+    out = run.result(timeout=120)
+    assert out.total == 5 + 1 + 1
+    child = store.get_run(out.child)
+    assert child["status"] == "succeeded" and child["parent"] == run.id
+    workers = set(client.scheduler_info(n_workers=-1)["workers"])
+    assert {op["worker"] for op in child["operators"].values()} <= workers

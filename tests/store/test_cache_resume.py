@@ -185,3 +185,29 @@ def test_tags_added_by_another_process_while_running_are_kept(client):
     final = flowlab.get_run(run.id)
     assert set(final.tags) == {"from-another-process", "mine"}
     assert final.notes == ["added while running"]
+
+
+@flowlab.operator(returns=types.Schema(value=types.INTEGER), cache=False)
+def read_number(path: str):
+    with open(path) as f:
+        return {"value": int(f.read())}
+
+
+@flowlab.workflow(returns=types.Schema(value=types.INTEGER))
+def live_number(path: str = ""):
+    return Output(value=plus(x=read_number(path=path).value, y=1).value)
+
+
+def test_child_of_a_non_cached_operator_recomputes_when_its_output_changes(client, tmp_path):
+    number = tmp_path / "number"
+    number.write_text("1")
+    assert live_number.launch(path=str(number)).result(timeout=60).value == 2
+    number.write_text("5")  # same path, same keys before this fix: the child answered 2
+    second = live_number.launch(path=str(number))
+    assert second.result(timeout=60).value == 6
+    assert _states(second) == {"read_number": "succeeded", "plus": "succeeded"}
+    # the same upstream result: the child's content key is found in the cache
+    third = live_number.launch(path=str(number))
+    assert third.result(timeout=60).value == 6
+    assert _states(third) == {"read_number": "succeeded", "plus": "cached"}
+    assert third.operators["plus"].cached_from == second.id
