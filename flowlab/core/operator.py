@@ -13,7 +13,7 @@ from flowlab.core.inputs import input_schema_of
 from flowlab.core.invoke import invoke, where_input
 from flowlab.core.resources import Resources
 from flowlab.core.trace import OperatorFuture, current_builder
-from flowlab.core.versioning import hash_text, module_source, source_of
+from flowlab.core.versioning import code_version
 from flowlab.errors import SchemaError
 from flowlab.types import FlowType, Schema, as_flow_type
 
@@ -57,9 +57,10 @@ class Operator:
     @property
     def version(self) -> str:
         """The code version in cache keys: ``version=`` if given, else a hash of the function's
-        source and of the module defining it (a change in a helper it calls counts too)."""
+        source and of the project code it references (module-level helpers, classes and
+        constants, transitively), so a change to a neighbour in the same file keeps it."""
         if self._version is None:
-            self._version = hash_text(source_of(self.fn), module_source(self.fn))
+            self._version = code_version(self.fn)
         return self._version
 
     def returns_for(self, arguments: Mapping[str, Any]) -> Schema:
@@ -141,7 +142,8 @@ def operator(fn: Callable | None = None, **options: Any):
     """Make a function an operator. The options are exactly those of :class:`Operator`.
 
     ``version`` pins the code version used in cache keys (bump it to invalidate cached
-    results); by default it is a hash of the function's and its module's source.
+    results); by default it is a hash of the function's source and of the project code it
+    references (helpers, classes, constants), not of the rest of its module.
 
     Example::
 

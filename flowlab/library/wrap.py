@@ -17,7 +17,7 @@ from flowlab.core.context import current_seed
 from flowlab.core.operator import Operator
 from flowlab.core.output import Output
 from flowlab.core.resources import Resources
-from flowlab.core.versioning import hash_text, module_source, source_of
+from flowlab.core.versioning import code_version, hash_text
 from flowlab.library.frames import operator_name, training_frame
 from flowlab.types import BOOL, DATASET, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Model, Schema
 from flowlab.types.base import FlowType
@@ -168,8 +168,7 @@ def sklearn_operator(
         name=op_name,
         # every wrapped estimator shares train()'s source; its version must tell them apart
         version=hash_text(
-            source_of(train),
-            module_source(train),
+            code_version(train),
             f"{estimator_class.__module__}.{estimator_class.__qualname__}",
         ),
     )
