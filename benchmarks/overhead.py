@@ -2,8 +2,8 @@
 
 N no-op operators, shaped wide (one source, N parallel, one fan-in) or as a chain.
 Both sides count graph building; raw Dask gets its best of plain and resource-annotated.
-flowlab runs with cache=False, so every operator executes (and its outputs are still kept for
-later cache hits and resume, as in a normal run).
+flowlab runs with cache=False, so every operator executes (and keeps nothing but the
+workflow's outputs).
 
     python benchmarks/overhead.py [--sizes 10 100 1000] [--repeat 3]
 """

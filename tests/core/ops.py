@@ -139,3 +139,30 @@ def launches_a_workflow(a: int):
 def launcher(a: int = 1):
     out = launches_a_workflow(a=a)
     return Output(total=out.total, child=out.child)
+
+
+@operator(returns=types.Schema(frame=types.DATASET))
+def scaled(frame: types.DATASET, by: float = 2.0):
+    return {"frame": frame * by}
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def frame_sum(frame: types.DATASET):
+    return {"value": float(frame.to_numpy().sum())}
+
+
+@workflow(returns=types.Schema(value=types.DOUBLE))
+def frame_chain(frame: types.DATASET, by: float = 2.0):
+    """Two DATASET hops, then a number: only the number is the workflow's output."""
+    twice = scaled(frame=scaled(frame=frame, by=by).frame, by=by)
+    return Output(value=frame_sum(frame=twice.frame).value)
+
+
+@operator(returns=types.Schema(table=types.DICT))
+def big_table(n: int):
+    return {"table": {f"key{i}": "x" * 100 for i in range(n)}}
+
+
+@workflow(returns=types.Schema(table=types.DICT))
+def big_dict(n: int = 20_000):
+    return Output(table=big_table(n=n).table)
