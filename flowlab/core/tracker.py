@@ -8,9 +8,7 @@ import threading
 import time
 from typing import Any
 
-from flowlab.core.cache import (
-    CachedOutputs,
-)
+from flowlab.core.cache import CachedOutputs, usable
 from flowlab.core.records import (
     TERMINAL_OPERATOR,
     now_iso,
@@ -24,6 +22,8 @@ from flowlab.types import from_json
 from flowlab.types.dataset import resolve_name
 
 FLUSH_SECONDS = 0.25
+# (input content hash, artifact root) -> the artifact an input was written to, in this process
+_INPUT_ARTIFACTS: dict[tuple, dict] = {}
 
 
 class RunTracker:
@@ -343,6 +343,21 @@ class RunTracker:
             kept = (self.record["operators"][node].get("outputs") or {}).get(output)
         return kept if isinstance(kept, dict) and "$artifact" in kept else None
 
+    def _input_record(self, name: str, flow_type, value, dump_value) -> Any:
+        """The record form of an input; a big input launched again with the same content (a
+        notebook relaunching with one DataFrame) reuses its artifact instead of writing it
+        again."""
+        content = self.record["input_hashes"].get(name)
+        remembered = _INPUT_ARTIFACTS.get((content, self.artifacts.root))
+        if remembered is not None and usable({"outputs": {name: remembered}}, self.artifacts):
+            return dict(remembered)
+        stored = dump_value(flow_type, value, self.artifacts)
+        if content and isinstance(stored, dict) and "$artifact" in stored:
+            if len(_INPUT_ARTIFACTS) > 256:
+                _INPUT_ARTIFACTS.clear()
+            _INPUT_ARTIFACTS[(content, self.artifacts.root)] = dict(stored)
+        return stored
+
     def _record_inputs(self) -> None:
         from flowlab.store.values import dump_value
 
@@ -350,7 +365,7 @@ class RunTracker:
         for name, value in self.graph.input_values.items():
             type_json = self.graph.input_types.get(name)
             flow_type = from_json(type_json) if type_json else None
-            inputs[name] = dump_value(flow_type, value, self.artifacts)
+            inputs[name] = self._input_record(name, flow_type, value, dump_value)
             if isinstance(inputs[name], dict) and "$uri" in inputs[name]:
                 # lineage: the file as it was read (content hash), and the catalog name if any
                 uri = resolve_name(value)
