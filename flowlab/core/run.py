@@ -17,13 +17,13 @@ from flowlab.store.search import register_run_handle
 def _seceded():
     """Inside an operator waiting for a run it launched: give the worker's thread back to
     the cluster while waiting (the child run's operators may need it), take one after."""
-    try:
-        from distributed import get_worker, rejoin, secede
+    from flowlab.core.cluster import _this_worker
 
-        get_worker()
-    except (ImportError, ValueError):
+    if _this_worker() is None:
         yield
         return
+    from distributed import rejoin, secede
+
     secede()
     try:
         yield

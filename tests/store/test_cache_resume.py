@@ -170,7 +170,8 @@ def test_tags_added_by_another_process_while_running_are_kept(client):
     import subprocess
     import sys
 
-    run = ops.two_sleepers.launch(seconds=3, cache=False)
+    # long enough for a second Python process to start on a loaded machine
+    run = ops.two_sleepers.launch(seconds=10, cache=False)
     done = subprocess.run(
         [sys.executable, "-c", TAGGER, run.id],
         env=dict(os.environ),
