@@ -131,3 +131,10 @@ def artifacts_dir() -> Path:
     path = REPO / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def lab_url(jupyterlab: dict, path: str) -> str:
+    """The URL opening ``path`` in a workspace of its own: JupyterLab restores a workspace's
+    open tabs, so pages sharing the default one would find each other's notebooks."""
+    workspace = "t" + secrets.token_hex(4)
+    return f"{jupyterlab['url']}/lab/workspaces/{workspace}/tree/{path}?token={jupyterlab['token']}"

@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+from tests.browser.conftest import lab_url
 from tests.jupyter.installed import require_installed_extensions
 from tests.jupyter.runs import make_runs
 
@@ -44,7 +45,7 @@ def test_sidebar_lists_runs_opens_detail_compares_and_inserts_a_workflow_cell(
     page.set_default_timeout(30_000)
     shot = "labext-failure"
     try:
-        page.goto(f"{jupyterlab['url']}/lab/tree/01_iris.ipynb?token={jupyterlab['token']}")
+        page.goto(lab_url(jupyterlab, "01_iris.ipynb"))
         page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
         _accept_kernel_dialog(page)
 

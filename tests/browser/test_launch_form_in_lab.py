@@ -6,6 +6,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from tests.browser.conftest import lab_url
+
 pytestmark = pytest.mark.browser
 
 SETUP = """\
@@ -31,7 +33,7 @@ def form_page(jupyterlab, browser, artifacts_dir, request):
     nbformat.write(notebook, jupyterlab["root"] / "form_checks.ipynb")
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.set_default_timeout(60_000)
-    page.goto(f"{jupyterlab['url']}/lab/tree/form_checks.ipynb?token={jupyterlab['token']}")
+    page.goto(lab_url(jupyterlab, "form_checks.ipynb"))
     page.locator(".jp-Notebook").first.wait_for()
     dialog = page.locator(".jp-Dialog button.jp-mod-accept")
     try:

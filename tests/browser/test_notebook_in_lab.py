@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import lab_url
+
 pytestmark = pytest.mark.browser
 
 
@@ -25,7 +27,7 @@ def test_iris_form_validates_launches_and_shows_logloss_and_predictions(
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
     try:
-        page.goto(f"{jupyterlab['url']}/lab/tree/01_iris.ipynb?token={jupyterlab['token']}")
+        page.goto(lab_url(jupyterlab, "01_iris.ipynb"))
         page.locator(".jp-Notebook").first.wait_for()
         _accept_kernel_dialog(page)
         expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle").first).to_be_visible(

@@ -8,6 +8,7 @@ import time
 import nbformat
 import pytest
 
+from tests.browser.conftest import lab_url
 from tests.browser.test_notebook_in_lab import _accept_kernel_dialog
 
 pytestmark = pytest.mark.browser
@@ -54,7 +55,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
     page.set_default_timeout(60_000)
     try:
-        page.goto(f"{jupyterlab['url']}/lab/tree/{run_view_notebook}?token={jupyterlab['token']}")
+        page.goto(lab_url(jupyterlab, f"{run_view_notebook}"))
         page.locator(".jp-Notebook").first.wait_for()
         _accept_kernel_dialog(page)
         expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle").first).to_be_visible(
