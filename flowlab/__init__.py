@@ -11,7 +11,7 @@ Example::
 
 import sys as _sys
 
-from flowlab import forms, types
+from flowlab import forms, models, types
 from flowlab.core import checkpoint, cluster
 from flowlab.core.context import current_seed
 from flowlab.core.graph import Graph
@@ -62,6 +62,7 @@ __all__ = [
     "forms",
     "get_run",
     "load_ipython_extension",
+    "models",
     "operator",
     "runs",
     "searches",

@@ -104,3 +104,14 @@ class StoreError(FlowlabError, RuntimeError):
 
 class RunNotFound(FlowlabError, KeyError):
     """No run with this id in the store."""
+
+
+class ModelNotFound(FlowlabError, KeyError):
+    """No registered model (or version, or alias) of that name in the model registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidInstance(FlowTypeError):
+    """A prediction request's instance misses a field or has one of the wrong type."""

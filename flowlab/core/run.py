@@ -279,6 +279,18 @@ class Run:
         """
         return diff_records(self.record, other.record)
 
+    def deploy(self, name: str, *, output: str = "model") -> int:
+        """Register this run's MODEL output as the next version of model ``name``.
+
+        Example::
+
+            v1 = run.deploy("iris-classifier")
+            flowlab.models.alias("iris-classifier", "production", v1)
+        """
+        if not _DEPLOYERS:
+            raise RuntimeError("no model registry is loaded; import flowlab first")
+        return _DEPLOYERS[-1](self, name, output=output)
+
     def subscribe(self, callback: Callable[[Run], None]) -> None:
         """Call ``callback(run)`` whenever an operator's state changes (views use this)."""
         if self._tracker is not None:
@@ -307,6 +319,17 @@ def register_run_html(view: Callable[[Run], str]) -> None:
     """
     global _RUN_HTML
     _RUN_HTML = view
+
+
+# The model registry (a layer above core, in flowlab.store.models) registers itself here, so
+# Run.deploy needs no import of the layers above.
+_DEPLOYERS: list[Callable[..., int]] = []
+
+
+def register_deployer(deployer: Callable[..., int]) -> None:
+    """Called by the model registry: ``deployer(run, name, output=...)`` -> version."""
+    if deployer not in _DEPLOYERS:
+        _DEPLOYERS.append(deployer)
 
 
 class LazyOutput(Output):

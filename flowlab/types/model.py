@@ -10,9 +10,11 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowlab.errors import FlowTypeError
 from flowlab.types.base import FlowType, given_text, text_error
 from flowlab.types.registry import register_type
 
@@ -87,13 +89,17 @@ class ModelType(FlowType):
     def validate(self, value, where="value"):
         if value is None:
             raise self.fail(where, "a trained model (MODEL)", value)
+        if isinstance(value, str):  # a deployed model: "name@alias" or "name/3"
+            return resolve_model(value, where)
         return value if isinstance(value, Model) else Model(estimator=value)
 
     def load(self, value):
+        if isinstance(value, str):
+            return resolve_model(value)
         return value if isinstance(value, Model) or value is None else Model(estimator=value)
 
     def summary(self, value):
-        model = value if isinstance(value, Model) else Model(estimator=value)
+        model = self.load(value)
         return {"meta": model.meta()}
 
     def parse_text(self, text, where="value"):
@@ -114,6 +120,7 @@ class ModelType(FlowType):
     def serialise(self, value) -> bytes:
         import skops.io as sio
 
+        value = self.load(value)
         model = value if isinstance(value, Model) else Model(estimator=value)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
@@ -141,6 +148,25 @@ class ModelType(FlowType):
             params=meta["params"],
             extra=meta.get("extra", {}),
         )
+
+
+_MODEL_RESOLVERS: list[Callable[[str], Any]] = []
+
+
+def register_model_resolver(resolver: Callable[[str], Any]) -> None:
+    """Let MODEL accept a deployed model's name (the model registry registers one)."""
+    if resolver not in _MODEL_RESOLVERS:
+        _MODEL_RESOLVERS.append(resolver)
+
+
+def resolve_model(text: str, where: str = "value") -> Any:
+    """The model ``"name@alias"`` or ``"name/3"`` stands for, or a FlowTypeError saying why."""
+    if not _MODEL_RESOLVERS:
+        raise FlowTypeError(f"{where}: {text!r} names a model, but no model registry is loaded")
+    try:
+        return _MODEL_RESOLVERS[-1](text)
+    except (KeyError, ValueError) as e:
+        raise FlowTypeError(f"{where}: {text!r} is not a deployed model: {e}") from None
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,85 @@
+"""Running the prediction service on uvicorn (``flowlab serve``).
+
+Why our own protocol class: uvicorn 0.54 with more than one worker accepts connections on a
+path that leaves Nagle's algorithm on (uvicorn issue #3149), so every kept-alive answer waits
+~40 ms for the client's delayed ACK. Setting TCP_NODELAY on each connection as it is made
+removes that, with one worker or many.
+
+Example::
+
+    serve(host="127.0.0.1", port=8080, workers=2)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import tempfile
+
+try:  # httptools parses HTTP in C; h11 (pure Python) is the fallback
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _BaseProtocol
+except ImportError:  # pragma: no cover - httptools not installed
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _BaseProtocol
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class NoDelayProtocol(_BaseProtocol):
+    """uvicorn's HTTP protocol with TCP_NODELAY set on every connection."""
+
+    def connection_made(self, transport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # not a TCP socket after all
+                pass
+        super().connection_made(transport)
+
+
+def token_for(host: str, token: str | None) -> str | None:
+    """The token to require: the one given, or a new one when serving beyond loopback."""
+    if token:
+        return token
+    if host in LOOPBACK:
+        return None
+    return secrets.token_urlsafe(24)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    workers: int = 1,
+    token: str | None = None,
+    body_limit: int | None = None,
+    log_level: str = "warning",
+    announce=print,
+) -> None:
+    """Serve every model of the configured store's registry until interrupted."""
+    import uvicorn
+
+    token = token_for(host, token)
+    if token:
+        os.environ["FLOWLAB_SERVE_TOKEN"] = token  # workers are new processes: tell them
+    if body_limit:
+        os.environ["FLOWLAB_SERVE_BODY_LIMIT"] = str(body_limit)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # one /metrics for all workers: prometheus-client's multiprocess mode
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="flowlab-metrics-")
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"flowlab serving on http://{shown}:{port}/v1/models")
+    if token:
+        announce(f"token: {token}  (send 'Authorization: Bearer {token}')")
+    options = dict(
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        http="flowlab.serving.server:NoDelayProtocol",
+        loop="auto",
+        factory=True,
+    )
+    uvicorn.run("flowlab.serving.app:create_app", **options)
