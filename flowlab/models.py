@@ -146,4 +146,3 @@ def _service() -> ModelService:
             service = _services[id(registry)] = ModelService(registry)
     service.refresh()  # a change made a moment ago in this process takes effect now
     return service
-

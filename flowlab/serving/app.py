@@ -88,7 +88,9 @@ def create_app(
             return None
         given = request.headers.get("authorization", "").encode()
         if not hmac.compare_digest(given, expected):
-            return _error(401, "missing or wrong token: send the header 'Authorization: Bearer <token>'")
+            return _error(
+                401, "missing or wrong token: send the header 'Authorization: Bearer <token>'"
+            )
         return None
 
     async def body_json(request: Request):

@@ -78,7 +78,8 @@ class LoadedModel:
                         f"{', '.join(self.features)}, found {len(instance)}"
                     )
                 row = [
-                    self._check(t, v, index, f) for (f, t), v in zip(self.types, instance, strict=True)
+                    self._check(t, v, index, f)
+                    for (f, t), v in zip(self.types, instance, strict=True)
                 ]
             else:
                 raise InvalidInstance(

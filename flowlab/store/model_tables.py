@@ -16,6 +16,8 @@ shadow changes: a prediction service polls it to follow the registry without a r
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -201,7 +203,23 @@ class SQLModelTables:
             sa.select(self.models.c.state).where(self.models.c.name == name).with_for_update()
         ).scalar()
 
+    def _retrying(self, write: Callable[[], Any]) -> Any:
+        """Run a write transaction again when a concurrent writer won the race (SQLite has no
+        row locks: two deploys may read the same highest version; the loser retries)."""
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        for attempt in range(50):
+            try:
+                return write()
+            except (IntegrityError, OperationalError):
+                if attempt == 49:
+                    raise
+                time.sleep(0.01 + random.random() * 0.05)
+
     def add_version(self, name: str, entry: dict, event: dict) -> int:
+        return self._retrying(lambda: self._add_version(name, entry, event))
+
+    def _add_version(self, name: str, entry: dict, event: dict) -> int:
         sa = self.sa
         t = self.versions_table
         with self.engine.begin() as conn:
@@ -219,13 +237,16 @@ class SQLModelTables:
         return version
 
     def change(self, name: str, change: Callable[[dict], None], event: dict) -> dict:
+        return self._retrying(lambda: self._change(name, change, event))
+
+    def _change(self, name: str, change: Callable[[dict], None], event: dict) -> dict:
         with self.engine.begin() as conn:
             state = dict(self._locked_state(conn, name))
             change(state)
+            conn.execute(self.models.update().where(self.models.c.name == name).values(state=state))
             conn.execute(
-                self.models.update().where(self.models.c.name == name).values(state=state)
+                self.events_table.insert().values(name=name, event={**event, "name": name})
             )
-            conn.execute(self.events_table.insert().values(name=name, event={**event, "name": name}))
         return state
 
     def events(self, name: str) -> list[dict]:
@@ -243,9 +264,7 @@ class SQLModelTables:
             newest_kept = (
                 sa.select(t.c.id).where(t.c.name == name).order_by(t.c.id.desc()).limit(keep)
             )
-            conn.execute(
-                t.delete().where(t.c.name == name, t.c.id.not_in(newest_kept))
-            )
+            conn.execute(t.delete().where(t.c.name == name, t.c.id.not_in(newest_kept)))
 
     def samples(self, name: str) -> list[dict]:
         sa = self.sa
@@ -271,4 +290,5 @@ class SQLModelTables:
         sa = self.sa
         t = self.stats_table
         with self.engine.connect() as conn:
-            return [dict(s) for s in conn.execute(sa.select(t.c.stats).where(t.c.name == name))]
+            rows = conn.execute(sa.select(t.c.stats).where(t.c.name == name))
+            return [dict(s) for s in rows.scalars()]

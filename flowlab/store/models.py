@@ -40,7 +40,9 @@ class ModelRegistry:
         outputs = record.get("outputs") or {}
         ref = outputs.get(output)
         if not isinstance(ref, dict) or ref.get("type") != "MODEL":
-            models = [k for k, v in outputs.items() if isinstance(v, dict) and v.get("type") == "MODEL"]
+            models = [
+                k for k, v in outputs.items() if isinstance(v, dict) and v.get("type") == "MODEL"
+            ]
             have = ", ".join(f"{k} ({_type_of(v)})" for k, v in outputs.items()) or "none"
             hint = (
                 f"pass output= one of {', '.join(models)}"
@@ -294,7 +296,9 @@ def _input_schema(record: dict, features: list[str]) -> dict:
     schema = {}
     for feature in features:
         type_name = declared.get(feature, "DOUBLE")
-        schema[feature] = type_name if isinstance(type_name, dict) else {"x-flowlab-type": type_name}
+        schema[feature] = (
+            type_name if isinstance(type_name, dict) else {"x-flowlab-type": type_name}
+        )
     return schema
 
 
