@@ -135,12 +135,11 @@ def test_shadow_sees_every_mirrored_request_and_report_counts_them(server, model
         )
         assert posted.status_code == 200
 
-    def labelled():
-        r = flowlab.models.shadow_report(model).to_pandas().set_index("version")
-        return r if r.loc[1, "labelled"] >= 40 else None
+    def report_now():
+        return flowlab.models.shadow_report(model).to_pandas().set_index("version")
 
-    report = wait_for(labelled, 10)
-    assert report is not None
+    assert wait_for(lambda: report_now().loc[1, "labelled"] >= 40, 10)
+    report = report_now()
     assert report.loc[2, "accuracy"] > report.loc[1, "accuracy"]  # the deeper tree is better
     assert "shadow report" in flowlab.models.shadow_report(model)._repr_html_()
 
