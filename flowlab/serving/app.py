@@ -123,6 +123,8 @@ def create_app(
             routing = service.routing(name)
         except ModelNotFound as e:
             return _error(404, str(e))
+        if service.monitor.loop is None:  # mirrors run on this loop, between requests
+            service.monitor.loop = asyncio.get_running_loop()
         version = routing.choose(request.headers.get("x-flowlab-key"))
         loaded = service.model(name, version, routing.entries.get(version))
         try:

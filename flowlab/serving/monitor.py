@@ -22,8 +22,9 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 
 FLUSH_SECONDS = 1.0
-SAMPLES_PER_FLUSH = 500
+SAMPLES_PER_FLUSH = 100
 LATENCIES_KEPT = 4096
+SHADOW_BATCH_SECONDS = 0.01  # mirrors gathered this long run as one model call
 
 REQUESTS = Counter(
     "flowlab_predictions_total",
@@ -80,6 +81,9 @@ class Monitor:
         self._dirty: set[str] = set()
         self._queue: queue.Queue = queue.Queue(maxsize=10000)
         self._shadow_thread: threading.Thread | None = None
+        self.loop = None  # the service's event loop, when mirrors run on it
+        self._pending: list = []
+        self._scheduled = False
         self._last_flush = time.monotonic()
         self.errors: collections.deque = collections.deque(maxlen=20)
 
@@ -97,7 +101,19 @@ class Monitor:
             self._dirty.add(name)
 
     def mirror(self, routing, answer, rows) -> None:
-        """Queue the request for the shadow version; never blocks the caller."""
+        """Hand the request to the shadow version; never blocks the caller.
+
+        In the service (an event loop in this thread) mirrors are gathered and run as one
+        batch a few milliseconds later, between requests; elsewhere a thread runs them. Both
+        predict each gathered batch in one model call.
+        """
+        loop = self.loop
+        if loop is not None:
+            self._pending.append((routing, answer, rows))
+            if not self._scheduled:
+                self._scheduled = True
+                loop.call_later(SHADOW_BATCH_SECONDS, self._run_pending)
+            return
         if self._shadow_thread is None:
             with self._lock:
                 if self._shadow_thread is None:
@@ -109,8 +125,11 @@ class Monitor:
             self._queue.put_nowait((routing, answer, rows))
         except queue.Full:
             with self._lock:
-                stats = self._shadow_stats(routing.name, routing.shadow)
-                stats["dropped"] += 1
+                self._shadow_stats(routing.name, routing.shadow)["dropped"] += 1
+
+    def _run_pending(self) -> None:
+        pending, self._pending, self._scheduled = self._pending, [], False
+        self.run_shadow(pending)
 
     def feedback(self, name: str, request_id: str, label: Any) -> None:
         """Keep the true label of an answered request (joined with its sample in reports)."""
@@ -125,44 +144,72 @@ class Monitor:
     # -- the shadow's side --------------------------------------------------------------------
     def _shadow_loop(self) -> None:
         while True:
-            routing, answer, rows = self._queue.get()
+            items = [self._queue.get()]
+            while len(items) < 256:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
-                self._run_shadow(routing, answer, rows)
-            except Exception as e:  # a failing shadow is reported, never raised to callers
-                self.note_error(f"shadow of model '{routing.name}' failed: {e}")
-                with self._lock:
-                    self._shadow_stats(routing.name, routing.shadow)["errors"] += 1
+                self.run_shadow(items)
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
 
-    def _run_shadow(self, routing, answer, rows) -> None:
+    def run_shadow(self, items: list) -> None:
+        """Predict mirrored requests with their shadow versions (one call per version)."""
+        groups: dict[tuple[str, int], list] = {}
+        for item in items:
+            groups.setdefault((item[0].name, item[0].shadow), []).append(item)
+        for (name, version), group in groups.items():
+            try:
+                self._run_group(group)
+            except Exception as e:  # a failing shadow is reported, never raised to callers
+                self.note_error(f"shadow version {version} of model '{name}' failed: {e}")
+                with self._lock:
+                    self._shadow_stats(name, version)["errors"] += len(group)
+
+    def _run_group(self, group: list) -> None:
+        routing = group[0][0]
         started = time.perf_counter()
         loaded = self.service.model(routing.name, routing.shadow, routing.entries[routing.shadow])
-        predictions = loaded.predict(rows)
-        ms = (time.perf_counter() - started) * 1000
-        agreed = sum(a == b for a, b in zip(answer.predictions, predictions, strict=False))
-        SHADOW.labels(routing.name, str(routing.shadow), "yes").inc(agreed)
-        SHADOW.labels(routing.name, str(routing.shadow), "no").inc(len(predictions) - agreed)
-        sample = {
-            "kind": "shadow",
-            "id": answer.id,
-            "at": time.time(),
-            "instances": rows,
-            "primary": {
-                "version": answer.version,
-                "predictions": answer.predictions,
-                "latency_ms": answer.latency_ms,
-            },
-            "shadow": {"version": routing.shadow, "predictions": predictions, "latency_ms": ms},
-        }
+        predictions = loaded.predict([row for _, _, rows in group for row in rows])
+        ms = (time.perf_counter() - started) * 1000 / len(group)  # per request, amortised
+        start = 0
+        agreed_total = 0
         with self._lock:
             stats = self._shadow_stats(routing.name, routing.shadow)
-            stats["mirrored"] += 1
-            stats["instances"] += len(predictions)
-            stats["agreed"] += agreed
-            stats["latency"].add(ms)
-            stats["primary_latency"].add(answer.latency_ms)
-            self._keep(routing.name, sample)
+            for _, answer, rows in group:
+                mine = predictions[start : start + len(rows)]
+                start += len(rows)
+                agreed = sum(a == b for a, b in zip(answer.predictions, mine, strict=False))
+                agreed_total += agreed
+                stats["mirrored"] += 1
+                stats["instances"] += len(mine)
+                stats["agreed"] += agreed
+                stats["latency"].add(ms)
+                stats["primary_latency"].add(answer.latency_ms)
+                self._keep(
+                    routing.name,
+                    {
+                        "kind": "shadow",
+                        "id": answer.id,
+                        "at": time.time(),
+                        "instances": rows,
+                        "primary": {
+                            "version": answer.version,
+                            "predictions": answer.predictions,
+                            "latency_ms": answer.latency_ms,
+                        },
+                        "shadow": {
+                            "version": routing.shadow,
+                            "predictions": mine,
+                            "latency_ms": ms,
+                        },
+                    },
+                )
+        SHADOW.labels(routing.name, str(routing.shadow), "yes").inc(agreed_total)
+        SHADOW.labels(routing.name, str(routing.shadow), "no").inc(start - agreed_total)
 
     def _shadow_stats(self, name: str, version: int) -> dict:
         self._dirty.add(name)

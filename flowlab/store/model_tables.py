@@ -4,9 +4,9 @@ The registry is a small extension of the run store contract: the same few primit
 both backends, kept apart from the run tables.
 
 - TinyDB (the default store): ``models.json`` (tables ``models``, ``model_versions``,
-  ``model_events``) and ``model_samples.json`` (shadow samples, feedback and per-process
-  serving statistics, written often, so kept out of the file whose change means "the
-  registry changed").
+  ``model_events``); ``model_stats.json`` (per-process serving statistics) and
+  ``model_samples/<name>.jsonl`` (shadow samples and feedback, appended as lines): both
+  written every second, so kept out of the file whose change means "the registry changed".
 - SQL (SQLite, PostgreSQL): tables ``flowlab_models``, ``flowlab_model_versions``,
   ``flowlab_model_events``, ``flowlab_model_samples``, ``flowlab_model_stats``.
 
@@ -16,6 +16,7 @@ shadow changes: a prediction service polls it to follow the registry without a r
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -35,7 +36,9 @@ class TinyDBModelTables:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.path = self.root / "models.json"
-        self.samples_path = self.root / "model_samples.json"
+        self.samples_path = self.root / "model_stats.json"
+        self.samples_dir = self.root / "model_samples"
+        self.samples_dir.mkdir(exist_ok=True)
         self._lock = FileLock(str(self.path) + ".lock")
         self._samples_lock = FileLock(str(self.samples_path) + ".lock")
 
@@ -91,18 +94,31 @@ class TinyDBModelTables:
             rows = db.table("model_events").search(Query().name == name)
         return [dict(r) for r in rows]
 
-    def add_samples(self, name: str, samples: list[dict], keep: int) -> None:
-        with self._samples_lock, self._db(self.samples_path) as db:
-            table = db.table("samples")
-            mine = table.search(Query().name == name)
-            table.insert_multiple({**s, "name": name} for s in samples)
-            extra = len(mine) + len(samples) - keep
-            if extra > 0:
-                table.remove(doc_ids=[r.doc_id for r in mine[:extra]])
+    def _samples_file(self, name: str) -> Path:
+        return self.samples_dir / f"{name}.jsonl"
 
-    def samples(self, name: str) -> list[dict]:
-        with self._samples_lock, self._db(self.samples_path) as db:
-            return [dict(r) for r in db.table("samples").search(Query().name == name)]
+    def add_samples(self, name: str, samples: list[dict], keep: int) -> None:
+        """Append lines (cheap: a service writes every second); past twice ``keep`` lines'
+        worth of bytes, rewrite the file with the newest ``keep``."""
+        from flowlab.store.journal import Journal
+        from flowlab.store.tinydb_store import atomic_write_text
+
+        path = self._samples_file(name)
+        with FileLock(str(path) + ".lock"):
+            journal = Journal(path)
+            journal.append(samples)
+            average = sum(len(json.dumps(s, default=str)) + 1 for s in samples) / len(samples)
+            if path.stat().st_size > 2 * keep * average:
+                _, kept = Journal(path).read_new()
+                text = "".join(json.dumps(s, default=str) + "\n" for s in kept[-keep:])
+                atomic_write_text(path, text)
+
+    def samples(self, name: str, keep: int) -> list[dict]:
+        from flowlab.store.journal import Journal
+
+        path = self._samples_file(name)
+        with FileLock(str(path) + ".lock"):
+            return Journal(path).read_new()[1][-keep:]
 
     def put_stats(self, name: str, process: str, stats: dict) -> None:
         with self._samples_lock, self._db(self.samples_path) as db:
@@ -266,12 +282,12 @@ class SQLModelTables:
             )
             conn.execute(t.delete().where(t.c.name == name, t.c.id.not_in(newest_kept)))
 
-    def samples(self, name: str) -> list[dict]:
+    def samples(self, name: str, keep: int) -> list[dict]:
         sa = self.sa
         t = self.samples_table
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(t.c.sample).where(t.c.name == name).order_by(t.c.id))
-            return [dict(s) for s in rows.scalars()]
+            return [dict(s) for s in rows.scalars()][-keep:]
 
     def put_stats(self, name: str, process: str, stats: dict) -> None:
         from sqlalchemy.dialects import postgresql, sqlite

@@ -224,7 +224,7 @@ class ModelRegistry:
             self.tables.add_samples(name, samples, SAMPLES_KEPT)
 
     def samples(self, name: str) -> list[dict]:
-        return self.tables.samples(name)
+        return self.tables.samples(name, SAMPLES_KEPT)
 
     def put_stats(self, name: str, process: str, stats: dict) -> None:
         self.tables.put_stats(name, process, stats)

@@ -131,7 +131,7 @@ def test_samples_keep_the_newest_and_stats_are_per_process(any_registry):
     tables = any_registry.tables
     tables.add_samples("iris", [{"id": str(i)} for i in range(5)], keep=3)
     tables.add_samples("iris", [{"id": "5"}], keep=3)
-    assert [s["id"] for s in any_registry.samples("iris")] == ["3", "4", "5"]
+    assert [s["id"] for s in tables.samples("iris", keep=3)] == ["3", "4", "5"]
     any_registry.put_stats("iris", "p1", {"n": 1})
     any_registry.put_stats("iris", "p1", {"n": 2})
     any_registry.put_stats("iris", "p2", {"n": 5})
