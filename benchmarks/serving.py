@@ -114,7 +114,10 @@ def deploy_models(home: Path) -> str:
             run.deploy("iris-classifier")
         flowlab.models.alias("iris-classifier", "production", 1)
         flowlab.models.alias("iris-classifier", "candidate", 2)
-        flowlab.cluster.shutdown()
+        try:
+            flowlab.cluster.shutdown()
+        except Exception:  # a slow shutdown on a busy machine changes nothing deployed
+            pass
         """
     )
     env = {**os.environ, "FLOWLAB_HOME": str(home), "PYTHONPATH": str(ROOT)}
