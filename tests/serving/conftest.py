@@ -13,7 +13,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.store.conftest import any_store, postgres_schema  # noqa: F401 - fixtures
+from tests.store.conftest import any_store, postgres_schema, store_url  # noqa: F401 - fixtures
 
 
 def free_port() -> int:
