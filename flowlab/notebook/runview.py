@@ -67,6 +67,13 @@ class RunView(Snapshot, w.VBox):
         self.resume_button = _button("Resume", "play", "flowlab-resume", self._resume)
         self.rerun_button = _button("Rerun", "redo", "flowlab-rerun", self._rerun)
         self.variant_button = _button("New variant", "copy", "flowlab-variant", self._new_variant)
+        # Deploy: a run with a MODEL output becomes the next version of the named model
+        self.deploy_name = w.Text(
+            value=run.record["workflow"],
+            placeholder="model name",
+            layout=w.Layout(display="none", width="160px"),
+        )
+        self.deploy_button = _button("Deploy", "rocket", "flowlab-deploy", self._deploy)
         self.message = w.HTML()
         self.message.add_class("flowlab-view-message")
         self.variant_area = w.VBox()
@@ -83,6 +90,8 @@ class RunView(Snapshot, w.VBox):
                     self.resume_button,
                     self.rerun_button,
                     self.variant_button,
+                    self.deploy_name,
+                    self.deploy_button,
                     self.message,
                 ]
             ),
@@ -152,6 +161,9 @@ class RunView(Snapshot, w.VBox):
             )
             self.rerun_button.layout.display = None if finished else "none"
             self.variant_button.layout.display = None if finished else "none"
+            deployable = finished and status == "succeeded" and _has_model(record)
+            self.deploy_button.layout.display = None if deployable else "none"
+            self.deploy_name.layout.display = None if deployable else "none"
             if finished:
                 self.details.value = details_html(self.run)
                 self._drawn_final = True
@@ -196,6 +208,15 @@ class RunView(Snapshot, w.VBox):
     def _rerun(self) -> None:
         self._spawn("rerun", self.run.rerun)
 
+    def _deploy(self) -> None:
+        name = self.deploy_name.value.strip()
+        try:
+            version = self.run.deploy(name)
+        except Exception as exc:  # a bad name, no MODEL output: shown where the user clicked
+            self._say(f"{type(exc).__name__}: {exc}", error=True)
+            return
+        self._say(f"deployed as {name} version {version} (flowlab.models.alias to serve it)")
+
     def _spawn(self, what: str, start) -> None:
         try:
             new = start()
@@ -220,6 +241,13 @@ class RunView(Snapshot, w.VBox):
     def _say(self, text: str, error: bool = False) -> None:
         colour = "#c0392b" if error else "#555"
         self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+
+
+def _has_model(record: dict) -> bool:
+    return any(
+        isinstance(v, dict) and v.get("type") == "MODEL"
+        for v in (record.get("outputs") or {}).values()
+    )
 
 
 def _button(description: str, icon: str, css: str, action) -> w.Button:
