@@ -16,9 +16,10 @@ from __future__ import annotations
 import builtins
 import threading
 
+from flowlab.core.run import register_deployer
 from flowlab.serving.engine import ModelService
 from flowlab.serving.report import ShadowReport
-from flowlab.store.models import registry_for
+from flowlab.store.models import deploy_run, registry_for
 
 __all__ = [
     "ShadowReport",
@@ -146,3 +147,7 @@ def _service() -> ModelService:
             service = _services[id(registry)] = ModelService(registry)
     service.refresh()  # a change made a moment ago in this process takes effect now
     return service
+
+
+# Run.deploy (core) calls the registry through this hook: core never imports the layers above.
+register_deployer(deploy_run)

@@ -37,6 +37,7 @@ RANKS = {
     "cli": 5,
     "serving": 5,
     "jupyter": 5,
+    "models": 5,  # flowlab/models.py: the public front of the model registry and service
     "sweeps": 5,
     "flowlab": 6,  # flowlab/__init__.py: the public API gathers every layer
     "demo": 7,  # the demo script uses the public API

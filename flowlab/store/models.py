@@ -17,7 +17,6 @@ import getpass
 import re
 from typing import Any
 
-from flowlab.core import run as core_run
 from flowlab.errors import ModelNotFound
 from flowlab.store.model_tables import SQLModelTables, TinyDBModelTables
 from flowlab.types.model import register_model_resolver
@@ -265,7 +264,8 @@ def load_model(entry: dict):
     return MODEL.deserialise(get_artifacts().get(entry["artifact"]))
 
 
-def _deploy(run, name: str, *, output: str = "model") -> int:
+def deploy_run(run, name: str, *, output: str = "model") -> int:
+    """Deploy ``run``'s MODEL output as the next version of ``name`` (what ``Run.deploy`` does)."""
     return registry_for(run._store_or_default()).deploy(run, name, output=output)
 
 
@@ -330,5 +330,4 @@ def _who() -> str:
         return "unknown"
 
 
-core_run.register_deployer(_deploy)
 register_model_resolver(_resolve_model)
