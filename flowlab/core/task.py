@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import time
 import traceback
 from typing import Any
@@ -92,7 +94,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             _report(worker, spec.topic, meta)
             return {"outputs": hit, "meta": meta}
     notes: dict = {}
-    with captured() as logs:
+    with captured() as logs, _live_tail(worker, spec, logs):
         try:
             arguments = resolve(spec.inputs, results, inputs, spec.literals)
             prepared = prepare_inputs(spec.operator, arguments, spec.node_id)
@@ -185,6 +187,38 @@ def _worker():
         return get_worker()
     except ValueError:
         return None
+
+
+#: how often a running operator's new output is sent to the run's view, and how much of it
+LIVE_LOG_SECONDS = 1.0
+LIVE_LOG_CHARS = 4000
+
+
+@contextlib.contextmanager
+def _live_tail(worker, spec: TaskSpec, logs):
+    """While the operator runs, send the tail of what it printed or logged when it grew, so a
+    run view shows a long operator's progress before it ends (the full logs come at the end)."""
+    if worker is None or not spec.topic:
+        yield
+        return
+    stop = threading.Event()
+
+    def follow() -> None:
+        sent = 0
+        while not stop.wait(LIVE_LOG_SECONDS):
+            size = logs.tell()
+            if size != sent:
+                sent = size
+                text = logs.getvalue()[-LIVE_LOG_CHARS:]
+                _report(worker, spec.topic, {"node": spec.node_id, "state": "logs", "logs": text})
+
+    thread = threading.Thread(target=follow, name=f"flowlab-logs-{spec.node_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=LIVE_LOG_SECONDS)
 
 
 def _report(worker, topic: str | None, message: dict) -> None:

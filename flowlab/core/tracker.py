@@ -103,6 +103,11 @@ class RunTracker:
             if op is not None and message.get("state") == "kept":
                 self._kept(op, message)
                 return
+            if op is not None and message.get("state") == "logs":
+                # a running operator's output so far; its whole log arrives when it ends
+                if op["state"] != "running":
+                    return
+                op["logs"] = message.get("logs", "")  # and on to _changed() below
             if op is None or op["state"] in TERMINAL_OPERATOR:
                 if op is not None and message.get("state") == op["state"] and not op["ended"]:
                     self._apply_meta(op, message)

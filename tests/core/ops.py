@@ -166,3 +166,16 @@ def big_table(n: int):
 @workflow(returns=types.Schema(table=types.DICT))
 def big_dict(n: int = 20_000):
     return Output(table=big_table(n=n).table)
+
+
+@operator(returns=types.Schema(done=types.BOOL))
+def talks_then_waits(marker: str, seconds: float = 60):
+    """Prints a line, then waits until ``marker`` (a file) exists or ``seconds`` pass."""
+    import os
+    import time
+
+    print("epoch 1: loss 0.5", flush=True)
+    deadline = time.time() + seconds
+    while not os.path.exists(marker) and time.time() < deadline:
+        time.sleep(0.1)
+    return {"done": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -151,3 +152,26 @@ def test_workflow_launched_from_an_operator_runs_on_the_same_cluster(client, sto
     assert child["status"] == "succeeded" and child["parent"] == run.id
     workers = set(client.scheduler_info(n_workers=-1)["workers"])
     assert {op["worker"] for op in child["operators"].values()} <= workers
+
+
+def test_a_running_operators_output_reaches_its_record_before_it_ends(client, store, tmp_path):
+    marker = tmp_path / "finish"
+
+    @flowlab.workflow(returns=flowlab.types.Schema(done=flowlab.types.BOOL))
+    def long_talk():
+        return flowlab.Output(done=ops.talks_then_waits(marker=str(marker)).done)
+
+    run = long_talk.launch(cache=False)
+    try:
+        deadline = time.monotonic() + 60
+        op = {}
+        while time.monotonic() < deadline:
+            op = run.operators["talks_then_waits"]
+            if "epoch 1: loss 0.5" in (op.logs or ""):
+                break
+            time.sleep(0.2)
+        assert "epoch 1: loss 0.5" in (op.logs or ""), "the printed line never showed"
+        assert op.state == "running"  # seen live, before the operator ended
+    finally:
+        marker.write_text("done")
+    assert run.result(timeout=60).done is True
