@@ -19,6 +19,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from flowlab.core.cluster import on_local_cluster_start
 from flowlab.forms import FormModel
 from flowlab.forms.field import summary_line
 from flowlab.notebook.fields import FIELD_WIDTH, Field, FieldSpec, field_factory
@@ -203,6 +204,7 @@ class LaunchForm(Snapshot, w.VBox):
         if self.model.errors:
             return
         self._launching = True
+        on_local_cluster_start(self._cluster_stage)
         self.launch_button.disabled = True
         self.launch_button.description, self.launch_button.icon = "Launching…", "spinner spin"
         try:
@@ -218,6 +220,15 @@ class LaunchForm(Snapshot, w.VBox):
             self._launching = False
             self.launch_button.description, self.launch_button.icon = "Launch", "play"
             self._update_button()
+
+    def _cluster_stage(self, stage: str, _client) -> None:
+        # the first launch starts the local cluster (seconds): say so under the button at once
+        if self._launching:
+            self.status.value = (
+                "<span style='color:#555'>⏳ starting the local cluster…</span>"
+                if stage == "starting"
+                else "<span style='color:#555'>local cluster started; submitting…</span>"
+            )
 
     @classmethod
     def for_run(cls, run, **changes: Any) -> LaunchForm:

@@ -231,3 +231,50 @@ def test_variant_keeps_the_baselines_seed_and_records_its_parent(form, client):
     run.wait(timeout=120)
     assert run.record["seed"] == 7 and run.parent == baseline.id
     assert run.inputs["max_depth"] == 5
+
+
+FIRST_LAUNCH = """
+import json, os, sys
+import flowlab
+from flowlab import types, workflow
+
+@flowlab.operator(returns=types.Schema(total=types.INTEGER))
+def add_one(x: int):
+    return {"total": x + 1}
+
+@workflow(returns=types.Schema(total=types.INTEGER))
+def plus_one(x: int = 1):
+    return flowlab.Output(total=add_one(x=x).total)
+
+form = plus_one.form()
+seen = []
+form.status.observe(lambda change: seen.append(change["new"]), names="value")
+form.launch_button.click()
+form.run.wait(timeout=120)
+print(json.dumps({"seen": seen, "status": form.run.status}))
+flowlab.cluster.get_client().close()
+"""
+
+
+def test_first_launch_from_the_button_says_the_local_cluster_is_starting(tmp_path):
+    """In a fresh process with no cluster, clicking Launch says so under the button at once
+    (starting the cluster takes seconds), then the run goes ahead."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "FLOWLAB_SCHEDULER"}
+    env.update(FLOWLAB_HOME=str(tmp_path / "home"), PYTHONPATH=os.getcwd())
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_LAUNCH],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert any("starting the local cluster" in value for value in result["seen"]), result
+    assert result["status"] == "succeeded"
