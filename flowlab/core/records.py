@@ -10,7 +10,7 @@ import socket
 import time
 from importlib import metadata
 
-TERMINAL_RUN = ("succeeded", "failed", "cancelled")
+TERMINAL_RUN = ("succeeded", "failed", "cancelled", "pruned")
 TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached")
 _PACKAGES = (
     "flowlab",
