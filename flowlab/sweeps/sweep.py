@@ -199,6 +199,12 @@ class Sweep:
 
         return render_html(self, name=self.id)
 
+    def _ipython_display_(self) -> None:
+        """In a notebook: the live view (with its static snapshot for the saved file)."""
+        from flowlab.notebook.sweepview import SweepView
+
+        SweepView(self)._ipython_display_()
+
 
 def sweep_configs(workflow, inputs: dict, grid, random, n, seed) -> tuple[str, dict, list[dict]]:
     """(mode, description, configurations), every value checked before anything runs."""

@@ -64,3 +64,17 @@ def test_random_search_and_study_draw_parallel_coordinates_history_and_importanc
     assert "parallel coordinates" in page and "optimisation history" in page
     assert "parameter importances" in page
     assert study.best_run.id in page
+
+
+def test_the_live_view_redraws_until_the_end_and_keeps_a_snapshot(client):
+    from flowlab.notebook import SweepView
+
+    sweep = bowl.sweep(y=5, seconds=0.3, cache=False, grid={"x": [1, 2, 3]})
+    view = SweepView(sweep)
+    first = view.body.value
+    view.wait_shown(timeout=120)
+    assert sweep.done and "succeeded" in view.body.value
+    assert first != view.body.value  # drawn while running, redrawn at the end
+    bundle = view._snapshot_bundle()
+    assert "flowlab-sweep-top" in bundle["text/html"] and "<svg" in bundle["text/html"]
+    assert bundle["text/plain"] == f"sweep {sweep.id} of bowl.sweep: succeeded"
