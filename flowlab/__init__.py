@@ -33,7 +33,7 @@ from flowlab.notebook import load_ipython_extension
 from flowlab.render.compare import compare
 from flowlab.store import catalog as datasets
 from flowlab.store.search import RunList, runs, searches
-from flowlab.sweeps import Sweep, space
+from flowlab.sweeps import Study, Sweep, space
 
 # ``import flowlab.cluster`` reads as part of the public API; the module lives in core.
 _sys.modules[__name__ + ".cluster"] = cluster
@@ -56,6 +56,7 @@ __all__ = [
     "Run",
     "RunFailed",
     "RunList",
+    "Study",
     "Sweep",
     "Workflow",
     "checkpoint",

@@ -8,7 +8,9 @@ Example::
                           space={"max_depth": flowlab.space.int(2, 32)}, n_trials=20)
 """
 
+from flowlab.sweeps import methods as _methods  # noqa: F401  (Workflow.sweep, .optimize)
 from flowlab.sweeps import space
+from flowlab.sweeps.study import Study
 from flowlab.sweeps.sweep import Sweep, launch_sweep, open_sweep
 
-__all__ = ["Sweep", "launch_sweep", "open_sweep", "space"]
+__all__ = ["Study", "Sweep", "launch_sweep", "open_sweep", "space"]

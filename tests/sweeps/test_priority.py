@@ -18,7 +18,12 @@ def _scheduler_priority(client, run):
         task = dask_scheduler.tasks.get(key)
         return None if task is None else task.priority
 
-    return client.run_on_scheduler(read)
+    for _ in range(100):  # the graph reaches the scheduler a moment after launch returns
+        found = client.run_on_scheduler(read)
+        if found is not None:
+            return found
+        time.sleep(0.02)
+    return None
 
 
 def test_an_interactive_run_starts_before_the_sweeps_queued_children(client):
