@@ -14,6 +14,7 @@ import sys as _sys
 from flowlab import forms, models, types
 from flowlab.core import checkpoint, cluster
 from flowlab.core.context import current_seed
+from flowlab.core.dynamic import branch
 from flowlab.core.graph import Graph
 from flowlab.core.operator import Operator, operator
 from flowlab.core.output import Output
@@ -44,6 +45,7 @@ _sys.modules[__name__ + ".space"] = space
 __version__ = "0.1.0"
 
 __all__ = [
+    "branch",
     "ChannelTypeError",
     "CompileError",
     "FlowTypeError",

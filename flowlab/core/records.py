@@ -11,7 +11,7 @@ import time
 from importlib import metadata
 
 TERMINAL_RUN = ("succeeded", "failed", "cancelled", "pruned")
-TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached")
+TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached", "skipped")
 _PACKAGES = (
     "flowlab",
     "dask",

@@ -133,6 +133,9 @@ class RunTracker:
                     ended=None,
                     attempts=op["attempts"] + 1,
                 )
+            elif state == "skipped":  # the other side of a flowlab.branch was taken
+                self._apply_meta(op, message)
+                op["state"] = "skipped"
             elif state == "succeeded":
                 op["state"] = "succeeded"
                 self._apply_meta(op, message)
@@ -202,7 +205,7 @@ class RunTracker:
         with self.lock:
             op = self.record["operators"][node]
             if future.status == "finished":
-                if op["state"] != "cached":
+                if op["state"] not in ("cached", "skipped"):
                     op["state"] = "succeeded"
             elif future.status == "error":
                 exc = future.exception()

@@ -46,3 +46,53 @@ def training(lr: float, steps: int = 8, pause: float = 0.15):
 @workflow(returns=types.Schema(loss=types.DOUBLE(direction="lower")))
 def tune(lr: float, steps: int = 8, pause: float = 0.15):
     return Output(loss=training(lr=lr, steps=steps, pause=pause).loss)
+
+
+@operator(returns=types.Schema(values=types.LIST(types.INTEGER)))
+def make_list(n: int):
+    return {"values": list(range(1, n + 1))}
+
+
+@operator(returns=types.Schema(square=types.INTEGER))
+def square(x: int, offset: int = 0):
+    return {"square": x * x + offset}
+
+
+@operator(returns=types.Schema(total=types.INTEGER))
+def total(values: list):
+    return {"total": sum(values)}
+
+
+@operator(
+    input_schema=types.Schema(values=types.LIST(types.INTEGER)),
+    returns=types.Schema(total=types.INTEGER),
+)
+def sum_all(values):
+    return {"total": sum(values)}
+
+
+@workflow(returns=types.Schema(squares=types.LIST(types.INTEGER), total=types.INTEGER))
+def fan(n: int = 4, offset: int = 0):
+    squares = square.map(x=make_list(n=n).values, offset=offset)
+    return Output(squares=squares.square, total=sum_all(values=squares.square).total)
+
+
+@operator(returns=types.Schema(big=types.BOOL))
+def is_big(x: int):
+    return {"big": x > 10}
+
+
+@operator(returns=types.Schema(value=types.INTEGER))
+def halve(x: int):
+    return {"value": x // 2}
+
+
+@operator(returns=types.Schema(value=types.INTEGER))
+def triple(x: int):
+    return {"value": x * 3}
+
+
+@workflow(returns=types.Schema(value=types.INTEGER))
+def decide(x: int):
+    chosen = flowlab.branch(is_big(x=x).big, lambda: halve(x=x), lambda: triple(x=x))
+    return Output(value=chosen.value)
