@@ -14,9 +14,11 @@ import sys as _sys
 from flowlab import forms, models, types
 from flowlab.core import checkpoint, cluster
 from flowlab.core.context import current_seed
+from flowlab.core.dynamic import branch
 from flowlab.core.graph import Graph
 from flowlab.core.operator import Operator, operator
 from flowlab.core.output import Output
+from flowlab.core.reporting import report
 from flowlab.core.resources import Resources
 from flowlab.core.run import Run, get_run
 from flowlab.core.workflow import Workflow, workflow
@@ -32,15 +34,18 @@ from flowlab.notebook import load_ipython_extension
 from flowlab.render.compare import compare
 from flowlab.store import catalog as datasets
 from flowlab.store.search import RunList, runs, searches
+from flowlab.sweeps import Study, Sweep, space
 
 # ``import flowlab.cluster`` reads as part of the public API; the module lives in core.
 _sys.modules[__name__ + ".cluster"] = cluster
 _sys.modules[__name__ + ".datasets"] = datasets
 _sys.modules[__name__ + ".checkpoint"] = checkpoint
+_sys.modules[__name__ + ".space"] = space
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "branch",
     "ChannelTypeError",
     "CompileError",
     "FlowTypeError",
@@ -53,6 +58,8 @@ __all__ = [
     "Run",
     "RunFailed",
     "RunList",
+    "Study",
+    "Sweep",
     "Workflow",
     "checkpoint",
     "cluster",
@@ -64,8 +71,10 @@ __all__ = [
     "load_ipython_extension",
     "models",
     "operator",
+    "report",
     "runs",
     "searches",
+    "space",
     "types",
     "workflow",
 ]

@@ -115,3 +115,11 @@ class ModelNotFound(FlowlabError, KeyError):
 
 class InvalidInstance(FlowTypeError):
     """A prediction request's instance misses a field or has one of the wrong type."""
+
+
+class TrialPruned(FlowlabError, RuntimeError):
+    """Raised by ``flowlab.report`` inside an operator when the study prunes its trial."""
+
+
+class SweepError(FlowlabError, ValueError):
+    """A sweep or study asked for something it cannot do (names the input or metric)."""

@@ -40,6 +40,7 @@ def launch_graph(
     source: str = "",
     cache: bool = True,
     parent: str | None = None,
+    priority: int = 0,
 ) -> Run:
     """Record a run for ``graph``, submit it to the cluster and return at once.
 
@@ -116,6 +117,7 @@ def launch_graph(
         keep=cache,
         store_url=store_url(),
         content_keyed=content_keyed,
+        priority=priority,
     )
     run._tracker = tracker
     tracker.submit(plans)

@@ -25,6 +25,10 @@ class Node:
     retries: int
     version: str
     input_types: dict[str, dict] = field(default_factory=dict)
+    #: inputs an ``op.map`` node maps over (one task per element at run time)
+    mapped: list[str] = field(default_factory=list)
+    #: inside a ``flowlab.branch``: the side (True/False) this node runs on; None outside
+    guard: bool | None = None
 
     @property
     def parents(self) -> list[str]:
@@ -44,6 +48,8 @@ class Node:
             "retries": self.retries,
             "version": self.version,
             "input_types": self.input_types,
+            **({"mapped": self.mapped} if self.mapped else {}),
+            **({"guard": self.guard} if self.guard is not None else {}),
         }
 
 

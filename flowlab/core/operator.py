@@ -116,6 +116,21 @@ class Operator:
         builder.add_node(node, self)
         return OperatorFuture(node.id, dict(returns.items()))
 
+    def map(self, **inputs: Any):
+        """Inside a workflow body: call the operator once per element of every input given a
+        list (or an operator's LIST output) where it expects one value, zipping several lists;
+        other inputs are passed whole. Its outputs are lists (LIST inputs downstream). The
+        elements run as separate tasks on the cluster.
+
+        Example::
+
+            scores = score.map(model=trained.model, fold=split.folds)
+            summarise(values=scores.value)
+        """
+        from flowlab.core.dynamic import map_operator
+
+        return map_operator(self, inputs)
+
     def __reduce_ex__(self, protocol):
         # Operators defined at module level travel to workers by reference (cheap); others,
         # such as those defined in a notebook cell, travel by value.

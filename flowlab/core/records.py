@@ -10,8 +10,8 @@ import socket
 import time
 from importlib import metadata
 
-TERMINAL_RUN = ("succeeded", "failed", "cancelled")
-TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached")
+TERMINAL_RUN = ("succeeded", "failed", "cancelled", "pruned")
+TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached", "skipped")
 _PACKAGES = (
     "flowlab",
     "dask",

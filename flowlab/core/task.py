@@ -39,6 +39,8 @@ class TaskSpec:
         "key_parents",
         "identify",
         "store",
+        "mapped",
+        "guard",
     )
 
     def __init__(
@@ -56,7 +58,11 @@ class TaskSpec:
         key_parents: list[str] | None = None,
         identify: bool = False,
         store: str | None = None,
+        mapped: list[str] | None = None,
+        guard: bool | None = None,
     ):
+        # op.map: the inputs mapped over; flowlab.branch: the side this node runs on
+        self.mapped, self.guard = mapped or [], guard
         self.run_id, self.node_id, self.operator = run_id, node_id, operator
         self.inputs, self.literals = inputs, literals or {}
         self.seed, self.topic = seed, topic
@@ -93,10 +99,24 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             meta.update(state="succeeded", ended=time.time(), logs="")
             _report(worker, spec.topic, meta)
             return {"outputs": hit, "meta": meta}
+    if spec.guard is not None:
+        condition = resolve(spec.inputs["$when"], results, inputs, spec.literals)
+        if bool(condition) != spec.guard:  # the other side of a flowlab.branch was taken
+            meta.update(state="skipped", ended=time.time(), logs="")
+            _report(worker, spec.topic, meta)
+            return {"outputs": dict.fromkeys(spec.operator.returns), "meta": meta}
     notes: dict = {}
     with captured() as logs, _live_tail(worker, spec, logs):
         try:
             arguments = resolve(spec.inputs, results, inputs, spec.literals)
+            arguments.pop("$when", None)
+            if spec.mapped:
+                from flowlab.core.fanout import run_mapped
+
+                outputs = run_mapped(spec, arguments)
+                meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
+                _report(worker, spec.topic, meta)
+                return {"outputs": outputs, "meta": meta}
             prepared = prepare_inputs(spec.operator, arguments, spec.node_id)
             seed_everything(spec.seed)
             checkpoint = (

@@ -59,10 +59,12 @@ def build_tasks(
             topic=topic,
             cache_key=cache_keys.get(node_id),
             artifacts=artifacts,
-            keep=keep and operator.cache,
+            keep=keep and operator.cache and not node.mapped and node.guard is None,
             key_parents=content_keyed.get(node_id),
             identify=node_id in identifying,
             store=store,
+            mapped=node.mapped,
+            guard=node.guard,
         )
         parents = {p: task_keys[p] for p in node.parents}
         parents.update(

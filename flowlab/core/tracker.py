@@ -42,6 +42,7 @@ class RunTracker:
         keep: bool = True,
         store_url: str | None = None,
         content_keyed: dict | None = None,
+        priority: int = 0,
     ):
         self.run, self.graph, self.client = run, graph, client
         self.seeds, self.keys, self.cached = seeds, keys, cached
@@ -58,6 +59,10 @@ class RunTracker:
         self._dirty = threading.Event()
         self._write_lock = threading.Lock()
         self._listeners: list = []
+        #: callbacks for ``flowlab.report(step, value)`` from the run's operators (studies)
+        self.report_listeners: list = []
+        #: Dask priority of the run's tasks: sweep children run below interactive runs (0)
+        self.priority = priority
         self._cache_entries: list[dict] = []
         # Worker events arrive on the scheduler's event loop (shared with a local client);
         # the handler only queues them, a thread of ours applies them and writes the record.
@@ -84,7 +89,9 @@ class RunTracker:
                 content_keyed=self.content_keyed,
                 client=self.client,
             )
-            futures = self.client.get(tasks.build(), [keys[n] for n in to_run], sync=False)
+            futures = self.client.get(
+                tasks.build(), [keys[n] for n in to_run], sync=False, priority=self.priority
+            )
             self.futures = dict(zip(to_run, futures, strict=True))
         with self.lock:
             self.record.update(status="running", started=now_iso())
@@ -97,6 +104,10 @@ class RunTracker:
     # -- events from workers ----------------------------------------------------------------------
     def _on_event(self, event) -> None:
         _, message = event
+        if "report" in message:  # an intermediate value (flowlab.report), not a state change
+            for listener in list(self.report_listeners):
+                listener(message["report"])
+            return
         node = message.get("node")
         with self.lock:
             op = self.record["operators"].get(node)
@@ -122,6 +133,9 @@ class RunTracker:
                     ended=None,
                     attempts=op["attempts"] + 1,
                 )
+            elif state == "skipped":  # the other side of a flowlab.branch was taken
+                self._apply_meta(op, message)
+                op["state"] = "skipped"
             elif state == "succeeded":
                 op["state"] = "succeeded"
                 self._apply_meta(op, message)
@@ -191,7 +205,7 @@ class RunTracker:
         with self.lock:
             op = self.record["operators"][node]
             if future.status == "finished":
-                if op["state"] != "cached":
+                if op["state"] not in ("cached", "skipped"):
                     op["state"] = "succeeded"
             elif future.status == "error":
                 exc = future.exception()

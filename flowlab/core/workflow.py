@@ -182,6 +182,7 @@ class Workflow:
         client=None,
         cache=True,
         parent: str | None = None,
+        priority: int = 0,
     ):
         from flowlab.core.execute import launch_graph
 
@@ -193,6 +194,7 @@ class Workflow:
             client=client,
             cache=cache,
             parent=parent,
+            priority=priority,
             source=self.source(),
         )
 

@@ -20,6 +20,7 @@ __all__ = [
     "LaunchForm",
     "RunBrowser",
     "RunView",
+    "SweepView",
     "load_ipython_extension",
     "register_field",
     "variant",
@@ -29,6 +30,7 @@ _LAZY = {
     "LaunchForm": "flowlab.notebook.form",
     "RunView": "flowlab.notebook.runview",
     "RunBrowser": "flowlab.notebook.browser",
+    "SweepView": "flowlab.notebook.sweepview",
     "register_field": "flowlab.notebook.fields",
 }
 

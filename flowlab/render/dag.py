@@ -11,6 +11,7 @@ STATE_COLOURS = {
     "succeeded": "#a1d99b",
     "failed": "#fc9272",
     "cancelled": "#fdd0a2",
+    "skipped": "#f5f5f5",
 }
 
 BOX_W, BOX_H, GAP_X, GAP_Y = 170, 34, 50, 16

@@ -65,3 +65,15 @@ def test_02_compare_finds_variants_and_compares_them_to_the_baseline(kernel_env)
     assert "flowlab-compare" in text and "(baseline)" in text
     assert "flowlab-better" in text or "flowlab-worse" in text
     assert "outputs.logloss" in text
+
+
+def test_03_sweeps_draws_a_heatmap_a_study_with_pruning_and_a_branching_workflow(kernel_env):
+    notebook = execute(NOTEBOOKS / "03_sweeps.ipynb", kernel_env)
+    text = outputs_text(notebook)
+    assert "flowlab-sweep-top" in text and "<svg" in text  # views with their snapshots
+    assert "max_depth ↓ · min_samples_leaf →" in text  # the grid's heatmap
+    assert "parallel coordinates" in text and "optimisation history" in text
+    assert "best: max_depth=" in text
+    assert " pruned; best lr=" in text and "0 pruned" not in text
+    assert "2 [1, 4] small" in text and "5 [1, 4, 9, 16, 25] big" in text
+    assert "'skipped'" in text

@@ -1,0 +1,139 @@
+"""Sweep and study results as an ``xarray.Dataset``, built from the children's records."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def _metric_names(records: list[dict | None], declared: dict) -> list[str]:
+    names = list(declared)
+    for r in records:
+        for k, v in ((r or {}).get("outputs") or {}).items():
+            if k not in names and _number(v) is not None:
+                names.append(k)
+    return names
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _values(records: list[dict | None], names: list[str]) -> dict[str, np.ndarray]:
+    out = {}
+    for name in names:
+        column = []
+        for r in records:
+            ok = r is not None and r.get("status") == "succeeded"
+            value = _number((r.get("outputs") or {}).get(name)) if ok else None
+            column.append(np.nan if value is None else value)
+        out[name] = np.array(column, dtype=float)
+    return out
+
+
+def _directions(workflow, names: list[str]) -> dict[str, str]:
+    declared = {}
+    if workflow is not None and workflow.returns is not None:
+        declared = dict(workflow.returns.items())
+    return {n: getattr(declared.get(n), "direction", None) for n in names}
+
+
+def sweep_dataset(sweep):
+    """Grid: dims named after the swept inputs; random: a ``trial`` dim with inputs as coords."""
+    import xarray as xr
+
+    from flowlab.sweeps.validate import scalar_outputs
+
+    workflow = _workflow(sweep)
+    records = sweep.child_records()
+    declared = scalar_outputs(workflow) if workflow is not None else {}
+    names = _metric_names(records, declared)
+    values = _values(records, names)
+    status = np.array([_status(r) for r in records], dtype=object)
+    run_ids = np.array([(r or {}).get("id", "") for r in records], dtype=object)
+    detail = sweep.detail
+    configs = detail["configs"]
+    directions = _directions(workflow, names)
+    if detail["mode"] == "grid":
+        grid = detail["grid"]
+        dims = list(grid)
+        shape = tuple(len(v) for v in grid.values())
+        data = {n: (dims, values[n].reshape(shape), _attrs(directions[n])) for n in names}
+        data["status"] = (dims, status.reshape(shape))
+        data["run_id"] = (dims, run_ids.reshape(shape))
+        coords = {name: list(vals) for name, vals in grid.items()}
+    else:
+        dims = ["trial"]
+        data = {n: (dims, values[n], _attrs(directions[n])) for n in names}
+        data["status"] = (dims, status)
+        data["run_id"] = (dims, run_ids)
+        coords = {"trial": np.arange(len(configs))}
+        for name in configs[0] if configs else {}:
+            coords[name] = ("trial", [c[name] for c in configs])
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs={"sweep": sweep.id, "workflow": detail["workflow"], "mode": detail["mode"]},
+    )
+
+
+def study_dataset(study):
+    """One ``trial`` per Optuna trial: its params as coordinates, outputs, ``status``, ``run_id``."""
+    import xarray as xr
+
+    from flowlab.sweeps.validate import scalar_outputs
+
+    trials = study.study.trials
+    store = study._store_or_default()
+    records = []
+    for t in trials:
+        run_id = t.user_attrs.get("run_id")
+        try:
+            records.append(store.get_run(run_id) if run_id else None)
+        except KeyError:
+            records.append(None)
+    workflow = study.workflow
+    names = _metric_names(records, scalar_outputs(workflow))
+    values = _values(records, names)
+    directions = _directions(workflow, names)
+    data = {n: (["trial"], values[n], _attrs(directions[n])) for n in names}
+    states = [t.state.name.lower() for t in trials]
+    status = [
+        "pruned" if s == "pruned" else (r or {}).get("status", s) if s != "running" else "running"
+        for s, r in zip(states, records, strict=True)
+    ]
+    data["status"] = (["trial"], np.array(status, dtype=object))
+    data["run_id"] = (["trial"], np.array([(r or {}).get("id", "") for r in records], dtype=object))
+    coords: dict[str, Any] = {"trial": np.array([t.number for t in trials], dtype=int)}
+    for name in study.space:
+        coords[name] = ("trial", [t.params.get(name, np.nan) for t in trials])
+    return xr.Dataset(
+        data,
+        coords=coords,
+        attrs={
+            "study": study.study.study_name,
+            "workflow": workflow.name,
+            "objective": ",".join(study.objectives),
+        },
+    )
+
+
+def _status(record: dict | None) -> str:
+    return "not launched" if record is None else record.get("status", "unknown")
+
+
+def _attrs(direction: str | None) -> dict:
+    return {"direction": direction} if direction else {}
+
+
+def _workflow(sweep):
+    try:
+        return sweep._workflow_or_none()
+    except LookupError:
+        return None

@@ -1,0 +1,293 @@
+"""Grid and random sweeps: one child run per configuration, below interactive runs' priority."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+from flowlab.core.records import TERMINAL_RUN, now_iso
+from flowlab.errors import SweepError
+from flowlab.sweeps.records import CHILD_PRIORITY, new_parent_record
+from flowlab.sweeps.validate import (
+    check_fixed,
+    check_grid,
+    check_space,
+    check_values,
+    metric_direction,
+)
+
+
+class Sweep:
+    """A grid or random search over a workflow's inputs; itself a run whose children it launched.
+
+    Example::
+
+        sweep = iris.sweep(labeled_data="iris_labeled", unlabeled_data=new_rows,
+                           grid={"max_depth": [2, 4, 8], "min_samples_leaf": [1, 5]})
+        sweep.wait().results        # xarray.Dataset, dims max_depth x min_samples_leaf
+        sweep.best("logloss")       # the best child Run
+    """
+
+    kind = "sweep"
+
+    def __init__(self, workflow, record: dict, children: list | None = None, store=None):
+        self.workflow = workflow
+        self.record = record
+        self._children = children  # live Run handles, in configuration order
+        self._store = store
+        self._done = threading.Event()
+        self._listeners: list = []
+        self._lock = threading.Lock()
+
+    # -- identity and state -----------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.record["id"]
+
+    @property
+    def status(self) -> str:
+        if self._children is None and self.record["status"] not in TERMINAL_RUN:
+            self.record = self._store_or_default().get_run(self.id)
+        return self.record["status"]
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL_RUN
+
+    @property
+    def detail(self) -> dict:
+        """What was swept: ``mode`` (grid/random), ``grid`` or ``space``, ``configs``…"""
+        return self.record["sweep"]
+
+    @property
+    def configs(self) -> list[dict]:
+        return [dict(c) for c in self.detail["configs"]]
+
+    def wait(self, timeout: float | None = None) -> Sweep:
+        """Block until every child has ended (TimeoutError after ``timeout`` seconds)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.done:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"sweep {self.id} still {self.status} after {timeout} s")
+            if self._children is not None:
+                self._done.wait(0.2)
+            else:
+                time.sleep(0.2)
+        return self
+
+    # -- children and results ---------------------------------------------------------------------
+    @property
+    def runs(self):
+        """The children as a RunList (searchable like any runs: ``parent = "<sweep id>"``)."""
+        from flowlab.store.search import runs
+
+        return runs(f'parent = "{self.id}"', order_by="created", store=self._store_or_default())
+
+    def child_records(self) -> list[dict | None]:
+        """Each configuration's child record, in configuration order (None: not launched)."""
+        if self._children is not None:
+            return [None if r is None else r.record for r in self._children]
+        store = self._store_or_default()
+        return [None if i is None else store.get_run(i) for i in self.detail["children"]]
+
+    @property
+    def results(self):
+        """An ``xarray.Dataset``: one variable per scalar output, ``status`` and ``run_id``.
+
+        A grid gives one dimension per swept input (the grid values as coordinates); a
+        random search a ``trial`` dimension with each input as a coordinate along it. A
+        failed child gives NaN, and ``status`` says ``failed`` there.
+        """
+        from flowlab.sweeps.results import sweep_dataset
+
+        return sweep_dataset(self)
+
+    def best(self, metric: str, direction: str | None = None):
+        """The succeeded child with the best ``metric`` (its type's direction: lower/higher).
+
+        Example::
+
+            sweep.best("logloss").inputs["max_depth"]
+        """
+        from flowlab.core.run import Run
+
+        direction = metric_direction(self._workflow_or_none(), metric, direction, "best()")
+        scored = [
+            (r["outputs"][metric], r)
+            for r in self.child_records()
+            if r is not None
+            and r["status"] == "succeeded"
+            and isinstance(r.get("outputs", {}).get(metric), (int, float))
+        ]
+        if not scored:
+            raise SweepError(f"sweep {self.id}: no succeeded child has output '{metric}' yet")
+        pick = min if direction == "minimize" else max
+        _, record = pick(scored, key=lambda pair: pair[0])
+        return Run(record, store=self._store_or_default())
+
+    def subscribe(self, callback) -> None:
+        """Call ``callback(sweep)`` whenever a child ends (the live views use this)."""
+        self._listeners.append(callback)
+
+    # -- following the children -------------------------------------------------------------------
+    def _follow(self) -> None:
+        pending = [r for r in self._children if r is not None]
+        try:
+            while pending:
+                still = []
+                for run in pending:
+                    if run.done:
+                        self._notify()
+                    else:
+                        still.append(run)
+                pending = still
+                time.sleep(0.1)
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        records = self.child_records()
+        counts: dict[str, int] = {}
+        for r in records:
+            state = "not launched" if r is None else r["status"]
+            counts[state] = counts.get(state, 0) + 1
+        store = self._store_or_default()
+
+        def finish(record: dict) -> None:
+            record.update(status="succeeded", ended=now_iso())
+            record[self.kind]["counts"] = counts
+
+        self.record = store.update_run(self.id, finish)
+        self._done.set()
+        self._notify()
+
+    def _notify(self) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(self)
+            except Exception:  # a broken view must not stop the sweep
+                pass
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _store_or_default(self):
+        if self._store is None:
+            from flowlab.store import get_store
+
+            self._store = get_store()
+        return self._store
+
+    def _workflow_or_none(self):
+        if self.workflow is None:
+            from flowlab.core.workflow import registered_workflows
+
+            self.workflow = registered_workflows().get(self.detail["workflow"])
+            if self.workflow is None:
+                raise LookupError(
+                    f"workflow '{self.detail['workflow']}' is not defined in this process; "
+                    "run the cell that defines it"
+                )
+        return self.workflow
+
+    def __repr__(self) -> str:
+        return (
+            f"<Sweep {self.id} {self.record['workflow']} {len(self.configs)} configs {self.status}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from flowlab.render.registry import render_html
+
+        return render_html(self, name=self.id)
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: the live view (with its static snapshot for the saved file)."""
+        from flowlab.notebook.sweepview import SweepView
+
+        SweepView(self)._ipython_display_()
+
+
+def sweep_configs(workflow, inputs: dict, grid, random, n, seed) -> tuple[str, dict, list[dict]]:
+    """(mode, description, configurations), every value checked before anything runs."""
+    if (grid is None) == (random is None):
+        raise SweepError(
+            f"sweep of workflow '{workflow.name}' needs exactly one of grid={{input: [values]}} "
+            "or random={input: flowlab.space...} with n=<count>"
+        )
+    if grid is not None:
+        if n is not None:
+            raise SweepError(
+                f"sweep of workflow '{workflow.name}': n is for random search; a grid runs "
+                "every combination"
+            )
+        grid = check_grid(workflow, grid, inputs)
+        check_fixed(workflow, inputs, grid)
+        names = list(grid)
+        configs = [
+            dict(zip(names, combo, strict=True)) for combo in itertools.product(*grid.values())
+        ]
+        return "grid", {"grid": grid}, configs
+    space = check_space(workflow, random, inputs, "random search")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise SweepError(
+            f"random search of workflow '{workflow.name}' needs n=<number of configurations> "
+            f"(a whole number of at least 1), got n={n!r}"
+        )
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    configs = [{name: dim.sample(rng) for name, dim in space.items()} for _ in range(n)]
+    for name in space:
+        check_values(workflow, name, [c[name] for c in configs], "random search")
+    check_fixed(workflow, inputs, {k: [configs[0][k]] for k in space})
+    described = {k: repr(d) for k, d in space.items()}
+    return "random", {"space": described, "n": n, "seed": seed}, configs
+
+
+def launch_sweep(
+    workflow, inputs: dict, *, grid=None, random=None, n=None, seed=None, cache=True
+) -> Sweep:
+    """Check every configuration, record the sweep, launch one child run per configuration."""
+    from flowlab.store import get_store
+
+    mode, described, configs = sweep_configs(workflow, inputs, grid, random, n, seed)
+    record = new_parent_record(
+        workflow,
+        "sweep",
+        inputs,
+        {"mode": mode, **described, "configs": configs, "children": []},
+        seed=seed,
+    )
+    store = get_store()
+    store.put_run(record)
+    sweep = Sweep(workflow, record, children=[], store=store)
+    for config in configs:
+        try:
+            child = workflow._launch(
+                {**inputs, **config}, cache=cache, parent=sweep.id, priority=CHILD_PRIORITY
+            )
+        except Exception as exc:  # e.g. resources: recorded on the child, the sweep goes on
+            child_id = getattr(exc, "run_id", None)
+            sweep._children.append(None if child_id is None else _stored_run(store, child_id))
+            continue
+        sweep._children.append(child)
+    ids = [None if r is None else r.id for r in sweep._children]
+    sweep.record = store.update_run(sweep.id, lambda r: r["sweep"].__setitem__("children", ids))
+    threading.Thread(target=sweep._follow, name=f"flowlab-sweep-{sweep.id}", daemon=True).start()
+    return sweep
+
+
+def open_sweep(run_id: str, store=None) -> Sweep:
+    """A sweep from the store by id (a later session, the dashboard, the CLI)."""
+    from flowlab.store import get_store
+
+    store = store or get_store()
+    record = store.get_run(run_id)
+    if record.get("kind") != "sweep":
+        raise SweepError(f"run {run_id} is not a sweep (its workflow is {record['workflow']!r})")
+    return Sweep(None, record, store=store)
+
+
+def _stored_run(store, run_id: str):
+    from flowlab.core.run import Run
+
+    return Run(store.get_run(run_id), store=store)

@@ -1,0 +1,55 @@
+"""op.map over a list an operator produced, and flowlab.branch both ways, on real workers."""
+
+from __future__ import annotations
+
+import pytest
+
+import flowlab
+from flowlab import Output, workflow
+from flowlab.errors import CompileError
+from tests.sweeps.ops import decide, fan, is_big, square
+
+
+def test_map_over_an_operator_produced_list(client):
+    run = fan.launch(n=4, offset=1, cache=False)
+    out = run.result(timeout=120)
+    assert out.squares == [2, 5, 10, 17]
+    assert out.total == 34
+    ops = run.operators
+    assert ops["square.map"].state == "succeeded"
+    nodes = {n["id"]: n for n in run.record["graph"]["nodes"]}
+    assert nodes["square.map"]["mapped"] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("x", "value", "taken", "skipped"), [(20, 10, "halve", "triple"), (4, 12, "triple", "halve")]
+)
+def test_branch_runs_only_the_chosen_side_and_records_the_other_skipped(
+    client, x, value, taken, skipped
+):
+    run = decide.launch(x=x, cache=False)
+    assert run.result(timeout=120).value == value
+    ops = run.operators
+    assert ops[taken].state == "succeeded"
+    assert ops[skipped].state == "skipped"
+    assert run.status == "succeeded"
+
+
+def test_map_over_literal_lists_of_different_lengths_is_refused_at_compile():
+    @workflow
+    def uneven():
+        return Output(out=square.map(x=[1, 2, 3], offset=[1, 2]).square)
+
+    with pytest.raises(CompileError, match="'x' has 3 items, 'offset' has 2 items"):
+        uneven.compile()
+
+
+def test_branch_on_a_condition_that_is_not_bool_is_refused():
+    @workflow
+    def wrong(x: int):
+        flowlab.branch(square(x=x).square, lambda: is_big(x=x), lambda: is_big(x=x))
+
+    with pytest.raises(CompileError, match="condition must be BOOL.*INTEGER"):
+        wrong.compile(x=1)
+    with pytest.raises(CompileError, match="condition must be BOOL"):
+        flowlab.branch(1, lambda: None, lambda: None)

@@ -1,0 +1,48 @@
+"""Sweep children use idle cycles: a run launched by hand jumps ahead of queued children."""
+
+from __future__ import annotations
+
+import time
+
+from tests.sweeps.ops import bowl
+
+
+def _started(run) -> str | None:
+    return next(iter(run.operators.values())).started
+
+
+def _scheduler_priority(client, run):
+    key = f"{next(iter(run.operators))}@{run.id}"
+
+    def read(dask_scheduler, key=key):
+        task = dask_scheduler.tasks.get(key)
+        return None if task is None else task.priority
+
+    for _ in range(100):  # the graph reaches the scheduler a moment after launch returns
+        found = client.run_on_scheduler(read)
+        if found is not None:
+            return found
+        time.sleep(0.02)
+    return None
+
+
+def test_an_interactive_run_starts_before_the_sweeps_queued_children(client):
+    sweep = bowl.sweep(seconds=1.0, cache=False, grid={"x": list(range(10, 20))})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # both workers busy with sweep children
+        if len([r for r in sweep._children if _started(r)]) >= 2:
+            break
+        time.sleep(0.05)
+    interactive = bowl.launch(x=0, y=99, seconds=0.5, cache=False)
+    queued = [r for r in sweep._children if not _started(r)]
+    # the scheduler holds the children below the interactive run (Dask: higher runs first)
+    child_priority = _scheduler_priority(client, queued[-1])
+    mine_priority = _scheduler_priority(client, interactive)
+    interactive.wait(timeout=120)
+    sweep.wait(timeout=120)
+    assert child_priority is not None and mine_priority is not None
+    assert child_priority[0] > mine_priority[0]
+    mine = _started(interactive)
+    later = [r for r in queued if _started(r) > mine]
+    # at most one queued child can take the other worker as it frees at the same moment
+    assert len(later) >= len(queued) - 1, (mine, sorted(_started(r) for r in sweep._children))

@@ -1,0 +1,80 @@
+"""Each sweep and study shape gets its own renderer from the registry: pictures and a table."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+import flowlab
+from flowlab.render import render_html, renderer_for
+from flowlab.render.registry import Subject
+from tests.sweeps.ops import bowl, tune
+
+
+@pytest.fixture(scope="module")
+def sweeps(client):
+    return {
+        "one": bowl.sweep(y=5, fail_at=6, grid={"x": [1, 2, 4, 6]}),
+        "two": bowl.sweep(fail_at=6, grid={"x": [1, 2, 4, 6], "y": [3, 5, 7]}),
+        "random": bowl.sweep(random={"x": flowlab.space.int(0, 8)}, n=4, seed=2),
+        "study": tune.optimize(
+            objective="loss",
+            space={"lr": flowlab.space.float(0.0, 1.0)},
+            n_trials=5,
+            steps=2,
+            pause=0.0,
+            sampler=optuna.samplers.RandomSampler(seed=1),
+        ),
+    }
+
+
+def _done(sweeps):
+    for s in sweeps.values():
+        s.wait(timeout=180)
+    return sweeps
+
+
+def test_one_swept_input_draws_a_line_per_metric_with_the_best_marked(sweeps):
+    sweep = _done(sweeps)["one"]
+    assert renderer_for(Subject(sweep)).name == "sweep-line"
+    page = sweep._repr_html_()
+    assert page.count("<svg") == 2  # loss and score
+    assert page.count('class="flowlab-best"') == 2
+    assert "best: 0<" in page  # loss (4-4)^2 + (5-5)^2 at x=4, ringed
+    assert "flowlab-sweep-top" in page and sweep.best("loss").id in page
+
+
+def test_two_swept_inputs_draw_a_heatmap_with_failed_cells_marked(sweeps):
+    sweep = _done(sweeps)["two"]
+    assert renderer_for(Subject(sweep)).name == "sweep-heatmap"
+    page = render_html(sweep)
+    assert "<svg" in page and "✕" in page and 'class="flowlab-best"' in page
+    best = sweep.best("loss")
+    table = page.split("flowlab-sweep-top")[1]
+    assert table.index(best.id) < table.index("failed")  # best first, failed last
+
+
+def test_random_search_and_study_draw_parallel_coordinates_history_and_importances(sweeps):
+    done = _done(sweeps)
+    assert renderer_for(Subject(done["random"])).name == "sweep-parallel"
+    assert "parallel coordinates" in render_html(done["random"])
+    study = done["study"]
+    assert renderer_for(Subject(study)).name == "sweep-parallel"
+    page = render_html(study)
+    assert "parallel coordinates" in page and "optimisation history" in page
+    assert "parameter importances" in page
+    assert study.best_run.id in page
+
+
+def test_the_live_view_redraws_until_the_end_and_keeps_a_snapshot(client):
+    from flowlab.notebook import SweepView
+
+    sweep = bowl.sweep(y=5, seconds=0.3, cache=False, grid={"x": [1, 2, 3]})
+    view = SweepView(sweep)
+    first = view.body.value
+    view.wait_shown(timeout=120)
+    assert sweep.done and "succeeded" in view.body.value
+    assert first != view.body.value  # drawn while running, redrawn at the end
+    bundle = view._snapshot_bundle()
+    assert "flowlab-sweep-top" in bundle["text/html"] and "<svg" in bundle["text/html"]
+    assert bundle["text/plain"] == f"sweep {sweep.id} of bowl.sweep: succeeded"
