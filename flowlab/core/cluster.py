@@ -1,7 +1,8 @@
 """The Dask cluster flowlab runs on: a local one by default, any scheduler when told.
 
 Order of choice: a client given to :func:`use_client`, then ``FLOWLAB_SCHEDULER``, then a
-``distributed.Client`` the user already made, then a LocalCluster (processes) sized to this
+``distributed.Client`` the user already made, then the persistent cluster of ``flowlab cluster
+up`` while it is up (``$FLOWLAB_HOME/cluster``), then a LocalCluster (processes) sized to this
 machine — a LocalCUDACluster, one worker per GPU, when there are GPUs. Local workers
 advertise the resources ``CPU``, ``MEMORY`` and ``GPU`` that operators ask for.
 """
@@ -132,6 +133,12 @@ def get_client():
             return _client
         except ValueError:
             pass
+        from flowlab.core.persistent import address as persistent_address
+
+        address = persistent_address()
+        if address:
+            _client = Client(address)
+            return _client
         _tell("starting", None)
         _cluster = start_local_cluster()
         _client = Client(_cluster)
