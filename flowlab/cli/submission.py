@@ -60,6 +60,11 @@ def forms_for(
             form.set("seed", seed)
         if form.errors:
             name, message = next(iter(form.errors.items()))
+            if message.startswith("required"):
+                message = (
+                    f"input '{name}' is required: expected {form.field(name).type.name} "
+                    f"({message.removeprefix('required: ')})"
+                )
             raise InputError(message if f"'{name}'" in message else f"input '{name}': {message}")
         forms.append(form)
     return forms

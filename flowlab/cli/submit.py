@@ -184,7 +184,7 @@ def workflows(modules, as_json):
     found = []
     for module in modules or ("flowlab.library.workflows",):
         try:
-            defined = workflows_in(_absolute(f"{module}:x").rpartition(":")[0])
+            defined = workflows_in(_absolute(f"{module}:").rpartition(":")[0])
         except TargetError as exc:
             usage(str(exc))
         for name, wf in defined.items():

@@ -64,7 +64,7 @@ def _load_module(text: str):
 
 
 def _load_file(path: Path):
-    import cloudpickle
+    from flowlab.core.operator import send_by_value
 
     path = path.expanduser().absolute()
     if not path.is_file():
@@ -79,5 +79,5 @@ def _load_file(path: Path):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     # workers cannot import a file by path: its operators travel by value
-    cloudpickle.register_pickle_by_value(module)
+    send_by_value(module)
     return module
