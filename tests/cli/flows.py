@@ -52,3 +52,13 @@ def sleeper(x, seconds=30.0):
 @workflow(input_schema=types.Schema(x=types.INTEGER), returns=types.Schema(where=types.TEXT))
 def gpu_flow(x):
     return Output(where=on_gpu(x=x).where)
+
+
+@operator(returns=types.Schema(value=types.INTEGER))
+def explode(x: int):
+    raise ValueError(f"cannot take {x}")
+
+
+@workflow(input_schema=types.Schema(x=types.INTEGER), returns=types.Schema(value=types.INTEGER))
+def failing(x):
+    return Output(value=explode(x=x).value)
