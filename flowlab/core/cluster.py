@@ -101,6 +101,24 @@ def start_local_cluster(
     )
 
 
+def worker_resources_flag(cores: float, memory: int | str, gpus: float = 0) -> list[str]:
+    """The ``dask worker`` arguments that make a worker advertise flowlab's resources.
+
+    For any deployment that starts ``dask worker`` itself (dask-jobqueue's
+    ``worker_extra_args``, a Kubernetes pod spec, dask-gateway options).
+
+    Example::
+
+        SLURMCluster(cores=8, memory="32GB",
+                     worker_extra_args=flowlab.cluster.worker_resources_flag(8, "32GB", gpus=1))
+    """
+    from dask.utils import parse_bytes
+
+    memory = parse_bytes(memory) if isinstance(memory, str) else int(memory)
+    resources = {"CPU": cores, "MEMORY": memory, "GPU": gpus}
+    return ["--resources", ",".join(f"{k}={v:g}" for k, v in resources.items() if v)]
+
+
 def get_client():
     """The ``distributed.Client`` flowlab runs on, starting the default cluster if needed.
 
