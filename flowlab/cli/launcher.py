@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
+
+#: the runs this process follows (a cancel request may arrive while they are launched)
+followed: list = []
 
 
 def main() -> None:
+    # `flowlab cancel` of a run on a cluster only this process knows (its own LocalCluster)
+    signal.signal(signal.SIGUSR1, lambda *_: cancel_requested(followed))
     spec = json.loads(sys.stdin.read())
     out = os.fdopen(os.dup(1), "w")
     # from here on nothing else may reach the submitter's pipe
@@ -27,11 +34,28 @@ def main() -> None:
         raise
     out.write(json.dumps({"runs": [{"id": r.id, "status": r.status} for r in runs]}) + "\n")
     out.close()
+    followed.extend(runs)
+    cancel_requested(followed)  # asked before we were listening
     for run in runs:
         run.wait()
     from flowlab.core.cluster import get_client
 
     get_client().close()
+
+
+def cancel_request(run_id: str):
+    """The file `flowlab cancel` writes to ask a launcher to cancel ``run_id``."""
+    from flowlab.store.config import home
+
+    return home() / "launchers" / f"cancel-{run_id}"
+
+
+def cancel_requested(runs: list) -> None:
+    for run in runs:
+        request = cancel_request(run.id)
+        if request.exists():
+            request.unlink(missing_ok=True)
+            threading.Thread(target=run.cancel, daemon=True).start()
 
 
 def launch(spec: dict) -> list:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 
@@ -172,14 +174,25 @@ def logs(run_id, operator, follow):
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the record.")
 def cancel(run_id, timeout):
     """Cancel RUN: its queued and running operators stop, finished outputs are kept."""
+    from distributed import Client
+
+    from flowlab.cli.launcher import cancel_request
     from flowlab.core.cancel import cancel_tasks, task_keys
-    from flowlab.core.cluster import get_client
+    from flowlab.core.persistent import address as persistent_address
     from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
 
     run = _get(run_id)
     if run.done:
         fail(f"run {run_id} has already ended ({run.status}); nothing to cancel")
-    cancel_tasks(get_client(), run.id, task_keys(run.record))
+    address = os.environ.get("FLOWLAB_SCHEDULER") or persistent_address()
+    launcher = run.record.get("launcher") or {}
+    if address:
+        with Client(address, timeout=30) as client:
+            cancel_tasks(client, run.id, task_keys(run.record))
+    elif launcher_alive(run.record):
+        # the run is on the launcher's own local cluster: ask the launcher to cancel it
+        cancel_request(run.id).write_text("")
+        os.kill(int(launcher["pid"]), signal.SIGUSR1)
     deadline = time.monotonic() + timeout
     while not run.refresh().done:
         if not launcher_alive(run.record):
