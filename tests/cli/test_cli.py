@@ -10,6 +10,8 @@ import time
 import psutil
 import pytest
 
+from tests.cli.conftest import ROOT
+
 FLOWS = "tests.cli.flows"
 
 
@@ -217,11 +219,19 @@ def test_cancel_records_the_run_cancelled_keeps_finished_outputs_and_frees_the_w
     ],
 )
 def test_bad_input_exits_2_naming_it_and_records_nothing(cli, args, message):
-    before = len(cli.json("runs"))
+    before = _count(cli)
     done = cli(*args)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert message in done.stderr
-    assert len(cli.json("runs")) == before
+    assert _count(cli) == before
+
+
+def _count(cli) -> int:
+    """Runs in the CLI's store, read in this process (cheaper than another subprocess)."""
+    from flowlab.store import open_store
+    from flowlab.store.search import count
+
+    return count("", store=open_store(f"tinydb://{cli.home}"))
 
 
 def test_every_command_has_help(cli):
@@ -282,3 +292,33 @@ def test_python_in_this_flowlab_home_connects_to_the_persistent_cluster(cli):
         timeout=120,
     )
     assert wins.returncode != 0  # FLOWLAB_SCHEDULER wins (nothing listens there)
+
+
+def test_submit_killed_with_sigkill_after_printing_the_id_the_run_still_finishes(cli):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flowlab",
+            "submit",
+            f"{FLOWS}:sleeper",
+            "--input",
+            "x=8",
+            "--input",
+            "seconds=2",
+            "--wait",
+        ],
+        cwd=ROOT,
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    run_id = proc.stdout.readline().strip()
+    proc.kill()  # SIGKILL while it waits
+    proc.wait()
+    shown = cli.wait_for(run_id)
+    assert shown["status"] == "succeeded" and shown["outputs"] == {"first": 8, "second": 8}
+    assert all(op["ended"] for op in shown["operators"].values())
