@@ -66,7 +66,7 @@ def launch(spec: dict) -> list:
     workflow = load_workflow(spec["target"])
     base = None
     if spec.get("rerun") or spec.get("resume"):
-        from flowlab import get_run
+        from flowlab.core.run import get_run
 
         base = get_run(spec.get("rerun") or spec.get("resume"))
     if spec.get("resume"):

@@ -41,7 +41,7 @@ def run_summary(record: dict) -> dict:
 
 
 def _get(run_id: str):
-    from flowlab import get_run
+    from flowlab.core.run import get_run
 
     try:
         return get_run(run_id)
@@ -55,10 +55,10 @@ def _get(run_id: str):
 @_json
 def queue(everything, limit, as_json):
     """Queued and running runs, with operators done/total (like squeue)."""
-    import flowlab
+    from flowlab.store.search import runs as search
 
     query = "" if everything else 'status = "queued" or status = "running"'
-    found = [run_summary(r.refresh().record) for r in flowlab.runs(query, limit=limit)]
+    found = [run_summary(r.refresh().record) for r in search(query, limit=limit)]
     if not everything:  # a run whose launcher died is recorded failed by refresh()
         found = [r for r in found if r["status"] in ("queued", "running")]
     if as_json:
@@ -80,11 +80,11 @@ def runs(query, order_by, limit, as_json):
     \b
     flowlab runs 'workflow = "iris" and outputs.logloss < 0.3' --limit 20
     """
-    import flowlab
     from flowlab.errors import FlowlabError
+    from flowlab.store.search import runs as search
 
     try:
-        found = flowlab.runs(query, order_by=order_by, limit=limit)
+        found = search(query, order_by=order_by, limit=limit)
     except (FlowlabError, ValueError) as exc:
         usage(f"query {query!r}: {exc}")
     rows = [run_summary(found._store.get_run(i)) for i in found.ids]
