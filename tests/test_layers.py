@@ -41,6 +41,7 @@ RANKS = {
     "sweeps": 5,
     "flowlab": 6,  # flowlab/__init__.py: the public API gathers every layer
     "demo": 7,  # the demo script uses the public API
+    "__main__": 7,  # flowlab/__main__.py: `python -m flowlab` runs the cli
 }
 APPLICATIONS = 5  # layers of this rank may import one another (never in a cycle)
 

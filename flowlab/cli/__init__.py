@@ -3,6 +3,8 @@
 Example::
 
     flowlab serve --port 8080
+    flowlab cluster up --workers 2
+    flowlab submit mypkg.flows:iris --input max_depth=8 --wait
 """
 
 from __future__ import annotations
@@ -17,8 +19,15 @@ def main() -> None:
 
 
 def _register() -> None:
+    from flowlab.cli.cluster import cluster
+    from flowlab.cli.datasets import datasets
+    from flowlab.cli.runs import cancel, logs, queue, runs, show
     from flowlab.cli.serve import serve
+    from flowlab.cli.submit import rerun, resume, submit, workflows
 
+    for command in (cluster, submit, rerun, resume, workflows, queue, runs, show, logs, cancel):
+        main.add_command(command)
+    main.add_command(datasets)
     main.add_command(serve)
 
 

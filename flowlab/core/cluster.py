@@ -1,7 +1,8 @@
 """The Dask cluster flowlab runs on: a local one by default, any scheduler when told.
 
 Order of choice: a client given to :func:`use_client`, then ``FLOWLAB_SCHEDULER``, then a
-``distributed.Client`` the user already made, then a LocalCluster (processes) sized to this
+``distributed.Client`` the user already made, then the persistent cluster of ``flowlab cluster
+up`` while it is up (``$FLOWLAB_HOME/cluster``), then a LocalCluster (processes) sized to this
 machine — a LocalCUDACluster, one worker per GPU, when there are GPUs. Local workers
 advertise the resources ``CPU``, ``MEMORY`` and ``GPU`` that operators ask for.
 """
@@ -100,6 +101,24 @@ def start_local_cluster(
     )
 
 
+def worker_resources_flag(cores: float, memory: int | str, gpus: float = 0) -> list[str]:
+    """The ``dask worker`` arguments that make a worker advertise flowlab's resources.
+
+    For any deployment that starts ``dask worker`` itself (dask-jobqueue's
+    ``worker_extra_args``, a Kubernetes pod spec, dask-gateway options).
+
+    Example::
+
+        SLURMCluster(cores=8, memory="32GB",
+                     worker_extra_args=flowlab.cluster.worker_resources_flag(8, "32GB", gpus=1))
+    """
+    from dask.utils import parse_bytes
+
+    memory = parse_bytes(memory) if isinstance(memory, str) else int(memory)
+    resources = {"CPU": cores, "MEMORY": memory, "GPU": gpus}
+    return ["--resources", ",".join(f"{k}={v:g}" for k, v in resources.items() if v)]
+
+
 def get_client():
     """The ``distributed.Client`` flowlab runs on, starting the default cluster if needed.
 
@@ -132,6 +151,12 @@ def get_client():
             return _client
         except ValueError:
             pass
+        from flowlab.core.persistent import address as persistent_address
+
+        address = persistent_address()
+        if address:
+            _client = Client(address)
+            return _client
         _tell("starting", None)
         _cluster = start_local_cluster()
         _client = Client(_cluster)

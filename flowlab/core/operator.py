@@ -138,6 +138,7 @@ class Operator:
         if (
             module is not None
             and module.__name__ != "__main__"
+            and not getattr(module, "__flowlab_by_value__", False)
             and getattr(module, self.name, None) is self
         ):
             return (_operator_by_name, (module.__name__, self.name))
@@ -145,6 +146,15 @@ class Operator:
 
     def __repr__(self) -> str:
         return f"<operator {self.name}({', '.join(self.signature.parameters)})>"
+
+
+def send_by_value(module) -> None:
+    """Make the operators (and functions) of ``module`` travel to workers by value: for a
+    module workers cannot import, such as a file loaded by path (``flowlab submit f.py:wf``)."""
+    import cloudpickle
+
+    module.__flowlab_by_value__ = True
+    cloudpickle.register_pickle_by_value(module)
 
 
 def _operator_by_name(module: str, name: str) -> Operator:

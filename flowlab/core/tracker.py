@@ -396,7 +396,10 @@ class RunTracker:
         self._changed()
 
     def cancel(self) -> None:
-        self.client.cancel(list(self.futures.values()))
+        from flowlab.core.cancel import cancel_tasks
+
+        keys = [f.key for f in self.futures.values() if not f.done()]
+        cancel_tasks(self.client, self.run.id, keys)
 
     # -- record writes ----------------------------------------------------------------------------
     def _changed(self) -> None:

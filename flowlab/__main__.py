@@ -1,0 +1,5 @@
+"""``python -m flowlab`` runs the ``flowlab`` command."""
+
+from flowlab.cli import main
+
+main()

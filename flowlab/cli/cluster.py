@@ -1,0 +1,86 @@
+"""``flowlab cluster up | status | down``: a persistent Dask cluster under $FLOWLAB_HOME/cluster."""
+
+from __future__ import annotations
+
+import click
+from dask.utils import format_bytes
+
+from flowlab.cli.output import emit_json, fail, table, usage
+
+
+@click.group()
+def cluster() -> None:
+    """Start, inspect and stop the persistent cluster (Dask scheduler + workers)."""
+
+
+@cluster.command()
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--resources",
+    multiple=True,
+    help='What each worker advertises, like "CPU=1,MEMORY=4GB,GPU=1"; once for every '
+    "worker, or once per worker.",
+)
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+def up(workers, resources, threads, host, port, as_json):
+    """Start a detached scheduler and workers; print the address once they accept work."""
+    from flowlab.core.persistent import ClusterStateError
+    from flowlab.core.persistent import up as start
+
+    try:
+        state = start(workers, list(resources), threads=threads, host=host, port=port)
+    except ValueError as exc:
+        usage(str(exc))
+    except ClusterStateError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(state)
+    else:
+        click.echo(state["address"])
+
+
+@cluster.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def status(as_json):
+    """Workers, their resources, memory and running tasks (like sinfo)."""
+    from flowlab.core.persistent import ClusterStateError
+    from flowlab.core.persistent import status as read
+
+    try:
+        info = read()
+    except ClusterStateError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(
+        f"scheduler {info['address']}  dashboard {info['dashboard']}  up since {info['started']}"
+    )
+    rows = [
+        {
+            **w,
+            "memory": format_bytes(w["memory"]) if w["memory"] is not None else None,
+            "memory_limit": format_bytes(w["memory_limit"]) if w["memory_limit"] else None,
+            "resources": {
+                k: format_bytes(v) if k == "MEMORY" else f"{v:g}" for k, v in w["resources"].items()
+            },
+        }
+        for w in info["workers"]
+    ]
+    table(rows, ["name", "address", "threads", "resources", "memory", "memory_limit", "running"])
+
+
+@cluster.command()
+def down():
+    """Stop exactly the processes `up` started; return once they have exited."""
+    from flowlab.core.persistent import ClusterStateError
+    from flowlab.core.persistent import down as stop
+
+    try:
+        state = stop()
+    except ClusterStateError as exc:
+        fail(str(exc))
+    click.echo(f"stopped {state['address']}")

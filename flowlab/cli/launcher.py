@@ -1,0 +1,92 @@
+"""The detached process behind ``flowlab submit``: launches the runs, prints their ids on one
+line, then follows them to their end (so the command that submitted may exit at once).
+
+Run as ``python -m flowlab.cli.launcher`` with the submission as JSON on stdin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+
+#: the runs this process follows (a cancel request may arrive while they are launched)
+followed: list = []
+
+
+def main() -> None:
+    # `flowlab cancel` of a run on a cluster only this process knows (its own LocalCluster)
+    signal.signal(signal.SIGUSR1, lambda *_: cancel_requested(followed))
+    spec = json.loads(sys.stdin.read())
+    out = os.fdopen(os.dup(1), "w")
+    # from here on nothing else may reach the submitter's pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        runs = launch(spec)
+    except Exception as exc:
+        from flowlab.cli.submission import InputError
+
+        out.write(json.dumps({"error": str(exc), "usage": isinstance(exc, InputError)}) + "\n")
+        out.close()
+        raise
+    out.write(json.dumps({"runs": [{"id": r.id, "status": r.status} for r in runs]}) + "\n")
+    out.close()
+    followed.extend(runs)
+    cancel_requested(followed)  # asked before we were listening
+    for run in runs:
+        run.wait()
+    from flowlab.core.cluster import get_client
+
+    get_client().close()
+
+
+def cancel_request(run_id: str):
+    """The file `flowlab cancel` writes to ask a launcher to cancel ``run_id``."""
+    from flowlab.store.config import home
+
+    return home() / "launchers" / f"cancel-{run_id}"
+
+
+def cancel_requested(runs: list) -> None:
+    for run in runs:
+        request = cancel_request(run.id)
+        if request.exists():
+            request.unlink(missing_ok=True)
+            threading.Thread(target=run.cancel, daemon=True).start()
+
+
+def launch(spec: dict) -> list:
+    from flowlab.cli.submission import forms_for
+    from flowlab.cli.targets import load_workflow
+
+    sys.path[:0] = [p for p in spec.get("sys_path", []) if p not in sys.path]
+    workflow = load_workflow(spec["target"])
+    base = None
+    if spec.get("rerun") or spec.get("resume"):
+        from flowlab.core.run import get_run
+
+        base = get_run(spec.get("rerun") or spec.get("resume"))
+    if spec.get("resume"):
+        runs = [base.resume()]
+    else:
+        forms = forms_for(
+            workflow,
+            [tuple(p) for p in spec.get("inputs", [])],
+            [tuple(p) for p in spec.get("arrays", [])],
+            seed=spec.get("seed"),
+            base=base,
+        )
+        runs = [
+            form.launch(tags=spec.get("tags") or (base.tags if base else None)) for form in forms
+        ]
+    for run in runs:
+        # the CLI can rerun and resume it later: it knows where the workflow is defined
+        run._update(lambda r: r.__setitem__("target", spec["target"]))
+    return runs
+
+
+if __name__ == "__main__":
+    main()

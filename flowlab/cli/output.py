@@ -1,0 +1,47 @@
+"""What every command shares: JSON for scripts, tables for humans, exit codes, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+#: exit codes scripts rely on: 0 done, 1 failed (a run, or an operation), 2 usage / bad input
+FAILED, USAGE = 1, 2
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, default=str, indent=2))
+
+
+def table(rows: list[dict], columns: list[str]) -> None:
+    """A plain text table: one header line, one line per row."""
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return " ".join(f"{k}={_cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def fail(message: str, code: int = FAILED) -> None:
+    """One line on stderr naming what was wrong, then exit with ``code``."""
+    click.echo(f"flowlab: {message}", err=True)
+    sys.exit(code)
+
+
+def usage(message: str) -> None:
+    fail(message, USAGE)

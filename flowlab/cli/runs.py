@@ -1,0 +1,220 @@
+"""``flowlab queue | runs | show | logs | cancel``: the runs in the store (squeue, sacct, scancel)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import click
+
+from flowlab.cli.output import emit_json, fail, table, usage
+
+_json = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+
+
+def run_summary(record: dict) -> dict:
+    """What scripts read of a run: id, workflow, status, scalar outputs, tags, times."""
+    outputs = {
+        k: v
+        for k, v in (record.get("outputs") or {}).items()
+        if isinstance(v, int | float | str | bool) or v is None
+    }
+    ops = record.get("operators") or {}
+    return {
+        "id": record["id"],
+        "workflow": record.get("workflow"),
+        "status": record.get("status"),
+        "inputs": {
+            k: v for k, v in (record.get("inputs") or {}).items() if not isinstance(v, dict | list)
+        },
+        "outputs": outputs,
+        "tags": list(record.get("tags") or []),
+        "created": record.get("created"),
+        "ended": record.get("ended"),
+        "parent": record.get("parent"),
+        "operators_done": sum(op.get("state") in ("succeeded", "cached") for op in ops.values()),
+        "operators_total": len(ops),
+        "error": (record.get("error") or {}).get("message"),
+    }
+
+
+def _get(run_id: str):
+    from flowlab.core.run import get_run
+
+    try:
+        return get_run(run_id)
+    except KeyError:
+        fail(f"no run with id {run_id!r} in the store", 2)
+
+
+@click.command()
+@click.option("--all", "everything", is_flag=True, help="Also list runs that have ended.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@_json
+def queue(everything, limit, as_json):
+    """Queued and running runs, with operators done/total (like squeue)."""
+    from flowlab.store.search import runs as search
+
+    query = "" if everything else 'status = "queued" or status = "running"'
+    found = [run_summary(r.refresh().record) for r in search(query, limit=limit)]
+    if not everything:  # a run whose launcher died is recorded failed by refresh()
+        found = [r for r in found if r["status"] in ("queued", "running")]
+    if as_json:
+        emit_json(found)
+        return
+    for r in found:
+        r["done"] = f"{r['operators_done']}/{r['operators_total']}"
+    table(found, ["id", "workflow", "status", "done", "created", "tags"])
+
+
+@click.command()
+@click.argument("query", default="")
+@click.option("--order-by", default=None, help='A field, "-" first for descending.')
+@click.option("--limit", default=None, type=int, help="At most this many runs.")
+@_json
+def runs(query, order_by, limit, as_json):
+    """Runs matching QUERY (the flowlab query language, like sacct).
+
+    \b
+    flowlab runs 'workflow = "iris" and outputs.logloss < 0.3' --limit 20
+    """
+    from flowlab.errors import FlowlabError
+    from flowlab.store.search import runs as search
+
+    try:
+        found = search(query, order_by=order_by, limit=limit)
+    except (FlowlabError, ValueError) as exc:
+        usage(f"query {query!r}: {exc}")
+    rows = [run_summary(found._store.get_run(i)) for i in found.ids]
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        r["outputs"] = {k: v for k, v in r["outputs"].items()}
+    table(rows, ["id", "workflow", "status", "created", "outputs", "tags"])
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN")
+@_json
+def show(run_id, as_json):
+    """One run: status, inputs, outputs and every operator's state and worker."""
+    record = _get(run_id).record
+    shown = run_summary(record)
+    shown["operators"] = {
+        node: {
+            k: op.get(k)
+            for k in (
+                "state",
+                "worker",
+                "started",
+                "ended",
+                "duration",
+                "attempts",
+                "error",
+                "cached_from",
+            )
+        }
+        for node, op in record["operators"].items()
+    }
+    if as_json:
+        emit_json(shown)
+        return
+    for key in ("id", "workflow", "status", "created", "ended", "parent", "tags", "error"):
+        if shown.get(key):
+            click.echo(f"{key:9} {shown[key]}")
+    for part in ("inputs", "outputs"):
+        if shown[part]:
+            click.echo(f"{part}:")
+            for k, v in shown[part].items():
+                click.echo(f"  {k} = {v}")
+    click.echo("operators:")
+    table(
+        [{"operator": n, **op} for n, op in shown["operators"].items()],
+        ["operator", "state", "worker", "duration", "attempts", "error"],
+    )
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--operator", default=None, help="Only this operator's logs.")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing until the run ends.")
+def logs(run_id, operator, follow):
+    """What the run's operators printed (stdout, stderr, logging), per operator."""
+    run = _get(run_id)
+    if operator is not None and operator not in run.record["operators"]:
+        usage(
+            f"run {run_id} has no operator {operator!r}; its operators are "
+            f"{', '.join(run.record['operators'])}"
+        )
+    printed: dict[str, int] = {}
+    while True:
+        for node, op in run.record["operators"].items():
+            if operator is not None and node != operator:
+                continue
+            text = op.get("logs") or ""
+            if op.get("traceback") and op.get("state") == "failed":
+                text += ("\n" if text else "") + op["traceback"]
+            new = text[printed.get(node, 0) :]
+            if new:
+                prefix = "" if operator else f"[{node}] "
+                for line in new.splitlines():
+                    click.echo(prefix + line)
+                printed[node] = len(text)
+        if not follow or run.done:
+            return
+        time.sleep(0.5)
+        run.refresh()
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the record.")
+def cancel(run_id, timeout):
+    """Cancel RUN: its queued and running operators stop, finished outputs are kept."""
+    from distributed import Client
+
+    from flowlab.cli.launcher import cancel_request
+    from flowlab.core.cancel import cancel_tasks, task_keys
+    from flowlab.core.persistent import address as persistent_address
+    from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
+
+    run = _get(run_id)
+    if run.done:
+        fail(f"run {run_id} has already ended ({run.status}); nothing to cancel")
+    address = os.environ.get("FLOWLAB_SCHEDULER") or persistent_address()
+    launcher = run.record.get("launcher") or {}
+    if address:
+        with Client(address, timeout=30) as client:
+            cancel_tasks(client, run.id, task_keys(run.record))
+    elif launcher_alive(run.record):
+        # the run is on the launcher's own local cluster: ask the launcher to cancel it
+        cancel_request(run.id).write_text("")
+        os.kill(int(launcher["pid"]), signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while not run.refresh().done:
+        if not launcher_alive(run.record):
+            break
+        if time.monotonic() > deadline:
+            fail(f"run {run_id} is still {run.status} {timeout:g} s after cancelling")
+        time.sleep(0.2)
+
+    def mark(record):  # nobody follows the run any more: say so in its record
+        if record["status"] in TERMINAL_RUN and record["status"] != "failed":
+            return
+        record.update(
+            status="cancelled",
+            ended=record.get("ended") or now_iso(),
+            error={"operator": None, "message": "the run was cancelled"},
+        )
+        for op in record["operators"].values():
+            if op["state"] in ("queued", "running"):
+                op.update(state="cancelled", error="cancelled")
+
+    if run.status != "cancelled" and not launcher_alive(run.record):
+        run._store.update_run(run.id, mark)
+        run.refresh()
+    click.echo(f"{run_id} {run.status}")
+    sys.exit(0 if run.status == "cancelled" else 1)

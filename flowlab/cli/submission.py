@@ -1,0 +1,102 @@
+"""Turning ``--input NAME=VALUE`` flags into launch forms (flowlab.forms: the one text → value
+mapping), and handing them to a detached launcher process that follows the runs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from flowlab.errors import FlowlabError
+
+
+class InputError(FlowlabError, ValueError):
+    """A ``--input``/``--array`` flag the workflow cannot take (names the input)."""
+
+
+def split_assignment(text: str, flag: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise InputError(f"{flag} {text!r}: expected NAME=VALUE")
+    return name.strip(), value
+
+
+def forms_for(
+    workflow,
+    inputs: list[tuple[str, str]],
+    arrays: list[tuple[str, str]],
+    seed: int | None = None,
+    base=None,
+) -> list:
+    """One checked FormModel per run: the inputs, and one combination of the array values each.
+
+    ``base`` is a run whose inputs, seed and parent prefill the form (rerun). Raises InputError
+    naming the first input the workflow does not have or whose value its type refuses.
+    """
+    from flowlab.forms import FormModel
+
+    known = list(workflow.signature.parameters)
+    for name, _ in [*inputs, *arrays]:
+        if name not in known:
+            described = ", ".join(
+                f"{k} ({workflow.input_schema[k].name})" if k in workflow.input_schema else k
+                for k in known
+            )
+            raise InputError(
+                f"workflow '{workflow.name}' has no input '{name}'; its inputs are "
+                f"{described or 'none'}"
+            )
+    names = [name for name, _ in arrays]
+    value_lists = [[v for v in values.split(",")] for _, values in arrays]
+    forms = []
+    for combination in itertools.product(*value_lists) if arrays else [()]:
+        form = FormModel.for_run(base) if base is not None else FormModel(workflow)
+        for name, text in [*inputs, *zip(names, combination, strict=True)]:
+            form.set(name, text)
+        if seed is not None:
+            form.set("seed", seed)
+        if form.errors:
+            name, message = next(iter(form.errors.items()))
+            if message.startswith("required"):
+                message = (
+                    f"input '{name}' is required: expected {form.field(name).type.name} "
+                    f"({message.removeprefix('required: ')})"
+                )
+            raise InputError(message if f"'{name}'" in message else f"input '{name}': {message}")
+        forms.append(form)
+    return forms
+
+
+def start_launcher(spec: dict[str, Any]) -> list[dict]:
+    """Launch in a detached process that follows the runs to their end; return ``{id, status}``
+    of each run once it is recorded (the caller may exit at once)."""
+    from flowlab.store.config import home
+
+    logs = home() / "launchers"
+    logs.mkdir(exist_ok=True)
+    with open(logs / "launcher.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flowlab.cli.launcher"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            start_new_session=True,
+            cwd=os.getcwd(),
+        )
+    proc.stdin.write(json.dumps(spec).encode())
+    proc.stdin.close()
+    line = proc.stdout.readline()
+    proc.stdout.close()
+    if not line:
+        proc.wait()
+        raise FlowlabError(
+            f"the launcher exited ({proc.returncode}) before recording a run; "
+            f"see {logs / 'launcher.log'}"
+        )
+    answer = json.loads(line)
+    if "error" in answer:
+        raise InputError(answer["error"]) if answer.get("usage") else FlowlabError(answer["error"])
+    return answer["runs"]

@@ -1,0 +1,224 @@
+"""``flowlab submit | rerun | resume | workflows``: start runs from the shell (like sbatch)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from flowlab.cli.output import emit_json, fail, table, usage
+
+
+def _load(target: str):
+    from flowlab.cli.targets import TargetError, load_workflow
+
+    try:
+        return load_workflow(target)
+    except TargetError as exc:
+        usage(str(exc))
+
+
+def _absolute(target: str) -> str:
+    module, _, name = target.rpartition(":")
+    if module.endswith(".py") or "/" in module:
+        return f"{Path(module).expanduser().absolute()}:{name}"
+    return target
+
+
+def _pairs(items, flag):
+    from flowlab.cli.submission import InputError, split_assignment
+
+    try:
+        return [split_assignment(text, flag) for text in items]
+    except InputError as exc:
+        usage(str(exc))
+
+
+def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
+    from flowlab.cli.submission import InputError, forms_for, start_launcher
+
+    try:  # checked here first, so a bad value never starts a launcher
+        if not spec.get("resume"):
+            forms_for(workflow, spec["inputs"], spec["arrays"], spec.get("seed"), base=base)
+        runs = start_launcher({**spec, "sys_path": [os.getcwd(), *sys.path]})
+    except (InputError, KeyError) as exc:
+        usage(str(exc).strip('"'))
+    except Exception as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(runs[0] if len(runs) == 1 and not spec["arrays"] else runs)
+    else:
+        for run in runs:
+            click.echo(run["id"])
+    if wait:
+        statuses = [_wait(run["id"]) for run in runs]
+        if not as_json:
+            for run, status in zip(runs, statuses, strict=True):
+                click.echo(f"{run['id']} {status}", err=True)
+        sys.exit(0 if all(s == "succeeded" for s in statuses) else 1)
+
+
+def _wait(run_id: str) -> str:
+    from flowlab.core.run import get_run
+
+    run = get_run(run_id)
+    while not run.done:
+        time.sleep(0.3)
+    return run.status
+
+
+_input = click.option(
+    "--input",
+    "-i",
+    "inputs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A workflow input, as text its type reads (lists a,b,c; booleans true/false; "
+    "datasets by catalog name, path or URI). Repeat for each input.",
+)
+_wait_opt = click.option("--wait", is_flag=True, help="Wait; exit 0 if it succeeded, 1 if not.")
+_json = click.option("--json", "as_json", is_flag=True, help="Print JSON: {id, status}.")
+
+
+@click.command()
+@click.argument("target")
+@_input
+@click.option(
+    "--array",
+    "arrays",
+    multiple=True,
+    metavar="NAME=V1,V2,…",
+    help="One run per value (like a Slurm job array); several --array give every combination.",
+)
+@click.option("--tag", "tags", multiple=True, help="Tag the run (repeatable).")
+@click.option("--seed", type=int, default=None, help="The run's seed (default: the workflow's).")
+@_wait_opt
+@_json
+def submit(target, inputs, arrays, tags, seed, wait, as_json):
+    """Submit TARGET (module:workflow or path/to/file.py:workflow); print the run id.
+
+    \b
+    flowlab submit mypkg.flows:iris --input max_depth=8 --tag try
+    flowlab submit flows.py:iris --array max_depth=2,4,8 --wait
+    """
+    target = _absolute(target)
+    workflow = _load(target)
+    spec = {
+        "target": target,
+        "inputs": _pairs(inputs, "--input"),
+        "arrays": _pairs(arrays, "--array"),
+        "tags": list(tags),
+        "seed": seed,
+    }
+    _submit(spec, workflow, None, wait, as_json)
+
+
+def _run_and_workflow(run_id: str, target: str | None):
+    from flowlab.core.run import get_run
+
+    try:
+        run = get_run(run_id)
+    except KeyError:
+        fail(f"no run with id {run_id!r} in the store", 2)
+    target = target or run.record.get("target")
+    if not target:
+        usage(
+            f"run {run_id} was launched from Python, so its workflow's module is unknown "
+            "here: give it with --target module:workflow"
+        )
+    return run, target, _load(target)
+
+
+_target = click.option(
+    "--target", default=None, help="module:workflow (default: where the run was submitted from)."
+)
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN")
+@_input
+@_target
+@click.option("--seed", type=int, default=None, help="A new seed (default: the run's).")
+@_wait_opt
+@_json
+def rerun(run_id, inputs, target, seed, wait, as_json):
+    """Launch RUN again with the same inputs and seed, but for the --input changes."""
+    run, target, workflow = _run_and_workflow(run_id, target)
+    spec = {
+        "target": target,
+        "inputs": _pairs(inputs, "--input"),
+        "arrays": [],
+        "seed": seed,
+        "rerun": run.id,
+    }
+    _submit(spec, workflow, run, wait, as_json)
+
+
+@click.command()
+@click.argument("run_id", metavar="RUN")
+@_target
+@_wait_opt
+@_json
+def resume(run_id, target, wait, as_json):
+    """Run again what failed or never ran in RUN; what succeeded is reused."""
+    run, target, workflow = _run_and_workflow(run_id, target)
+    if not run.done:
+        fail(f"run {run_id} is still {run.status}; resume it once it has ended")
+    spec = {"target": target, "inputs": [], "arrays": [], "resume": run.id}
+    _submit(spec, workflow, run, wait, as_json)
+
+
+@click.command()
+@click.argument("modules", nargs=-1, metavar="[MODULE_OR_FILE]...")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def workflows(modules, as_json):
+    """What can be submitted: each workflow with its inputs' types and defaults.
+
+    Lists the workflows of the modules or files given (default: flowlab.library.workflows).
+    """
+    from flowlab.cli.targets import TargetError, workflows_in
+
+    found = []
+    for module in modules or ("flowlab.library.workflows",):
+        try:
+            defined = workflows_in(_absolute(f"{module}:").rpartition(":")[0])
+        except TargetError as exc:
+            usage(str(exc))
+        for name, wf in defined.items():
+            found.append(
+                {
+                    "target": f"{module}:{name}",
+                    "name": name,
+                    "description": (wf.description or "").split("\n")[0],
+                    "inputs": _describe_inputs(wf),
+                }
+            )
+    if as_json:
+        emit_json(found)
+        return
+    for wf in found:
+        click.echo(f"{wf['target']}  {wf['description']}")
+        table(
+            [{"input": k, **v} for k, v in wf["inputs"].items()],
+            ["input", "type", "required", "default"],
+        )
+        click.echo("")
+
+
+def _describe_inputs(workflow) -> dict:
+    from flowlab.forms import FormModel, text_of
+
+    form = FormModel(workflow)
+    return {
+        name: {
+            "type": field.type.name,
+            "required": field.required,
+            "default": text_of(field.default) if field.default is not None else None,
+            "choices": field.choices,
+            "schema": field.type.json_schema() if hasattr(field.type, "json_schema") else None,
+        }
+        for name, field in form.fields.items()
+    }

@@ -1,0 +1,377 @@
+"""The persistent cluster: Dask's own ``dask scheduler`` and ``dask worker`` processes, detached.
+
+``flowlab cluster up`` starts them and writes what it started to
+``$FLOWLAB_HOME/cluster/cluster.json`` (address, pids with their start times, logs beside it);
+while that file names a live scheduler, :func:`flowlab.cluster.get_client` connects to it, so
+notebooks and the CLI share one cluster whose runs outlive the process that launched them.
+``down`` stops exactly the processes ``up`` started, by pid (and start time, so a reused pid is
+never touched), and nothing else.
+
+Example::
+
+    from flowlab.core import persistent
+    state = persistent.up(workers=2, resources=["CPU=1,MEMORY=4GB"])
+    state["address"]          # tcp://127.0.0.1:…
+    persistent.down()
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from dask.utils import parse_bytes
+
+from flowlab.errors import FlowlabError
+
+
+class ClusterStateError(FlowlabError, RuntimeError):
+    """``cluster up`` when one is up, ``down``/``status`` when none is, or a start that failed."""
+
+
+def cluster_dir() -> Path:
+    """``$FLOWLAB_HOME/cluster``: the state file and the processes' logs."""
+    from flowlab.store.config import home
+
+    path = home() / "cluster"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def state_file() -> Path:
+    return cluster_dir() / "cluster.json"
+
+
+def read_state() -> dict | None:
+    """What ``up`` recorded, or None when no cluster is up (a stale file is ignored)."""
+    from flowlab.store.config import home
+
+    path = home() / "cluster" / "cluster.json"
+    try:
+        state = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    if not _alive(state["scheduler"]):
+        return None
+    return state
+
+
+def address() -> str | None:
+    """The scheduler address of the persistent cluster while it is up, else None."""
+    state = read_state()
+    return state["address"] if state else None
+
+
+def parse_resources(text: str) -> dict[str, float]:
+    """``"CPU=1,MEMORY=4GB,GPU=1"`` → ``{"CPU": 1.0, "MEMORY": 4e9, "GPU": 1.0}``."""
+    found: dict[str, float] = {}
+    for part in text.replace(" ", ",").split(","):
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ValueError(
+                f"resources {text!r}: expected NAME=VALUE pairs separated by commas, like "
+                f"CPU=1,MEMORY=4GB,GPU=1; found {part!r}"
+            )
+        name = name.strip()
+        try:
+            found[name] = float(value) if name != "MEMORY" else float(parse_bytes(value))
+        except ValueError:
+            raise ValueError(
+                f"resources {text!r}: {name}={value!r} is not a number"
+                + (" or a size like 4GB" if name == "MEMORY" else "")
+            ) from None
+    return found
+
+
+def up(
+    workers: int = 2,
+    resources: list[str] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = 1,
+    timeout: float = 60.0,
+) -> dict:
+    """Start a scheduler and ``workers`` workers, detached; return once they accept work.
+
+    ``resources`` holds one text per worker, or one for all (``"CPU=1,MEMORY=4GB"``);
+    without it each worker advertises ``CPU=threads`` and its share of this machine's memory.
+    """
+    existing = read_state()
+    if existing:
+        raise ClusterStateError(
+            f"a cluster is already up at {existing['address']} (started "
+            f"{existing['started']}, state in {state_file()}); run `flowlab cluster down` first"
+        )
+    specs = _worker_resources(workers, resources, threads)
+    folder = cluster_dir()
+    scheduler_file = folder / "scheduler.json"
+    scheduler_file.unlink(missing_ok=True)
+    started: dict[str, Any] = {"workers": []}
+    try:
+        started["scheduler"] = _spawn(
+            [
+                "scheduler",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--dashboard-address",
+                f"{host}:0",
+                "--scheduler-file",
+                str(scheduler_file),
+            ],
+            folder / "scheduler.log",
+        )
+        info = _wait_for_file(scheduler_file, started["scheduler"], timeout, folder)
+        addr = info["address"]
+        for i, res in enumerate(specs):
+            command = [
+                "worker",
+                addr,
+                "--host",
+                host,
+                "--nthreads",
+                str(threads),
+                "--name",
+                f"flowlab-{i}",
+                "--local-directory",
+                str(folder / f"worker-{i}"),
+                "--dashboard-address",
+                f"{host}:0",
+                "--resources",
+                " ".join(f"{k}={v:g}" for k, v in res.items()),
+            ]
+            if "MEMORY" in res:
+                command += ["--memory-limit", str(int(res["MEMORY"]))]
+            started["workers"].append(_spawn(command, folder / f"worker-{i}.log"))
+        _wait_for_workers(addr, workers, timeout, started, folder)
+    except BaseException:
+        _stop(started)
+        raise
+    state = {
+        "address": addr,
+        "dashboard": _dashboard(info, host),
+        "started": _now(),
+        "workers": specs,
+        "scheduler": started["scheduler"],
+        "worker_processes": started["workers"],
+        "logs": str(folder),
+    }
+    state_file().write_text(json.dumps(state, indent=2))
+    return state
+
+
+def down(timeout: float = 30.0) -> dict:
+    """Stop every process ``up`` started (workers, then the scheduler) and wait for each."""
+    path = state_file()
+    try:
+        state = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        raise ClusterStateError(
+            f"no cluster is up (no {path}); start one with `flowlab cluster up`"
+        ) from None
+    left = _stop({"scheduler": state["scheduler"], "workers": state["worker_processes"]}, timeout)
+    path.unlink(missing_ok=True)
+    if left:
+        raise ClusterStateError(
+            f"processes {', '.join(map(str, left))} did not exit within {timeout:g} s"
+        )
+    return state
+
+
+def status(timeout: float = 10.0) -> dict:
+    """The cluster's workers: resources, memory, threads, tasks running and waiting."""
+    state = read_state()
+    if state is None:
+        raise ClusterStateError(
+            f"no cluster is up (no live scheduler in {state_file()}); start one with "
+            "`flowlab cluster up`"
+        )
+    from distributed import Client
+
+    with Client(state["address"], timeout=timeout) as client:
+        info = client.scheduler_info(n_workers=-1)
+        processing = client.processing()
+    workers = []
+    for addr, w in sorted(info["workers"].items(), key=lambda kv: kv[1].get("name", "")):
+        metrics = w.get("metrics") or {}
+        workers.append(
+            {
+                "address": addr,
+                "name": w.get("name"),
+                "threads": w.get("nthreads"),
+                "resources": dict(w.get("resources") or {}),
+                "memory": metrics.get("memory"),
+                "memory_limit": w.get("memory_limit"),
+                "running": len(processing.get(addr, ())),
+            }
+        )
+    return {
+        "address": state["address"],
+        "dashboard": state.get("dashboard"),
+        "started": state["started"],
+        "logs": state["logs"],
+        "workers": workers,
+    }
+
+
+# -- processes --------------------------------------------------------------------------------------
+def _worker_resources(workers: int, resources: list[str] | None, threads: int) -> list[dict]:
+    if workers < 1:
+        raise ValueError(f"--workers: expected at least 1, got {workers}")
+    resources = list(resources or [])
+    if len(resources) not in (0, 1, workers):
+        raise ValueError(
+            f"--resources given {len(resources)} times for {workers} workers: give it once "
+            "(every worker) or once per worker"
+        )
+    if not resources:
+        import psutil
+
+        memory = psutil.virtual_memory().total // workers
+        return [{"CPU": float(threads), "MEMORY": float(memory)} for _ in range(workers)]
+    parsed = [parse_resources(text) for text in resources]
+    return parsed * workers if len(parsed) == 1 else parsed
+
+
+def _spawn(args: list[str], log: Path) -> dict:
+    """One detached ``dask`` process (its own session: a closed terminal does not stop it)."""
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dask", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    return {"pid": proc.pid, "create_time": _create_time(proc.pid), "log": str(log)}
+
+
+def _create_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def _alive(proc: dict) -> bool:
+    """The process we started is still running (a reused pid is another process)."""
+    import psutil
+
+    try:
+        p = psutil.Process(proc["pid"])
+        if p.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return proc.get("create_time") is None or abs(p.create_time() - proc["create_time"]) < 1
+    except psutil.Error:
+        return False
+
+
+def _family(proc: dict) -> list:
+    """The process and its children (a worker's nanny runs the worker as its child)."""
+    import psutil
+
+    if not _alive(proc):
+        return []
+    try:
+        p = psutil.Process(proc["pid"])
+        return [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _stop(started: dict, timeout: float = 30.0) -> list[int]:
+    """SIGTERM workers, then the scheduler; SIGKILL what is left after ``timeout``."""
+    import psutil
+
+    left: list[int] = []
+    groups = [
+        started.get("workers") or [],
+        [started["scheduler"]] if "scheduler" in started else [],
+    ]
+    for group in groups:
+        family = [p for proc in group for p in _family(proc)]
+        for p in family:
+            try:
+                p.send_signal(signal.SIGTERM)
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(family, timeout=timeout)
+        for p in alive:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        _, alive = psutil.wait_procs(alive, timeout=5)
+        left += [p.pid for p in alive]
+    return left
+
+
+def _wait_for_file(path: Path, proc: dict, timeout: float, folder: Path) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            try:
+                return json.loads(path.read_text())
+            except json.JSONDecodeError:
+                pass  # being written
+        if not _alive(proc):
+            raise ClusterStateError(
+                f"the scheduler exited while starting; see {folder / 'scheduler.log'}:\n"
+                + _tail(folder / "scheduler.log")
+            )
+        time.sleep(0.1)
+    raise ClusterStateError(f"the scheduler did not start within {timeout:g} s; see its log")
+
+
+def _wait_for_workers(addr: str, n: int, timeout: float, started: dict, folder: Path) -> None:
+    from distributed import Client
+
+    deadline = time.monotonic() + timeout
+    with Client(addr, timeout=timeout) as client:
+        while len(client.scheduler_info(n_workers=-1)["workers"]) < n:
+            for i, proc in enumerate(started["workers"]):
+                if not _alive(proc):
+                    log = folder / f"worker-{i}.log"
+                    raise ClusterStateError(
+                        f"worker {i} exited while starting; see {log}:\n" + _tail(log)
+                    )
+            if time.monotonic() > deadline:
+                raise ClusterStateError(
+                    f"{n} workers did not connect within {timeout:g} s; see the logs in {folder}"
+                )
+            time.sleep(0.1)
+
+
+def _tail(path: Path, lines: int = 8) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _dashboard(info: dict, host: str) -> str | None:
+    port = (info.get("services") or {}).get("dashboard")
+    return f"http://{host}:{port}/status" if port else None
+
+
+def _now() -> str:
+    from flowlab.core.records import now_iso
+
+    return now_iso()
+
+
+def pids(state: dict) -> list[int]:
+    """Every pid ``up`` started (scheduler and worker nannies)."""
+    return [state["scheduler"]["pid"], *(p["pid"] for p in state["worker_processes"])]

@@ -1,0 +1,99 @@
+"""One persistent cluster per test module, started and stopped by the real `flowlab` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class CLI:
+    """Runs `python -m flowlab …` as a real subprocess in one FLOWLAB_HOME."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.env = {**os.environ, "FLOWLAB_HOME": str(home)}
+        for name in ("FLOWLAB_STORE", "FLOWLAB_ARTIFACTS", "FLOWLAB_SCHEDULER"):
+            self.env.pop(name, None)
+
+    def __call__(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "flowlab", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def json(self, *args: str):
+        done = self(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def wait_for(self, run_id: str, statuses=("succeeded", "failed", "cancelled"), timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.json("show", run_id)
+            if shown["status"] in statuses:
+                return shown
+            time.sleep(0.5)
+        raise AssertionError(f"run {run_id} still {shown['status']} after {timeout} s")
+
+    def state(self) -> dict:
+        return json.loads((self.home / "cluster" / "cluster.json").read_text())
+
+
+def started_pids(state: dict) -> list[int]:
+    """The processes `cluster up` started and their children (the workers under each nanny)."""
+    found = []
+    for proc in [state["scheduler"], *state["worker_processes"]]:
+        found.append(proc["pid"])
+        try:
+            found += [c.pid for c in psutil.Process(proc["pid"]).children(recursive=True)]
+        except psutil.Error:
+            pass
+    return found
+
+
+def assert_all_gone(pids: list[int], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    alive = pids
+    while time.monotonic() < deadline:
+        alive = [p for p in pids if psutil.pid_exists(p) and not _zombie(p)]
+        if not alive:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"processes {alive} are still running after cluster down")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return True
+
+
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory):
+    """A persistent cluster on loopback: a scheduler and two `dask worker` processes, the
+    second advertising GPU=1; stopped (every process checked) when the module ends."""
+    runner = CLI(tmp_path_factory.mktemp("cli-home"))
+    up = runner(
+        "cluster", "up", "--workers", "2", "--resources", "CPU=1", "--resources", "CPU=1,GPU=1"
+    )
+    assert up.returncode == 0, up.stderr
+    first = started_pids(runner.state())
+    yield runner
+    pids = sorted({*first, *started_pids(runner.state())})  # restarted workers too
+    down = runner("cluster", "down")
+    assert down.returncode == 0, down.stderr
+    assert_all_gone(pids)
