@@ -1,9 +1,10 @@
 # The two commands a newcomer runs: `make demo` and `make test`. Both set up what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PYTEST_ARGS ?=
+# the Binder environment test (minutes, builds a fresh venv) runs with `make test-binder`
+PYTEST_ARGS ?= -m "not slow"
 
-.PHONY: demo test install lint format browser-deps bench clean lint-ts labextension
+.PHONY: demo test install lint format browser-deps bench clean lint-ts labextension test-binder
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -47,3 +48,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .flowlab .pytest_cache .ruff_cache
+
+test-binder: install
+	$(PY) -m pytest -m slow

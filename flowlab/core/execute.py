@@ -11,7 +11,7 @@ from flowlab.core.cache import (
     node_keys,
     usable,
 )
-from flowlab.core.cluster import get_client, plan_resources
+from flowlab.core.cluster import _this_worker, get_client, plan_resources
 from flowlab.core.content_keys import content_keyed_nodes
 from flowlab.core.records import (
     new_record,
@@ -94,6 +94,14 @@ def launch_graph(
         for nid, n in graph.nodes.items()
         if nid not in cached
     }
+    if _this_worker() is not None:
+        # launched by an operator: its CPU and memory are held by that operator (which waits,
+        # seceded), so the child asks only for what it needs beyond them (a GPU); asking again
+        # would deadlock when every worker's CPU is held by such a parent
+        requests = {
+            nid: {k: v for k, v in r.items() if k not in ("CPU", "MEMORY")}
+            for nid, r in requests.items()
+        }
     try:
         plans = plan_resources(client, requests)
     except ResourceUnavailable as exc:

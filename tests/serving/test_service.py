@@ -138,7 +138,7 @@ def test_shadow_sees_every_mirrored_request_and_report_counts_them(server, model
     def report_now():
         return flowlab.models.shadow_report(model).to_pandas().set_index("version")
 
-    assert wait_for(lambda: report_now().loc[1, "labelled"] >= 40, 10)
+    assert wait_for(lambda: report_now().loc[1, "labelled"] >= 40, 30)
     report = report_now()
     assert report.loc[2, "accuracy"] > report.loc[1, "accuracy"]  # the deeper tree is better
     assert "shadow report" in flowlab.models.shadow_report(model)._repr_html_()
