@@ -185,8 +185,10 @@ class Workflow:
         priority: int = 0,
     ):
         from flowlab.core.execute import launch_graph
+        from flowlab.core.workflow_catalog import record_once
 
         graph = self.compile(**inputs)
+        record_once(self)
         return launch_graph(
             graph,
             seed=seed,
@@ -197,6 +199,18 @@ class Workflow:
             priority=priority,
             source=self.source(),
         )
+
+    def register(self, store=None) -> dict:
+        """Record this workflow in the catalog, so the dashboard, the Jupyter server and the
+        CLI can launch it from another process (a launch records it too). Returns the entry.
+
+        Example::
+
+            iris.register()["target"]   # 'mypkg.flows:iris' (None: captured from a notebook)
+        """
+        from flowlab.core.workflow_catalog import record_workflow
+
+        return record_workflow(self, store)
 
     def source(self) -> str:
         """The workflow's code and the code of the operators it calls (for lineage)."""
