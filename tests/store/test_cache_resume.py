@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import flowlab
@@ -165,25 +167,42 @@ flowlab.get_run(sys.argv[1]).tag("from-another-process").note("added while runni
 """
 
 
-def test_tags_added_by_another_process_while_running_are_kept(client):
-    import os
+@flowlab.operator(returns=types.Schema(value=types.INTEGER), cache=False)
+def wait_for_file(path: str):
+    import time
+
+    deadline = time.monotonic() + 300
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return {"value": 1}
+
+
+@flowlab.workflow(returns=types.Schema(value=types.INTEGER))
+def gated(path: str = ""):
+    return Output(value=wait_for_file(path=path).value)
+
+
+def test_tags_added_by_another_process_while_running_are_kept(client, tmp_path):
     import subprocess
     import sys
 
-    # long enough for a second Python process to start on a loaded machine
-    run = ops.two_sleepers.launch(seconds=10, cache=False)
+    # the run stays running until the test opens the gate, however loaded the machine is
+    gate = tmp_path / "gate"
+    run = gated.launch(path=str(gate))
     done = subprocess.run(
         [sys.executable, "-c", TAGGER, run.id],
         env=dict(os.environ),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert run.status == "running"
+    assert run.status in ("queued", "running")
     run.tag("mine")
-    run.wait(timeout=60)
+    gate.touch()
+    run.wait(timeout=120)
     final = flowlab.get_run(run.id)
+    assert final.status == "succeeded"
     assert set(final.tags) == {"from-another-process", "mine"}
     assert final.notes == ["added while running"]
 

@@ -85,7 +85,12 @@ def test_writer_killed_mid_write_leaves_a_readable_store(tmp_path):
     store.put_run({"id": "before", "workflow": "w", "status": "succeeded", "tags": []})
     for attempt in range(3):
         writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(root)])
-        time.sleep(1.0 + attempt * 0.37)
+        # kill it mid-write, but only once it has written (Python starts slowly when loaded)
+        deadline = time.monotonic() + 120
+        while "victim" not in {r["id"] for r in store.list_runs()}:
+            assert time.monotonic() < deadline, "the writer never wrote"
+            time.sleep(0.05)
+        time.sleep(0.2 + attempt * 0.37)
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
     fresh = TinyDBRunStore(root)
