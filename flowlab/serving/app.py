@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import time
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -105,18 +106,24 @@ def create_app(
             chunks.append(chunk)
         return json.loads(b"".join(chunks))
 
+    async def authorised_body(request: Request) -> tuple[Any, Response | None]:
+        """The request's JSON body, or the response refusing it (token, size, not JSON)."""
+        denied = refused(request)
+        if denied is not None:
+            return None, denied
+        try:
+            return await body_json(request), None
+        except _TooLarge:
+            return None, _error(413, f"request body over the limit of {body_limit} bytes")
+        except (ValueError, UnicodeDecodeError) as e:
+            return None, _error(400, f"the body is not valid JSON: {e}")
+
     async def predict(request: Request) -> Response:
         started = time.perf_counter()
-        denied = refused(request)
+        body, denied = await authorised_body(request)
         if denied is not None:
             return denied
         name = request.path_params["name"]
-        try:
-            body = await body_json(request)
-        except _TooLarge:
-            return _error(413, f"request body over the limit of {body_limit} bytes")
-        except (ValueError, UnicodeDecodeError) as e:
-            return _error(400, f"the body is not valid JSON: {e}")
         if not isinstance(body, dict) or "instances" not in body:
             return _error(400, 'the body must be a JSON object {"instances": [...]}')
         try:
@@ -150,16 +157,10 @@ def create_app(
         )
 
     async def feedback(request: Request) -> Response:
-        denied = refused(request)
+        body, denied = await authorised_body(request)
         if denied is not None:
             return denied
         name = request.path_params["name"]
-        try:
-            body = await body_json(request)
-        except _TooLarge:
-            return _error(413, f"request body over the limit of {body_limit} bytes")
-        except (ValueError, UnicodeDecodeError) as e:
-            return _error(400, f"the body is not valid JSON: {e}")
         if not isinstance(body, dict) or "id" not in body or "label" not in body:
             return _error(400, 'feedback is a JSON object {"id": request id, "label": true label}')
         if name not in service.names():
