@@ -185,7 +185,7 @@ class ModelService:
     def _routing(self, name: str) -> Routing:
         registry = self.registry
         state = registry.state(name)
-        versions = registry.tables.versions(name)
+        versions = registry.versions(name)
         entries = {v["version"]: v for v in versions}
 
         def number(ref) -> int:

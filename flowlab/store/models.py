@@ -1,6 +1,16 @@
 """The model registry: named models, their versions (each from a run's MODEL output), aliases,
 the traffic split, the shadow, and a history of every change; kept in the run store.
 
+It is written on the store contract alone (named entries, ``RunStore.update_entry``), so it
+works the same on every backend and ``flowlab.store.migrate`` carries it:
+
+- kind ``"models"``: one entry per model: ``state`` (aliases, split, shadow), ``versions``
+  and ``events`` (every deploy and change), changed atomically;
+- kind ``"model_stamp"``: a counter bumped after every change, which a prediction service
+  polls to follow the registry without a restart;
+- kinds ``"model_samples"`` (the newest shadow samples and feedback of a model) and
+  ``"model_stats"`` (one document per model and serving process), written by services.
+
 Example::
 
     from flowlab.store.models import registry_for
@@ -14,22 +24,24 @@ from __future__ import annotations
 
 import datetime
 import getpass
+import json
 import re
 from typing import Any
 
 from flowlab.errors import ModelNotFound
-from flowlab.store.model_tables import SQLModelTables, TinyDBModelTables
 from flowlab.types.model import register_model_resolver
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 SAMPLES_KEPT = 5000  # shadow samples and feedback kept per model (the newest)
+EMPTY_STATE = {"aliases": {}, "split": None, "shadow": None}
+MODELS, STAMP, SAMPLES, STATS = "models", "model_stamp", "model_samples", "model_stats"
 
 
 class ModelRegistry:
-    """Names, versions, aliases, split and shadow of deployed models, over a store's tables."""
+    """Names, versions, aliases, split and shadow of deployed models, kept in a run store."""
 
-    def __init__(self, tables):
-        self.tables = tables
+    def __init__(self, store):
+        self.store = store
 
     # -- writes -------------------------------------------------------------------------------
     def deploy(self, run, name: str, *, output: str = "model") -> int:
@@ -75,7 +87,21 @@ class ModelRegistry:
             "by": _who(),
         }
         event = {"action": "deploy", "run": record["id"], "at": entry["created"], "by": entry["by"]}
-        return self.tables.add_version(name, entry, event)
+        numbers = []
+
+        def add(model: dict | None) -> dict:
+            model = model or {"state": dict(EMPTY_STATE), "versions": [], "events": []}
+            version = max((v["version"] for v in model["versions"]), default=0) + 1
+            numbers.append(version)
+            return {
+                **model,
+                "versions": [*model["versions"], {**entry, "name": name, "version": version}],
+                "events": [*model["events"], {**event, "name": name, "version": version}],
+            }
+
+        self.store.update_entry(MODELS, name, add)
+        self._bump()
+        return numbers[-1]
 
     def alias(self, name: str, alias: str, version: int | str | None) -> dict:
         """Point ``alias`` at ``version`` (a number, or another alias); None removes it."""
@@ -130,14 +156,38 @@ class ModelRegistry:
 
     def _change(self, name: str, change, **event) -> dict:
         self.state(name)  # refuses an unknown model
-        return self.tables.change(name, change, {**event, "at": _now(), "by": _who()})
+        event = {**event, "at": _now(), "by": _who(), "name": name}
+        states = []
+
+        def apply(model: dict | None) -> dict | None:
+            if model is None:  # removed in between: leave it absent
+                return None
+            state = dict(model["state"])
+            change(state)
+            states.append(state)
+            return {**model, "state": state, "events": [*model["events"], event]}
+
+        self.store.update_entry(MODELS, name, apply)
+        self._bump()
+        if not states:
+            self.state(name)  # raises ModelNotFound
+        return states[-1]
+
+    def _bump(self) -> None:
+        self.store.update_entry(
+            STAMP, "registry", lambda now: {"changes": (now or {}).get("changes", 0) + 1}
+        )
+
+    def _model(self, name: str) -> dict | None:
+        return self.store.get_entry(MODELS, name)
 
     # -- reads --------------------------------------------------------------------------------
     def names(self) -> list[str]:
-        return self.tables.names()
+        return [entry["name"] for entry in self.store.list_entries(MODELS)]
 
     def state(self, name: str) -> dict:
-        state = self.tables.state(name)
+        model = self._model(name)
+        state = None if model is None else dict(model["state"])
         if state is None:
             raise ModelNotFound(
                 f"no model named {name!r} in the registry; deployed: "
@@ -147,7 +197,11 @@ class ModelRegistry:
 
     def versions(self, name: str) -> list[dict]:
         self.state(name)
-        return self.tables.versions(name)
+        return self._versions(name)
+
+    def _versions(self, name: str) -> list[dict]:
+        model = self._model(name)
+        return sorted((model or {}).get("versions", []), key=lambda v: v["version"])
 
     def version_of(self, name: str, ref: int | str) -> int:
         """The version number ``ref`` (a number, a digit string or an alias) stands for."""
@@ -161,7 +215,7 @@ class ModelRegistry:
             return int(state["aliases"][ref])
         if isinstance(ref, bool) or not isinstance(ref, (int, str)):
             raise TypeError(f"model '{name}': a version is a number or an alias, found {ref!r}")
-        numbers = [v["version"] for v in self.tables.versions(name)]
+        numbers = [v["version"] for v in self._versions(name)]
         if int(ref) not in numbers:
             raise ModelNotFound(
                 f"model '{name}' has no version {ref}; its versions are "
@@ -180,7 +234,7 @@ class ModelRegistry:
         state = state if state is not None else self.state(name)
         if "production" in state["aliases"]:
             return int(state["aliases"]["production"])
-        versions = versions if versions is not None else self.tables.versions(name)
+        versions = versions if versions is not None else self._versions(name)
         if not versions:
             raise ModelNotFound(f"model '{name}' has no versions")
         return max(v["version"] for v in versions)
@@ -200,7 +254,7 @@ class ModelRegistry:
     def describe(self, name: str) -> dict:
         """Everything about ``name``: versions, aliases, split, shadow, input schema."""
         state = self.state(name)
-        versions = self.tables.versions(name)
+        versions = self._versions(name)
         default = self.default_version(name, state, versions)
         by_number = {v["version"]: v for v in versions}
         return {
@@ -215,24 +269,31 @@ class ModelRegistry:
 
     def history(self, name: str) -> list[dict]:
         self.state(name)
-        return self.tables.events(name)
+        return list(self._model(name)["events"])
 
     # -- what a service writes back -------------------------------------------------------------
-    def add_samples(self, name: str, samples: list[dict]) -> None:
+    def add_samples(self, name: str, samples: list[dict], keep: int = SAMPLES_KEPT) -> None:
+        """Keep the newest ``keep`` shadow samples and feedback of ``name``."""
         if samples:
-            self.tables.add_samples(name, samples, SAMPLES_KEPT)
+            new = json.loads(json.dumps(samples, default=str))
+            self.store.update_entry(
+                SAMPLES,
+                name,
+                lambda now: {"samples": [*(now or {}).get("samples", []), *new][-keep:]},
+            )
 
     def samples(self, name: str) -> list[dict]:
-        return self.tables.samples(name, SAMPLES_KEPT)
+        return list((self.store.get_entry(SAMPLES, name) or {}).get("samples", []))
 
     def put_stats(self, name: str, process: str, stats: dict) -> None:
-        self.tables.put_stats(name, process, stats)
+        self.store.put_entry(STATS, f"{name}/{process}", {"model": name, "stats": stats})
 
     def stats(self, name: str) -> list[dict]:
-        return self.tables.stats(name)
+        return [e["stats"] for e in self.store.list_entries(STATS) if e.get("model") == name]
 
     def stamp(self) -> Any:
-        return self.tables.stamp()
+        """Changes whenever a version, an alias, the split or the shadow changes."""
+        return (self.store.get_entry(STAMP, "registry") or {}).get("changes", 0)
 
 
 _REGISTRIES: dict[int, tuple[Any, ModelRegistry]] = {}
@@ -244,15 +305,13 @@ def registry_for(store=None) -> ModelRegistry:
         from flowlab.store import get_store
 
         store = get_store()
+    from flowlab.store.protocol import RunStore
+
+    if not isinstance(store, RunStore):
+        raise TypeError(f"{store!r} keeps no model registry (expected a flowlab RunStore)")
     known = _REGISTRIES.get(id(store))
     if known is None or known[0] is not store:
-        if hasattr(store, "engine"):
-            tables = SQLModelTables(store.engine, getattr(store, "schema", None))
-        elif hasattr(store, "root"):
-            tables = TinyDBModelTables(store.root)
-        else:
-            raise TypeError(f"{store!r} keeps no model registry (expected a flowlab run store)")
-        known = _REGISTRIES[id(store)] = (store, ModelRegistry(tables))
+        known = _REGISTRIES[id(store)] = (store, ModelRegistry(store))
     return known[1]
 
 

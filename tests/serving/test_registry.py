@@ -128,10 +128,9 @@ def test_stamp_changes_with_the_registry_not_with_samples(any_registry):
 
 def test_samples_keep_the_newest_and_stats_are_per_process(any_registry):
     any_registry.deploy(trained_run("r1"), "iris")
-    tables = any_registry.tables
-    tables.add_samples("iris", [{"id": str(i)} for i in range(5)], keep=3)
-    tables.add_samples("iris", [{"id": "5"}], keep=3)
-    assert [s["id"] for s in tables.samples("iris", keep=3)] == ["3", "4", "5"]
+    any_registry.add_samples("iris", [{"id": str(i)} for i in range(5)], keep=3)
+    any_registry.add_samples("iris", [{"id": "5"}], keep=3)
+    assert [s["id"] for s in any_registry.samples("iris")] == ["3", "4", "5"]
     any_registry.put_stats("iris", "p1", {"n": 1})
     any_registry.put_stats("iris", "p1", {"n": 2})
     any_registry.put_stats("iris", "p2", {"n": 5})
@@ -154,3 +153,23 @@ def test_concurrent_deploys_get_distinct_versions(any_registry):
         t.join()
     assert not errors
     assert sorted(versions) == [1, 2, 3, 4, 5, 6]
+
+
+def test_migrate_carries_the_model_registry(tmp_path):
+    """The registry lives in the store's named entries, so migrating a store carries it."""
+    from flowlab.store import migrate, open_store
+    from flowlab.store.models import registry_for
+
+    source_url, target_url = f"tinydb://{tmp_path / 'old'}", f"sqlite:///{tmp_path / 'new.db'}"
+    source = registry_for(open_store(source_url))
+    source.deploy(trained_run("r1"), "iris")
+    source.deploy(trained_run("r2", 0.2), "iris")
+    source.alias("iris", "production", 1)
+    source.split("iris", {"production": 3, 2: 1})
+    source.add_samples("iris", [{"kind": "feedback", "id": "a", "label": "setosa"}])
+    migrate(source_url, target_url)
+    target = registry_for(open_store(target_url))
+    assert target.describe("iris") == source.describe("iris")
+    assert target.history("iris") == source.history("iris")
+    assert target.resolve("iris@production") == ("iris", 1)
+    assert target.samples("iris") == source.samples("iris")
