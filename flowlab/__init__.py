@@ -22,6 +22,7 @@ from flowlab.core.reporting import report
 from flowlab.core.resources import Resources
 from flowlab.core.run import Run, get_run
 from flowlab.core.workflow import Workflow, workflow
+from flowlab.dashboard import dashboard
 from flowlab.errors import (
     ChannelTypeError,
     CompileError,
@@ -65,6 +66,7 @@ __all__ = [
     "cluster",
     "compare",
     "current_seed",
+    "dashboard",
     "datasets",
     "forms",
     "get_run",

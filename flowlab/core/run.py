@@ -260,15 +260,11 @@ class Run:
         return {k: load_value(v, artifacts) for k, v in (self.record.get("inputs") or {}).items()}
 
     def _workflow(self):
-        from flowlab.core.workflow import registered_workflows
+        """The run's workflow: defined in this process, else rebuilt from the workflow catalog
+        (``WorkflowNotRebuildable``, a LookupError, says why when it cannot be)."""
+        from flowlab.core.workflow_catalog import rebuild_workflow
 
-        workflow = registered_workflows().get(self.workflow)
-        if workflow is None:
-            raise LookupError(
-                f"workflow '{self.workflow}' is not defined in this process; "
-                "run the cell or import the module that defines it, then retry"
-            )
-        return workflow
+        return rebuild_workflow(self.workflow, self._store_or_default())
 
     def diff(self, other: Run) -> dict:
         """What differs between two runs: inputs, code (versions, sources) and outputs.

@@ -205,14 +205,10 @@ class FormModel:
 
             FormModel.for_run(baseline, max_depth=6).launch().parent == baseline.id
         """
-        from flowlab.core.workflow import registered_workflows
+        from flowlab.core.workflow_catalog import rebuild_workflow
 
-        workflow = registered_workflows().get(run.workflow)
-        if workflow is None:
-            raise KeyError(
-                f"run {run.id} is of workflow '{run.workflow}', which is not defined in this "
-                "kernel; define it (run its cell) first"
-            )
+        # this process's workflow, or rebuilt from the catalog (WorkflowNotRebuildable says why)
+        workflow = rebuild_workflow(run.workflow)
         prefill = {**inputs_of(run), **changes}
         options = {"seed": run.record.get("seed"), "parent": run.id}
         for name, value in options.items():

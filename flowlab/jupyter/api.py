@@ -6,16 +6,15 @@ The handlers (``handlers.py``) only translate these into HTTP; the tests call bo
 from __future__ import annotations
 
 import html
-import math
-from typing import Any
 
 from flowlab.core.run import get_run
 from flowlab.render import STATE_COLOURS, dag_svg, render_html
+from flowlab.store.records import json_summary as summary
+from flowlab.store.records import jsonable as _jsonable
 from flowlab.store.search import runs, searches
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
-SUMMARY_KEYS = ("id", "workflow", "status", "created", "ended", "parent", "tags")
 
 
 def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -29,18 +28,6 @@ def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT) -> list[dict]:
     """
     found = runs(query, limit=max(1, min(int(limit), MAX_LIMIT)))
     return [summary(run.record) for run in found]
-
-
-def summary(record: dict) -> dict:
-    """Identity, state and the scalar outputs of one run record."""
-    result = {key: record.get(key) for key in SUMMARY_KEYS}
-    result["tags"] = list(record.get("tags") or [])
-    result["outputs"] = {
-        name: _json_number(value)
-        for name, value in (record.get("outputs") or {}).items()
-        if isinstance(value, (str, int, float, bool)) or value is None
-    }
-    return result
 
 
 def run_detail(run_id: str) -> dict:
@@ -115,22 +102,3 @@ def workflows() -> list[dict]:
             }
         )
     return listed
-
-
-def _json_number(value: Any) -> Any:
-    # JSON has no NaN or infinity; a metric that came out as NaN is sent as null
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if isinstance(value, float):
-        return _json_number(value)
-    return str(value)

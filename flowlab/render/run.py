@@ -186,8 +186,9 @@ def all_logs_html(operators: dict) -> str:
     return "".join(p for p in parts if p)
 
 
-def failure_html(record: dict) -> str:
-    """The failure in one line (operator and error), the traceback collapsed below it."""
+def failure_html(record: dict, expanded: bool = False) -> str:
+    """The failure in one line (operator and error), the traceback below it (collapsed
+    unless ``expanded``)."""
     error = record.get("error") or {}
     operator = error.get("operator")
     op = (record.get("operators") or {}).get(operator) or {} if operator else {}
@@ -204,7 +205,7 @@ def failure_html(record: dict) -> str:
         parts.append(f"<div style='color:#555'>{html.escape(message)}</div>")
     if traceback:
         parts.append(
-            "<details class='flowlab-traceback'><summary style='cursor:pointer'>traceback of "
+            f"<details class='flowlab-traceback'{' open' if expanded else ''}><summary style='cursor:pointer'>traceback of "
             f"{html.escape(operator or 'the run')}</summary>"
             f"<pre style='white-space:pre-wrap'>{html.escape(operator_traceback(traceback))}"
             "</pre></details>"
@@ -231,15 +232,16 @@ def outputs_html(run: Any) -> str:
     return "<div class='flowlab-outputs'><h4>outputs</h4>" + "".join(parts) + "</div>"
 
 
-def details_html(run: Any) -> str:
+def details_html(run: Any, expanded: bool = False) -> str:
     """What a finished run has to show: its outputs, or its failure."""
     if run.record.get("status") == "succeeded":
         return outputs_html(run)
-    return failure_html(run.record)
+    return failure_html(run.record, expanded)
 
 
-def run_html(run: Any, now: float | None = None) -> str:
-    """The whole run view as static HTML (a saved notebook's snapshot of it).
+def run_html(run: Any, now: float | None = None, expanded: bool = False) -> str:
+    """The whole run view as static HTML (a saved notebook's snapshot of it, the dashboard's
+    run page); ``expanded`` opens a failure's traceback.
 
     Example::
 
@@ -258,7 +260,7 @@ def run_html(run: Any, now: float | None = None) -> str:
         all_logs_html(operators),
     ]
     if finished:
-        parts.append(details_html(run))
+        parts.append(details_html(run, expanded))
     parts.append("</div>")
     return "".join(parts)
 

@@ -115,7 +115,7 @@ def runs(
     from flowlab.store import get_store
 
     store = store or get_store()
-    return RunList(store.search(_query(query, order_by, limit, descending, offset)), store)
+    return RunList(store.search(make_query(query, order_by, limit, descending, offset)), store)
 
 
 def count(query: str = "", store=None) -> int:
@@ -130,7 +130,13 @@ def count(query: str = "", store=None) -> int:
     return (store or get_store()).count(parse(query))
 
 
-def _query(query, order_by, limit, descending, offset):
+def make_query(query, order_by=None, limit=None, descending=None, offset=None):
+    """Parse ``query`` and apply ``order_by`` (``-path`` descending), ``limit``, ``offset``.
+
+    Example::
+
+        store.search(make_query('status = "failed"', order_by="-created", limit=50, offset=100))
+    """
     parsed = parse(query)
     if order_by:
         parsed.order_by, minus = parse_order(order_by)
@@ -172,7 +178,7 @@ class SavedSearches:
         """Check the query parses, then store it under ``name`` (replacing one of that name)."""
         if not name or not isinstance(name, str):
             raise ValueError("a saved search needs a non-empty name")
-        _query(query, order_by, limit, None, None)  # refuses what runs() would refuse
+        make_query(query, order_by, limit, None, None)  # refuses what runs() would refuse
         entry = {"name": name, "query": query, "order_by": order_by, "limit": limit}
         return self.store.put_entry(self.KIND, name, entry)
 

@@ -1,0 +1,786 @@
+"""The dashboard's pages, as Panel objects: runs, run, compare, sweeps, launch, plugins.
+
+Each page reads its query string (``/run?id=RUN``), builds from flowlab's public API and the
+shared renderers, and never shows a traceback: a bad query, an unknown run, invalid form
+values or a store that cannot be opened become a message on the page.
+
+Example::
+
+    pages = app_pages()          # {"runs": callable, "run": callable, ...} for panel.serve
+    panel.serve(pages, port=5006)
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import panel as pn
+
+from flowlab.dashboard.plugins import DashboardPage, Plugins, load_plugins
+from flowlab.dashboard.rows import PAGE_SIZE, STATUSES, column_path, runs_page
+
+REFRESH_MS = 2000
+RUN_REFRESH_MS = 1000
+ERROR_STYLE = "color:#c0392b;white-space:pre-wrap;margin:4px 0"
+#: runs this process launched (Launch page, rerun, resume): their handles can cancel directly
+_launched: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+# -- page plumbing ---------------------------------------------------------------------------
+def _arg(name: str, default: str = "") -> str:
+    values = (pn.state.session_args or {}).get(name) or []
+    return values[0].decode() if values else default
+
+
+def _nav(plugins: Plugins) -> pn.pane.HTML:
+    links = [("runs", "Runs"), ("sweeps", "Sweeps"), ("launch", "Launch")]
+    links += [(p.name, p.title) for p in plugins.pages]
+    items = " ".join(
+        f"<a href='{name}' style='margin-right:14px;font-weight:600'>{html.escape(title)}</a>"
+        for name, title in links
+    )
+    return pn.pane.HTML(
+        f"<div class='flowlab-nav' style='border-bottom:1px solid #ddd;padding:4px 0'>"
+        f"<span style='color:#1f6feb;font-weight:700;margin-right:18px'>flowlab</span>{items}"
+        f"<span style='color:#888;margin-left:12px;font-size:90%'>{html.escape(_store_url())}"
+        "</span></div>",
+        sizing_mode="stretch_width",
+    )
+
+
+def _store_url() -> str:
+    try:
+        from flowlab.store.config import store_url
+
+        return store_url()
+    except Exception:  # noqa: BLE001 - only shown
+        return ""
+
+
+def message(text: str, error: bool = True) -> pn.pane.HTML:
+    """A message on the page (an error in red)."""
+    style = ERROR_STYLE if error else "color:#555;margin:4px 0"
+    return pn.pane.HTML(
+        f"<pre class='flowlab-message' style='{style}'>{html.escape(text)}</pre>",
+        sizing_mode="stretch_width",
+    )
+
+
+def _open_store():
+    """The configured store, or a message saying why it cannot be opened."""
+    from flowlab.store import get_store
+
+    try:
+        store = get_store()
+        store.count()
+        return store, None
+    except Exception as exc:  # noqa: BLE001 - any reason is shown on the page
+        return None, message(
+            f"the run store {_store_url() or '(FLOWLAB_STORE)'} cannot be opened: "
+            f"{type(exc).__name__}: {exc}"
+        )
+
+
+def _page(title: str, build: Callable[[], list], plugins: Plugins) -> pn.Column:
+    try:
+        body = build()
+    except Exception as exc:  # noqa: BLE001 - a page shows what went wrong, never a traceback
+        body = [message(f"the {title} page could not be shown: {type(exc).__name__}: {exc}")]
+    pn.state.curdoc.title = f"flowlab · {title}" if pn.state.curdoc else None
+    return pn.Column(_nav(plugins), *body, sizing_mode="stretch_width")
+
+
+def _html(text: str, **kw: Any) -> pn.pane.HTML:
+    return pn.pane.HTML(text, sizing_mode="stretch_width", **kw)
+
+
+def _go(path: str) -> None:
+    """Navigate the browser to ``path`` (relative to the dashboard)."""
+    location = pn.state.location
+    if location is None:
+        return
+    pathname, _, search = path.partition("?")
+    base = (location.pathname or "/").rsplit("/", 1)[0]
+    location.param.update(reload=True, pathname=f"{base}/{pathname}", search=f"?{search}")
+
+
+# -- runs ------------------------------------------------------------------------------------
+class RunsView:
+    """The runs table: query box, saved searches, filters, store-paged rows, live refresh."""
+
+    def __init__(self, store, query: str = "", page_size: int = PAGE_SIZE):
+        from flowlab.store.search import SavedSearches
+
+        self.store, self.page_size = store, page_size
+        self.searches = SavedSearches(store)
+        self.sort: str | None = None
+        self.descending = False
+        self.page_number = 0
+        self.page = None
+        self._shown: Any = None
+        self.query = pn.widgets.TextInput(
+            value=query,
+            placeholder='workflow = "iris" and outputs.logloss < 0.3 order by created desc',
+            sizing_mode="stretch_width",
+            css_classes=["flowlab-query"],
+        )
+        self.query.param.watch(lambda _e: self.search(), "value")
+        self.search_button = pn.widgets.Button(name="Search", button_type="primary", width=90)
+        self.search_button.on_click(lambda _e: self.search())
+        self.error = _html("", css_classes=["flowlab-query-error"])
+        self.status = pn.widgets.Select(
+            name="status", options=["any", *STATUSES], value="any", width=130
+        )
+        self.tag = pn.widgets.TextInput(name="tag", placeholder="tag", width=150)
+        for widget in (self.status, self.tag):
+            widget.param.watch(lambda _e: self.search(), "value")
+        self.saved = pn.widgets.Select(name="saved searches", options=[""], width=220)
+        self.saved.param.watch(self._pick_saved, "value")
+        self.save_name = pn.widgets.TextInput(name="save as", placeholder="name", width=160)
+        self.save_button = pn.widgets.Button(name="Save search", width=110)
+        self.save_button.on_click(lambda _e: self.save_search())
+        self.info = _html("", css_classes=["flowlab-count"])
+        self.prev_button = pn.widgets.Button(name="◀ prev", width=80)
+        self.next_button = pn.widgets.Button(name="next ▶", width=80)
+        self.prev_button.on_click(lambda _e: self.go_to(self.page_number - 1))
+        self.next_button.on_click(lambda _e: self.go_to(self.page_number + 1))
+        self.compare_link = _html("", css_classes=["flowlab-compare-link"])
+        self.table = pn.widgets.Tabulator(
+            pd.DataFrame(),
+            selectable="checkbox",
+            show_index=False,
+            disabled=True,
+            pagination=None,
+            formatters={"id": {"type": "html"}, "status": {"type": "html"}},
+            sizing_mode="stretch_width",
+            css_classes=["flowlab-runs-table"],
+        )
+        self.table.param.watch(self._sorted, "sorters")
+        self.table.param.watch(lambda _e: self._update_compare(), "selection")
+        self._refresh_saved()
+        self.search()
+
+    def panel(self) -> list:
+        return [
+            pn.Row(self.query, self.search_button, sizing_mode="stretch_width"),
+            self.error,
+            pn.Row(self.status, self.tag, self.saved, self.save_name, self.save_button),
+            pn.Row(self.prev_button, self.info, self.next_button, self.compare_link),
+            self.table,
+        ]
+
+    # -- searching -------------------------------------------------------------------------
+    def search(self) -> None:
+        """Run the query box's query from the first page."""
+        self.page_number = 0
+        if pn.state.location is not None:
+            pn.state.location.update_query(q=self.query.value)
+        self.refresh(force=True)
+
+    def go_to(self, number: int) -> None:
+        self.page_number = max(0, number)
+        self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> None:
+        """Read the current page from the store; redraw when it changed (live refresh)."""
+        try:
+            page = runs_page(
+                self.query.value,
+                status=None if self.status.value == "any" else self.status.value,
+                tag=self.tag.value.strip() or None,
+                sort=self.sort,
+                descending=self.descending,
+                page=self.page_number,
+                page_size=self.page_size,
+                store=self.store,
+            )
+        except Exception as exc:  # noqa: BLE001 - a malformed query: say where, keep the rows
+            self.error.object = (
+                f"<pre class='flowlab-message' style='{ERROR_STYLE}'>{html.escape(str(exc))}</pre>"
+            )
+            return
+        self.error.object = ""
+        shown = (page.total, page.page, tuple(tuple(r.items()) for r in page.rows))
+        if not force and shown == self._shown:
+            return
+        ticked = set(self.ticked)
+        self.page, self.page_number, self._shown = page, page.page, shown
+        frame = pd.DataFrame(page.rows, columns=page.columns)
+        self.table.titles = page.titles
+        self.table.value = frame
+        self.table.selection = [i for i, run_id in enumerate(page.ids) if run_id in ticked]
+        first = page.page * page.page_size + 1 if page.rows else 0
+        self.info.object = (
+            f"<span style='color:#555'>runs {first}–{first + len(page.rows) - 1 if page.rows else 0}"
+            f" of <b>{page.total}</b> · page {page.page + 1} of {page.pages}</span>"
+        )
+        self._update_compare()
+
+    def _sorted(self, event) -> None:
+        sorters = event.new or []
+        if not sorters:
+            self.sort, self.descending = None, False
+        else:
+            path = column_path(sorters[0].get("field", ""))
+            if path is None:
+                return  # duration, tags: not kept by the store in a sortable form
+            self.sort, self.descending = path, sorters[0].get("dir") == "desc"
+        self.go_to(0)
+
+    # -- ticking and comparing ---------------------------------------------------------------
+    @property
+    def ticked(self) -> list[str]:
+        if self.page is None:
+            return []
+        return [self.page.ids[i] for i in self.table.selection if i < len(self.page.ids)]
+
+    def _update_compare(self) -> None:
+        ids = self.ticked
+        if len(ids) < 2:
+            self.compare_link.object = (
+                "<span style='color:#888'>tick two or more runs to compare them</span>"
+            )
+            return
+        joined = ",".join(ids)
+        self.compare_link.object = (
+            f"<a class='flowlab-compare' href='compare?ids={html.escape(joined)}&baseline="
+            f"{html.escape(ids[0])}' style='font-weight:600'>Compare {len(ids)} runs →</a>"
+        )
+
+    # -- saved searches ----------------------------------------------------------------------
+    def save_search(self) -> None:
+        name = self.save_name.value.strip()
+        if not name:
+            self.error.object = f"<pre style='{ERROR_STYLE}'>give the search a name</pre>"
+            return
+        try:
+            self.searches.save(name, self.query.value, order_by=self._order_by())
+        except Exception as exc:  # noqa: BLE001 - a malformed query is not saved: say why
+            self.error.object = f"<pre style='{ERROR_STYLE}'>{html.escape(str(exc))}</pre>"
+            return
+        self._refresh_saved()
+        self.error.object = f"<span style='color:#2e7d32'>saved '{html.escape(name)}'</span>"
+
+    def _order_by(self) -> str | None:
+        if self.sort is None:
+            return None
+        return ("-" if self.descending else "") + self.sort
+
+    def _refresh_saved(self) -> None:
+        self.saved.options = [""] + [e["name"] for e in self.searches.list()]
+
+    def _pick_saved(self, event) -> None:
+        if not event.new:
+            return
+        entry = self.searches.get(event.new)
+        order = entry.get("order_by")
+        if order:
+            self.sort, self.descending = order.lstrip("-"), order.startswith("-")
+        if self.query.value == entry["query"]:
+            self.search()
+        else:
+            self.query.value = entry["query"]  # searches, through its watcher
+
+
+def runs_content(query: str | None = None) -> list:
+    """The runs page's content, for ``query`` (the URL's ``q=`` when None)."""
+    store, problem = _open_store()
+    if problem is not None:
+        return [problem]
+    view = RunsView(store, _arg("q") if query is None else query)
+    pn.state.add_periodic_callback(view.refresh, period=REFRESH_MS)
+    return [_html("<h3 style='margin:6px 0'>Runs</h3>"), *view.panel()]
+
+
+# -- run -------------------------------------------------------------------------------------
+def inputs_html(record: dict) -> str:
+    """The run's inputs: scalars as they are, datasets by name, artifacts by kind."""
+    from flowlab.render.compare import show_value
+
+    rows = []
+    for name, value in (record.get("inputs") or {}).items():
+        if isinstance(value, dict) and "$uri" in value:
+            shown = value.get("catalog") or value["$uri"]
+        elif isinstance(value, dict) and "$artifact" in value:
+            shown = f"({value.get('type') or 'artifact'} {str(value.get('hash', ''))[:12]})"
+        else:
+            shown = show_value(value)
+        rows.append(
+            f"<tr><th style='text-align:left;padding:1px 12px 1px 0'>{html.escape(name)}</th>"
+            f"<td><code>{html.escape(str(shown))}</code></td></tr>"
+        )
+    if not rows:
+        return ""
+    return f"<h4>inputs</h4><table class='flowlab-inputs'>{''.join(rows)}</table>"
+
+
+def metrics_html(record: dict) -> str:
+    """The run's scalar outputs, names and values as text."""
+    from flowlab.render.compare import show_value
+
+    scalars = {
+        k: v
+        for k, v in (record.get("outputs") or {}).items()
+        if isinstance(v, (int, float, str, bool))
+    }
+    if not scalars:
+        return ""
+    items = " · ".join(
+        f"<span class='flowlab-metric' data-metric='{html.escape(k)}'><b>{html.escape(k)}</b> "
+        f"{html.escape(show_value(v))}</span>"
+        for k, v in scalars.items()
+    )
+    return f"<div class='flowlab-metrics' style='margin:6px 0'>{items}</div>"
+
+
+class RunView:
+    """One run, live while it runs: header, DAG, operators, logs, outputs or failure; inputs,
+    tags and notes; cancel, resume, rerun with changes, deploy; plugin panels."""
+
+    def __init__(self, run, plugins: Plugins):
+        self.run = run
+        self.body = _html("", css_classes=["flowlab-run-page"])
+        self.note = _html("", css_classes=["flowlab-action-message"])
+        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="danger", width=90)
+        self.cancel_button.on_click(lambda _e: self.cancel())
+        self.resume_button = pn.widgets.Button(name="Resume", width=90)
+        self.resume_button.on_click(lambda _e: self.resume())
+        self.rerun_link = _html(
+            f"<a class='flowlab-rerun' href='launch?workflow={html.escape(run.workflow)}"
+            f"&from={html.escape(run.id)}'>Rerun with changes…</a>"
+        )
+        self.deploy_name = pn.widgets.TextInput(placeholder="model name", width=160)
+        self.deploy_button = pn.widgets.Button(name="Deploy", width=90)
+        self.deploy_button.on_click(lambda _e: self.deploy())
+        self.tags = pn.widgets.TextInput(name="tags (comma-separated)", width=320)
+        self.tags_button = pn.widgets.Button(name="Save tags", width=100)
+        self.tags_button.on_click(lambda _e: self.save_tags())
+        self.new_note = pn.widgets.TextAreaInput(name="add a note", width=420, height=60)
+        self.note_button = pn.widgets.Button(name="Add note", width=100)
+        self.note_button.on_click(lambda _e: self.add_note())
+        self.notes = _html("")
+        self.panels = [self._plugin_panel(p) for p in plugins.run_panels]
+        self.draw()
+        self.tags.value = ", ".join(run.tags)
+
+    def panel(self) -> list:
+        return [
+            pn.Row(
+                self.cancel_button,
+                self.resume_button,
+                self.rerun_link,
+                self.deploy_name,
+                self.deploy_button,
+            ),
+            self.note,
+            self.body,
+            pn.Row(self.tags, self.tags_button),
+            self.notes,
+            pn.Row(self.new_note, self.note_button),
+            *self.panels,
+        ]
+
+    def _plugin_panel(self, panel) -> pn.Card:
+        try:
+            shown = panel.build(self.run)
+            content = _html(shown) if isinstance(shown, str) else pn.panel(shown)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin panel says so, alone
+            content = message(f"panel {panel.title!r} failed: {type(exc).__name__}: {exc}")
+        return pn.Card(content, title=panel.title, sizing_mode="stretch_width")
+
+    def draw(self) -> None:
+        from flowlab.render.run import run_html
+
+        record = self.run.record
+        self.body.object = (
+            metrics_html(record) + run_html(self.run, expanded=True) + inputs_html(record)
+        )
+        done = record.get("status") in ("succeeded", "failed", "cancelled")
+        self.cancel_button.visible = not done
+        self.resume_button.visible = record.get("status") in ("failed", "cancelled")
+        has_model = "model" in (record.get("outputs") or {})
+        self.deploy_name.visible = self.deploy_button.visible = (
+            record.get("status") == "succeeded" and has_model
+        )
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.run.notes)
+        self.notes.object = f"<h4>notes</h4><ul class='flowlab-notes'>{notes}</ul>" if notes else ""
+
+    def refresh(self) -> None:
+        with _lock:
+            live = _launched.get(self.run.id)
+        if live is not None:
+            self.run = live
+        else:
+            self.run.refresh()
+        self.draw()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        style = ERROR_STYLE if error else "color:#2e7d32;margin:4px 0"
+        self.note.object = f"<pre class='flowlab-message' style='{style}'>{html.escape(text)}</pre>"
+
+    def cancel(self) -> None:
+        with _lock:
+            live = _launched.get(self.run.id)
+        if live is not None:
+            live.cancel()
+        else:
+            # launched by another process: `flowlab cancel` knows every way to reach it
+            threading.Thread(target=_cancel_elsewhere, args=(self.run.id,), daemon=True).start()
+        self._say(f"cancelling {self.run.id}…")
+
+    def resume(self) -> None:
+        try:
+            new = self.run.resume()
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"resume failed: {exc}", error=True)
+            return
+        _remember(new)
+        _go(f"run?id={new.id}")
+        self._say(f"resumed as {new.id}")
+
+    def deploy(self) -> None:
+        name = self.deploy_name.value.strip()
+        if not name:
+            self._say("give the model a name to deploy it under", error=True)
+            return
+        try:
+            version = self.run.deploy(name)
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"deploy failed: {exc}", error=True)
+            return
+        self._say(f"deployed as {name} version {version}")
+
+    def save_tags(self) -> None:
+        wanted = [t.strip() for t in self.tags.value.split(",") if t.strip()]
+        try:
+            gone = [t for t in self.run.tags if t not in wanted]
+            if gone:
+                self.run.untag(*gone)
+            self.run.tag(*wanted)
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"tags not saved: {exc}", error=True)
+            return
+        self._say("tags saved")
+
+    def add_note(self) -> None:
+        try:
+            self.run.note(self.new_note.value)
+        except Exception as exc:  # noqa: BLE001
+            self._say(f"note not added: {exc}", error=True)
+            return
+        self.new_note.value = ""
+        self.draw()
+
+
+def _cancel_elsewhere(run_id: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "flowlab", "cancel", run_id],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _remember(run) -> None:
+    with _lock:
+        _launched[run.id] = run
+
+
+def run_content(plugins: Plugins) -> list:
+    from flowlab.core.run import Run
+
+    run_id = _arg("id").strip()
+    if not run_id:
+        return [message("no run given: open /run?id=RUN (pick one on the Runs page)")]
+    store, problem = _open_store()
+    if problem is not None:
+        return [problem]
+    try:
+        run = Run(store.get_run(run_id), store=store).refresh()
+    except KeyError:
+        return [message(f"no run {run_id!r} in the store {store.url}")]
+    view = RunView(run, plugins)
+    if not run.done:
+        callback = None
+
+        def tick() -> None:
+            view.refresh()
+            if view.run.done and callback is not None:
+                callback.stop()
+
+        callback = pn.state.add_periodic_callback(tick, period=RUN_REFRESH_MS)
+    return view.panel()
+
+
+# -- compare ---------------------------------------------------------------------------------
+def compare_content() -> list:
+    from flowlab.render.compare import compare
+
+    ids = [i.strip() for i in _arg("ids").split(",") if i.strip()]
+    if len(ids) < 2:
+        return [message("compare needs two or more runs: /compare?ids=A,B&baseline=A")]
+    store, problem = _open_store()
+    if problem is not None:
+        return [problem]
+    records, missing = [], []
+    for run_id in ids:
+        try:
+            records.append(store.get_run(run_id))
+        except KeyError:
+            missing.append(run_id)
+    if missing:
+        return [message(f"no run {', '.join(map(repr, missing))} in the store {store.url}")]
+    baseline = _arg("baseline") or ids[0]
+    if baseline not in ids:
+        baseline = ids[0]
+    picker = pn.widgets.Select(name="baseline", options=ids, value=baseline, width=260)
+    table = _html("", css_classes=["flowlab-comparison"])
+
+    def draw(_event=None) -> None:
+        table.object = compare(records, baseline=picker.value)._repr_html_()
+        if pn.state.location is not None:
+            pn.state.location.update_query(baseline=picker.value)
+
+    picker.param.watch(draw, "value")
+    draw()
+    return [_html(f"<h3 style='margin:6px 0'>Compare {len(ids)} runs</h3>"), picker, table]
+
+
+# -- sweeps ----------------------------------------------------------------------------------
+SWEEPS_QUERY = 'tags = "sweep" or tags = "study"'
+
+
+def sweeps_content() -> list:
+    store, problem = _open_store()
+    if problem is not None:
+        return [problem]
+    from flowlab.store.search import make_query
+
+    found = store.search(make_query(SWEEPS_QUERY, limit=100))
+    if not found:
+        return [message("no sweeps or studies yet: workflow.sweep(...) or .optimize(...)", False)]
+    labels = {f"{s['id']} · {s.get('workflow')} · {s.get('status')}": s["id"] for s in found}
+    chosen = _arg("id") or found[0]["id"]
+    picker = pn.widgets.Select(
+        name="sweep", options=labels, value=chosen if chosen in labels.values() else found[0]["id"]
+    )
+    view = _html("", css_classes=["flowlab-sweep"])
+
+    def draw(_event=None) -> None:
+        view.object = _sweep_html(picker.value)
+
+    picker.param.watch(draw, "value")
+    draw()
+    pn.state.add_periodic_callback(draw, period=REFRESH_MS)
+    return [_html("<h3 style='margin:6px 0'>Sweeps and studies</h3>"), picker, view]
+
+
+def _sweep_html(run_id: str) -> str:
+    from flowlab.render import render_html
+
+    try:
+        from flowlab.sweeps import open_sweep
+
+        return render_html(open_sweep(run_id))
+    except Exception as exc:  # noqa: BLE001 - a study, or an unreadable sweep
+        try:
+            from flowlab.core.run import get_run
+
+            return render_html(get_run(run_id))
+        except Exception:  # noqa: BLE001
+            return f"<pre style='{ERROR_STYLE}'>{html.escape(str(exc))}</pre>"
+
+
+# -- launch ----------------------------------------------------------------------------------
+class LaunchView:
+    """A workflow's launch form over ``FormModel``: same fields, parsing and errors as the
+    notebook's; Launch lands on the new run's page."""
+
+    def __init__(self, form):
+        self.form = form
+        self.widgets: dict[str, Any] = {}
+        self.errors: dict[str, pn.pane.HTML] = {}
+        rows = []
+        for name, made in {**form.fields, **form.options}.items():
+            label = f"{name} ({made.kind})" + (" — advanced" if made.advanced else "")
+            if made.choices:
+                options = [str(c) for c in made.choices]
+                value = made.text if made.text in options else (options[0] if options else "")
+                widget = pn.widgets.Select(name=label, options=options, value=value, width=360)
+                if value != made.text:
+                    form.set(name, value)
+            else:
+                widget = pn.widgets.TextInput(
+                    name=label, value=made.text or "", placeholder=made.hint or "", width=360
+                )
+            widget.param.watch(lambda e, n=name: self._typed(n, e.new), "value")
+            self.widgets[name] = widget
+            self.errors[name] = _html("", css_classes=["flowlab-field-error"])
+            help_text = made.description or made.hint
+            rows.append(
+                pn.Column(
+                    widget,
+                    _html(f"<span style='color:#777;font-size:90%'>{html.escape(help_text)}</span>")
+                    if help_text
+                    else _html(""),
+                    self.errors[name],
+                )
+            )
+        self.rows = rows
+        self.launch_button = pn.widgets.Button(name="Launch", button_type="primary", width=120)
+        self.launch_button.on_click(lambda _e: self.launch())
+        self.note = _html("", css_classes=["flowlab-launch-message"])
+        self._show_errors()
+
+    def panel(self) -> list:
+        return [*self.rows, self.launch_button, self.note]
+
+    def _typed(self, name: str, text: str) -> None:
+        self.form.set(name, text)
+        self._show_errors()
+
+    def _show_errors(self) -> None:
+        errors = self.form.errors
+        for name, pane in self.errors.items():
+            error = errors.get(name)
+            pane.object = (
+                f"<span style='color:#c0392b' data-field='{html.escape(name)}'>✗ "
+                f"{html.escape(error)}</span>"
+                if error
+                else ""
+            )
+
+    def launch(self) -> None:
+        if not self.form.valid:
+            problems = "; ".join(f"{k}: {v}" for k, v in self.form.errors.items())
+            self.note.object = (
+                f"<pre class='flowlab-message' style='{ERROR_STYLE}'>not launched: "
+                f"{html.escape(problems)}</pre>"
+            )
+            return
+        try:
+            run = self.form.launch()
+        except Exception as exc:  # noqa: BLE001 - e.g. resources the cluster lacks
+            self.note.object = (
+                f"<pre class='flowlab-message' style='{ERROR_STYLE}'>launch failed: "
+                f"{html.escape(str(exc))}</pre>"
+            )
+            return
+        _remember(run)
+        self.note.object = (
+            f"<span>launched <a class='flowlab-new-run' href='run?id={run.id}'>{run.id}</a></span>"
+        )
+        _go(f"run?id={run.id}")
+
+
+def launch_content() -> list:
+    from flowlab.core.workflow_catalog import rebuild_workflow, workflow_catalog
+    from flowlab.forms import FormModel
+    from flowlab.forms.model import inputs_of
+
+    store, problem = _open_store()
+    if problem is not None:
+        return [problem]
+    import flowlab.library.workflows  # noqa: F401  (registers the predefined workflows)
+
+    catalog = workflow_catalog(store)
+    names = [e["name"] for e in catalog]
+    chosen = _arg("workflow")
+    picker = pn.widgets.Select(name="workflow", options=[""] + names, value="", width=300)
+    if chosen in names:
+        picker.value = chosen
+
+    def on_pick(event) -> None:
+        if event.new:
+            _go(f"launch?workflow={event.new}")
+
+    picker.param.watch(on_pick, "value")
+    head = [_html("<h3 style='margin:6px 0'>Launch a workflow</h3>"), picker]
+    if not chosen:
+        return [*head, message("pick a workflow to fill its form", error=False)]
+    if chosen not in names:
+        return [*head, message(f"no workflow {chosen!r} in the catalog; known: {', '.join(names)}")]
+    try:
+        workflow = rebuild_workflow(chosen, store)
+    except Exception as exc:  # noqa: BLE001 - WorkflowNotRebuildable says why
+        return [*head, message(str(exc))]
+    prefill: dict[str, Any] = {}
+    source = _arg("from")
+    note = None
+    if source:
+        try:
+            from flowlab.core.run import Run
+
+            base = Run(store.get_run(source), store=store)
+            prefill = {
+                k: v for k, v in inputs_of(base).items() if k in workflow.signature.parameters
+            }
+            for option, value in (("seed", base.record.get("seed")), ("parent", base.id)):
+                if option not in workflow.signature.parameters:
+                    prefill[option] = value
+            note = message(f"a variant of run {source}: change what you want, then Launch", False)
+        except Exception as exc:  # noqa: BLE001
+            note = message(f"cannot prefill from run {source!r}: {exc}")
+    try:
+        form = FormModel(workflow, **prefill)
+    except Exception as exc:  # noqa: BLE001
+        return [*head, message(f"the form of {chosen!r} cannot be built: {exc}")]
+    description = (workflow.description or "").strip().split("\n\n")[0]
+    intro = _html(f"<p style='color:#555'>{html.escape(description)}</p>") if description else None
+    return [
+        *head,
+        *([intro] if intro else []),
+        *([note] if note else []),
+        *LaunchView(form).panel(),
+    ]
+
+
+# -- plugins and the app ---------------------------------------------------------------------
+def plugin_content(page: DashboardPage) -> list:
+    shown = page.build()
+    return [_html(shown) if isinstance(shown, str) else pn.panel(shown)]
+
+
+def app_pages(plugins: Plugins | None = None) -> dict[str, Callable[[], Any]]:
+    """Every page of the dashboard, by URL path, for ``panel.serve``.
+
+    Example::
+
+        sorted(app_pages())   # ['compare', 'launch', 'run', 'runs', 'sweeps', ...plugins]
+    """
+    plugins = plugins if plugins is not None else load_plugins()
+
+    def runs() -> pn.Column:
+        content = runs_content
+        if plugins.problems:
+            problems = "\n".join(f"plugin {k}: {v}" for k, v in plugins.problems.items())
+
+            def content() -> list:
+                return [message(problems), *runs_content()]
+
+        return _page("Runs", content, plugins)
+
+    pages: dict[str, Callable[[], Any]] = {
+        "runs": runs,
+        "run": lambda: _page("Run", lambda: run_content(plugins), plugins),
+        "compare": lambda: _page("Compare", compare_content, plugins),
+        "sweeps": lambda: _page("Sweeps", sweeps_content, plugins),
+        "launch": lambda: _page("Launch", launch_content, plugins),
+    }
+    for plugin in plugins.pages:
+        pages[plugin.name] = lambda p=plugin: _page(p.title, lambda: plugin_content(p), plugins)
+    return pages
+
+
+def store_env(store_url: str | None) -> None:
+    """Point this process's run store at ``store_url`` (``flowlab ui --store``)."""
+    if store_url:
+        os.environ["FLOWLAB_STORE"] = store_url

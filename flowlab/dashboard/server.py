@@ -1,0 +1,148 @@
+"""Serving the dashboard: a Panel (Bokeh/Tornado) server, on 127.0.0.1 by default, with a
+token on every other address.
+
+With a token every request — pages, websockets, static files — must carry it: ``?token=T``,
+an ``Authorization: token T`` header, or the cookie the first page with ``?token=`` sets (so
+the page's own scripts and websocket get in). Anything else is answered 403.
+
+Example::
+
+    serve(port=8765, announce=print)          # http://127.0.0.1:8765/runs
+    serve(host="0.0.0.0")                     # a token is generated and printed in the URL
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import socket
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlsplit
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+COOKIE = "flowlab_dashboard_token"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host if host not in ("0.0.0.0", "::", "") else "", 0))
+        return s.getsockname()[1]
+
+
+def token_of(request) -> str | None:
+    """The token a request carries: ``?token=``, ``Authorization: token T`` (or Bearer), or
+    the dashboard's cookie."""
+    query = parse_qs(urlsplit(request.uri).query)
+    if query.get("token"):
+        return query["token"][0]
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() in ("token", "bearer") and value.strip():
+        return value.strip()
+    cookie = SimpleCookie()
+    try:
+        cookie.load(request.headers.get("Cookie", ""))
+    except Exception:  # noqa: BLE001 - a malformed cookie header carries no token
+        return None
+    morsel = cookie.get(COOKIE)
+    return morsel.value if morsel else None
+
+
+def require_token(app, token: str) -> None:
+    """Make the Tornado application ``app`` refuse (403) every request without ``token``."""
+    import tornado.web
+
+    class Refused(tornado.web.RequestHandler):
+        def prepare(self):
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(
+                "403: this flowlab dashboard needs its token: ?token=T or "
+                "'Authorization: token T' (flowlab ui printed it)\n"
+            )
+
+    def valid(request) -> bool:
+        given = token_of(request)
+        return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+    find_handler = app.find_handler
+
+    def guarded(request, **kwargs):
+        if not valid(request):
+            return app.get_handler_delegate(request, Refused)
+        return find_handler(request, **kwargs)
+
+    app.find_handler = guarded
+
+    class SetCookie(tornado.web.OutputTransform):
+        """A page opened with ``?token=`` sets the cookie its scripts and websocket use."""
+
+        def __init__(self, request):
+            super().__init__(request)
+            self.query_token = parse_qs(urlsplit(request.uri).query).get("token", [None])[0]
+
+        def transform_first_chunk(self, status_code, headers, chunk, finishing):
+            if self.query_token and hmac.compare_digest(self.query_token.encode(), token.encode()):
+                headers.add("Set-Cookie", f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict")
+            return super().transform_first_chunk(status_code, headers, chunk, finishing)
+
+    app.transforms.append(SetCookie)
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+):
+    """The dashboard's server (not started), its URL and its token (None on loopback)."""
+    import panel as pn
+    import tornado.web
+
+    from flowlab.dashboard.app import app_pages
+
+    if host not in LOOPBACK and not token:
+        token = secrets.token_urlsafe(24)
+    port = port or free_port(host)
+    shown_host = host if host not in ("0.0.0.0", "::", "") else socket.gethostname()
+    if host in LOOPBACK:
+        origins = [f"{h}:{port}" for h in ("127.0.0.1", "localhost")]
+    else:
+        origins = ["*"]  # the token guards every request, the websocket included
+    server = pn.serve(
+        app_pages(),
+        port=port,
+        address=host,
+        websocket_origin=origins,
+        show=False,
+        start=False,
+        title="flowlab",
+        extra_patterns=[(r"/", tornado.web.RedirectHandler, {"url": "runs"})],
+    )
+    if token:
+        require_token(server._tornado, token)
+    url = f"http://{shown_host}:{port}/runs" + (f"?token={token}" if token else "")
+    return server, url, token
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    announce: Callable[[str], None] = print,
+) -> None:
+    """Serve the dashboard until stopped (Ctrl-C); ``announce`` gets the line with its URL.
+
+    Example::
+
+        serve(host="0.0.0.0", port=8765, token="s3cret")
+    """
+    server, url, _token = make_server(host, port, token)
+    server.start()
+    announce(f"flowlab dashboard: {url}")
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
