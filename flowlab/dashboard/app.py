@@ -142,10 +142,16 @@ class RunsView:
         self.tag = pn.widgets.TextInput(name="tag", placeholder="tag", width=150)
         for widget in (self.status, self.tag):
             widget.param.watch(lambda _e: self.search(), "value")
-        self.saved = pn.widgets.Select(name="saved searches", options=[""], width=220)
+        self.saved = pn.widgets.Select(
+            name="saved searches", options=[""], width=220, css_classes=["flowlab-saved"]
+        )
         self.saved.param.watch(self._pick_saved, "value")
-        self.save_name = pn.widgets.TextInput(name="save as", placeholder="name", width=160)
-        self.save_button = pn.widgets.Button(name="Save search", width=110)
+        self.save_name = pn.widgets.TextInput(
+            name="save as", placeholder="name", width=160, css_classes=["flowlab-save-name"]
+        )
+        self.save_button = pn.widgets.Button(
+            name="Save search", width=110, css_classes=["flowlab-save"]
+        )
         self.save_button.on_click(lambda _e: self.save_search())
         self.info = _html("", css_classes=["flowlab-count"])
         self.prev_button = pn.widgets.Button(name="◀ prev", width=80)
@@ -349,7 +355,9 @@ class RunView:
         self.run = run
         self.body = _html("", css_classes=["flowlab-run-page"])
         self.note = _html("", css_classes=["flowlab-action-message"])
-        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="danger", width=90)
+        self.cancel_button = pn.widgets.Button(
+            name="Cancel", button_type="danger", width=90, css_classes=["flowlab-cancel"]
+        )
         self.cancel_button.on_click(lambda _e: self.cancel())
         self.resume_button = pn.widgets.Button(name="Resume", width=90)
         self.resume_button.on_click(lambda _e: self.resume())
@@ -430,7 +438,7 @@ class RunView:
         with _lock:
             live = _launched.get(self.run.id)
         if live is not None:
-            live.cancel()
+            off_loop(live.cancel)
         else:
             # launched by another process: `flowlab cancel` knows every way to reach it
             threading.Thread(target=_cancel_elsewhere, args=(self.run.id,), daemon=True).start()
@@ -438,7 +446,7 @@ class RunView:
 
     def resume(self) -> None:
         try:
-            new = self.run.resume()
+            new = off_loop(self.run.resume)
         except Exception as exc:  # noqa: BLE001
             self._say(f"resume failed: {exc}", error=True)
             return
@@ -487,6 +495,26 @@ def _cancel_elsewhere(run_id: str) -> None:
         timeout=120,
         check=False,
     )
+
+
+def off_loop(fn: Callable[[], Any]) -> Any:
+    """``fn()`` in a thread of its own, waited for: what talks to Dask (launch, resume,
+    cancel) must not run on the server's event loop, where a Dask client would take that
+    loop for its own and block it."""
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["result"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=call, name="flowlab-dashboard-action", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
 
 
 def _remember(run) -> None:
@@ -614,12 +642,22 @@ class LaunchView:
             if made.choices:
                 options = [str(c) for c in made.choices]
                 value = made.text if made.text in options else (options[0] if options else "")
-                widget = pn.widgets.Select(name=label, options=options, value=value, width=360)
+                widget = pn.widgets.Select(
+                    name=label,
+                    options=options,
+                    value=value,
+                    width=360,
+                    css_classes=[f"flowlab-field-{name}"],
+                )
                 if value != made.text:
                     form.set(name, value)
             else:
                 widget = pn.widgets.TextInput(
-                    name=label, value=made.text or "", placeholder=made.hint or "", width=360
+                    name=label,
+                    value=made.text or "",
+                    placeholder=made.hint or "",
+                    width=360,
+                    css_classes=[f"flowlab-field-{name}"],
                 )
             widget.param.watch(lambda e, n=name: self._typed(n, e.new), "value")
             self.widgets[name] = widget
@@ -635,7 +673,9 @@ class LaunchView:
                 )
             )
         self.rows = rows
-        self.launch_button = pn.widgets.Button(name="Launch", button_type="primary", width=120)
+        self.launch_button = pn.widgets.Button(
+            name="Launch", button_type="primary", width=120, css_classes=["flowlab-launch"]
+        )
         self.launch_button.on_click(lambda _e: self.launch())
         self.note = _html("", css_classes=["flowlab-launch-message"])
         self._show_errors()
@@ -667,7 +707,7 @@ class LaunchView:
             )
             return
         try:
-            run = self.form.launch()
+            run = off_loop(self.form.launch)
         except Exception as exc:  # noqa: BLE001 - e.g. resources the cluster lacks
             self.note.object = (
                 f"<pre class='flowlab-message' style='{ERROR_STYLE}'>launch failed: "

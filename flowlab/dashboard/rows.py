@@ -38,14 +38,13 @@ class RunsPage:
     page_size: int
     columns: list[str] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)
+    #: the rows' run ids, in order (the ``id`` cell is a link)
+    ids: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
 
-    @property
-    def ids(self) -> list[str]:
-        return [row["id"] for row in self.rows]
 
 
 def runs_page(
@@ -92,6 +91,7 @@ def runs_page(
         page_size=page_size,
         columns=columns,
         titles=titles,
+        ids=[str(s["id"]) for s in summaries],
     )
 
 

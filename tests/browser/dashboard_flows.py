@@ -1,0 +1,43 @@
+"""Workflows the dashboard tests run, importable by the dashboard's server process (its
+Launch page rebuilds them from the workflow catalog: ``tests.browser.dashboard_flows:NAME``)."""
+
+from __future__ import annotations
+
+import time
+
+from flowlab import Output, operator, types, workflow
+
+
+@operator(returns=types.Schema(total=types.DOUBLE))
+def dash_sum(a: int, b: int):
+    return Output(total=float(a + b))
+
+
+@workflow(returns=types.Schema(total=types.DOUBLE))
+def dash_add(a: int = 1, b: int = 2):
+    """Add two numbers (the dashboard tests' workflow)."""
+    return Output(total=dash_sum(a=a, b=b).total)
+
+
+@operator(returns=types.Schema(value=types.DOUBLE))
+def dash_refuse(x: float):
+    print(f"dash_refuse got {x}")
+    raise ValueError(f"x={x} is refused on purpose")
+
+
+@workflow(returns=types.Schema(value=types.DOUBLE))
+def dash_fail(x: float = 1.0):
+    return Output(value=dash_refuse(x=x).value)
+
+
+@operator(returns=types.Schema(waited=types.DOUBLE))
+def dash_sleep(seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+    return Output(waited=seconds)
+
+
+@workflow(returns=types.Schema(waited=types.DOUBLE))
+def dash_slow(seconds: float = 60.0):
+    return Output(waited=dash_sleep(seconds=seconds).waited)
