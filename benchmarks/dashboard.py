@@ -118,7 +118,9 @@ def main() -> None:
                 context = browser.new_context()
                 page = context.new_page()
                 cold = timed(page, f"{base}/runs", ".tabulator-row")
-                warm = [timed(page, f"{base}/runs", ".tabulator-row") for _ in range(options.repeat)]
+                warm = [
+                    timed(page, f"{base}/runs", ".tabulator-row") for _ in range(options.repeat)
+                ]
                 run_page = [
                     timed(page, f"{base}/run?id={some_run}", ".flowlab-run-header")
                     for _ in range(options.repeat)

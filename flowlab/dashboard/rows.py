@@ -46,7 +46,6 @@ class RunsPage:
         return max(1, -(-self.total // self.page_size))
 
 
-
 def runs_page(
     query: str = "",
     *,
