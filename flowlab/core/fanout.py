@@ -1,17 +1,34 @@
 """What a mapped node's task does: one task per element on the cluster, through the worker's
-client (the task secedes while it waits), outputs gathered into lists in element order."""
+client (the task secedes while it waits), outputs gathered into lists in element order.
+
+Each element is cached on its own: its key is made from the operator's code version, the
+element's seed and the content of what it reads (the element's values and the inputs passed
+whole), so a list that gained an element runs only the new one, and resuming a run whose
+element failed runs only that element. Elements keep their outputs when they end; the
+mapped node's messages carry the cache entries and the element counts to the run's tracker.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from typing import Any
 
 from flowlab.core.context import operator_context
 from flowlab.core.invoke import check_outputs, prepare_inputs, seed_everything
 
+#: how often a mapped node tells the run's view how many of its elements are done
+PROGRESS_SECONDS = 0.25
 
-def run_mapped(spec, arguments: dict) -> dict[str, list]:
-    """Zip the mapped inputs, run the operator per element, return each output as a list."""
+
+def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> dict[str, list]:
+    """Zip the mapped inputs, run the operator per element, return each output as a list.
+
+    ``meta`` (the node's event) gets ``elements`` (counts) and ``element_cache`` (cache
+    entries of elements that ran); ``report(meta)`` sends progress while elements run.
+    """
+    meta = {} if meta is None else meta
     lists = {name: list(arguments[name]) for name in spec.mapped}
     lengths = {name: len(items) for name, items in lists.items()}
     if len(set(lengths.values())) > 1:
@@ -23,34 +40,141 @@ def run_mapped(spec, arguments: dict) -> dict[str, list]:
     count = next(iter(lengths.values()), 0)
     calls = [{**arguments, **{k: v[i] for k, v in lists.items()}} for i in range(count)]
     seeds = [_element_seed(spec.seed, i) for i in range(count)]
-    from distributed import worker_client
+    caching = bool(spec.keep and spec.store and spec.artifacts)
+    keys = element_keys(spec, arguments, calls, seeds) if caching else [None] * count
+    parts: list[dict | None] = [None] * count
+    counts = {"total": count, "done": 0, "cached": 0, "failed": 0}
+    entries: list[dict] = []
+    meta.update(elements=counts, element_cache=entries)
+    if caching:
+        for i, outputs in _cached_elements(spec, keys).items():
+            parts[i] = outputs
+            counts["cached"] += 1
+            counts["done"] += 1
+    todo = [i for i in range(count) if parts[i] is None]
+    failures: list[tuple[int, BaseException]] = []
+    if todo:
+        from distributed import as_completed, worker_client
 
-    with worker_client() as client:
-        futures = [
-            client.submit(
-                run_element,
-                spec.operator,
-                call,
-                f"{spec.node_id}[{i}]",
-                seeds[i],
-                spec.run_id,
-                pure=False,
-                key=f"{spec.node_id}[{i}]@{spec.run_id}",
-            )
-            for i, call in enumerate(calls)
-        ]
-        parts = client.gather(futures)
+        with worker_client() as client:
+            futures = {
+                client.submit(
+                    run_element,
+                    spec.operator,
+                    calls[i],
+                    f"{spec.node_id}[{i}]",
+                    seeds[i],
+                    spec.run_id,
+                    keys[i],
+                    spec.artifacts if caching else None,
+                    pure=False,
+                    key=f"{spec.node_id}[{i}]@{spec.run_id}",
+                ): i
+                for i in todo
+            }
+            last = time.monotonic()
+            # every element ends (a failed one does not cancel the others: they are kept)
+            for future in as_completed(list(futures)):
+                i = futures[future]
+                if future.status == "finished":
+                    outputs, entry = future.result()
+                    parts[i] = outputs
+                    if entry is not None:
+                        entries.append({**entry, "run": spec.run_id, "node": spec.node_id})
+                    counts["done"] += 1
+                else:
+                    failures.append((i, future.exception()))
+                    counts["failed"] += 1
+                if report is not None and time.monotonic() - last >= PROGRESS_SECONDS:
+                    last = time.monotonic()
+                    report({**meta, "state": "elements"})
+    if failures:
+        i, exc = min(failures, key=lambda f: f[0])
+        others = f" ({len(failures) - 1} more elements failed)" if len(failures) > 1 else ""
+        raise MappedElementFailed(
+            f"element {i} of operator '{spec.node_id}' failed: {type(exc).__name__}: {exc}{others}"
+        ) from exc
     names = list(parts[0]) if parts else list(spec.operator.returns)
     return {name: [part[name] for part in parts] for name in names}
 
 
-def run_element(operator, arguments: dict, node_id: str, seed: int | None, run_id: str) -> dict:
-    """One element of a mapped operator (validated, seeded, outputs checked)."""
+class MappedElementFailed(RuntimeError):
+    """An element of a mapped operator raised (the message names the element)."""
+
+
+def run_element(
+    operator,
+    arguments: dict,
+    node_id: str,
+    seed: int | None,
+    run_id: str,
+    cache_key: str | None = None,
+    artifacts: str | None = None,
+) -> tuple[dict, dict | None]:
+    """One element of a mapped operator (validated, seeded, outputs checked); its outputs,
+    and its cache entry when ``cache_key`` is given (outputs kept under ``artifacts``)."""
     prepared = prepare_inputs(operator, arguments, node_id)
     seed_everything(seed)
     with operator_context(node_id=node_id, seed=seed, run_id=run_id):
         result = operator.fn(**prepared)
-    return dict(check_outputs(operator, arguments, result, node_id))
+    outputs = dict(check_outputs(operator, arguments, result, node_id))
+    entry = None
+    if cache_key and artifacts:
+        from flowlab.core.keeping import keep_outputs
+        from flowlab.core.records import now_iso
+
+        kept = keep_outputs(operator.returns_for(arguments), outputs, artifacts)
+        if kept is not None:
+            entry = {
+                "key": cache_key,
+                "operator": operator.name,
+                "element": node_id,
+                "outputs": kept,
+                "created": now_iso(),
+            }
+    return outputs, entry
+
+
+def element_keys(spec, arguments: dict, calls: list[dict], seeds: list) -> list[str]:
+    """Each element's cache key: operator, code version, seed and the content it reads."""
+    from flowlab.core.cache import content_hash
+
+    schema = spec.operator.input_schema
+    whole = {
+        name: content_hash(value, schema.get(name))
+        for name, value in sorted(arguments.items())
+        if name not in spec.mapped
+    }
+    keys = []
+    for call, seed in zip(calls, seeds, strict=True):
+        element = {name: content_hash(call[name], schema.get(name)) for name in spec.mapped}
+        payload = {
+            "operator": spec.operator.name,
+            "version": spec.operator.version,
+            "seed": seed,
+            "whole": whole,
+            "element": element,
+        }
+        text = json.dumps(payload, sort_keys=True)
+        keys.append("element:" + hashlib.sha256(text.encode()).hexdigest()[:32])
+    return keys
+
+
+def _cached_elements(spec, keys: list[str]) -> dict[int, dict]:
+    """Index -> outputs of the elements the run store has a usable cache entry for."""
+    from flowlab.core.cache import CachedOutputs, usable
+    from flowlab.store import open_store
+    from flowlab.store.artifacts import ArtifactStore
+
+    found = open_store(spec.store).cache_get(sorted(set(keys)))
+    artifacts = ArtifactStore(spec.artifacts)
+    hits = {}
+    for i, key in enumerate(keys):
+        entry = found.get(key)
+        if entry is not None and usable(entry, artifacts):
+            cached = CachedOutputs(entry["outputs"], spec.artifacts)
+            hits[i] = {name: cached[name] for name in entry["outputs"]}
+    return hits
 
 
 def _element_seed(seed: Any, index: int) -> int | None:

@@ -113,7 +113,9 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             if spec.mapped:
                 from flowlab.core.fanout import run_mapped
 
-                outputs = run_mapped(spec, arguments)
+                outputs = run_mapped(
+                    spec, arguments, meta, lambda message: _report(worker, spec.topic, message)
+                )
                 meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
                 _report(worker, spec.topic, meta)
                 return {"outputs": outputs, "meta": meta}

@@ -59,7 +59,8 @@ def build_tasks(
             topic=topic,
             cache_key=cache_keys.get(node_id),
             artifacts=artifacts,
-            keep=keep and operator.cache and not node.mapped and node.guard is None,
+            # a mapped node keeps each element (core/fanout.py), not its lists
+            keep=keep and operator.cache and (bool(node.mapped) or node.guard is None),
             key_parents=content_keyed.get(node_id),
             identify=node_id in identifying,
             store=store,

@@ -111,6 +111,11 @@ class RunTracker:
         node = message.get("node")
         with self.lock:
             op = self.record["operators"].get(node)
+            if op is not None and "elements" in message:  # a mapped node (core/fanout.py)
+                self._elements(op, message)
+                if message.get("state") == "elements":
+                    self._changed()
+                    return
             if op is not None and message.get("state") == "kept":
                 self._kept(op, message)
                 return
@@ -165,6 +170,14 @@ class RunTracker:
             op.update(state="cached", cached_from=meta["cached_from"], outputs=meta["outputs"])
         if not op["attempts"]:
             op["attempts"] = 1
+
+    def _elements(self, op: dict, message: dict) -> None:
+        """A mapped node's element counts, and the cache entries of its elements that ran."""
+        op["elements"] = dict(message["elements"])
+        known = {e["key"] for e in self._cache_entries}
+        for entry in message.get("element_cache") or ():
+            if entry["key"] not in known and self.keep:
+                self._cache_entries.append(entry)
 
     def _kept(self, op: dict, message: dict) -> None:
         """An operator's outputs are written: record them and make its cache entry."""

@@ -96,3 +96,24 @@ def triple(x: int):
 def decide(x: int):
     chosen = flowlab.branch(is_big(x=x).big, lambda: halve(x=x), lambda: triple(x=x))
     return Output(value=chosen.value)
+
+
+@operator(returns=types.Schema(value=types.INTEGER))
+def logged_square(x: int, log: str):
+    """x * x; appends x to the file ``log`` (which elements ran), raises for x while the file
+    ``{log}.fail-{x}`` exists (an element made to fail once)."""
+    from pathlib import Path
+
+    with open(log, "a") as f:
+        f.write(f"{x}\n")
+    if Path(f"{log}.fail-{x}").exists():
+        raise ValueError(f"x={x} fails on purpose")
+    return {"value": x * x}
+
+
+@workflow(
+    input_schema=types.Schema(values=types.LIST(types.INTEGER), log=types.TEXT),
+    returns=types.Schema(squares=types.LIST(types.INTEGER)),
+)
+def logged_fan(values, log):
+    return Output(squares=logged_square.map(x=values, log=log).value)
