@@ -10,8 +10,13 @@ import socket
 import time
 from importlib import metadata
 
-TERMINAL_RUN = ("succeeded", "failed", "cancelled", "pruned")
+#: Every state an operator's record can be in, in the order views count them. ``skipped``:
+#: on the side of a ``flowlab.branch`` not taken. Views colour and count from this one list.
+OPERATOR_STATES = ("queued", "running", "succeeded", "cached", "skipped", "failed", "cancelled")
 TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached", "skipped")
+#: Every status a run's record can be in (``pruned``: an Optuna trial stopped by its pruner).
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "pruned")
+TERMINAL_RUN = ("succeeded", "failed", "cancelled", "pruned")
 _PACKAGES = (
     "flowlab",
     "dask",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 from flowlab.core.run import get_run
-from flowlab.render import STATE_COLOURS, dag_svg, render_html
+from flowlab.render import STATE_COLOURS, record_dag_svg, render_html
 from flowlab.store.records import json_summary as summary
 from flowlab.store.records import jsonable as _jsonable
 from flowlab.store.search import runs, searches
@@ -50,8 +50,7 @@ def run_detail(run_id: str) -> dict:
     }
     detail["error"] = _jsonable(record.get("error"))
     detail["version"] = record.get("version")
-    states = {name: op.get("state", "queued") for name, op in detail["operators"].items()}
-    detail["dag"] = dag_svg(record.get("graph") or {}, states)
+    detail["dag"] = record_dag_svg(record)
     detail["html"] = outputs_html(run)
     detail["state_colours"] = dict(STATE_COLOURS)
     return detail

@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as w
 
 from flowlab.notebook.snapshot import Snapshot
-from flowlab.render import dag_svg
+from flowlab.render import record_dag_svg
 from flowlab.render.run import (
     TERMINAL,
     details_html,
@@ -148,12 +148,13 @@ class RunView(Snapshot, w.VBox):
                 "failed": "danger",
                 "succeeded": "success",
                 "cancelled": "warning",
+                "pruned": "warning",
             }.get(status, "")
             self.progress_label.value = (
                 f"<span style='margin-left:8px'>{state_counts(states.values())}</span>"
             )
             self.table.value = operator_table(operators, now)
-            self.dag.value = dag_svg(record.get("graph") or {}, states)
+            self.dag.value = record_dag_svg(record)
             self._draw_logs(operators)
             self.cancel_button.layout.display = None if not finished else "none"
             self.resume_button.layout.display = (

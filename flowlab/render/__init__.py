@@ -13,7 +13,7 @@ Example::
 from flowlab.render import builtin as _builtin  # noqa: F401  (registers the shipped renderers)
 from flowlab.render import sweeps as _sweeps  # noqa: F401  (sweep and study views)
 from flowlab.render.compare import Comparison, compare
-from flowlab.render.dag import STATE_COLOURS, dag_svg
+from flowlab.render.dag import STATE_COLOURS, dag_svg, record_dag_svg
 from flowlab.render.registry import (
     ENTRY_POINT_GROUP,
     Renderer,
@@ -34,6 +34,7 @@ __all__ = [
     "Subject",
     "compare",
     "dag_svg",
+    "record_dag_svg",
     "register_renderer",
     "render",
     "render_html",

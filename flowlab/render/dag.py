@@ -1,18 +1,32 @@
-"""A run's DAG as SVG, coloured by operator state; drawn from the record's ``graph``."""
+"""A run's DAG as SVG, coloured by operator state; drawn from the record's ``graph``.
+
+A mapped operator (``op.map``) shows its element count (``square.map ×12``) and how many are
+done; an operator on the side of a ``flowlab.branch`` not taken is greyed, dashed.
+"""
 
 from __future__ import annotations
 
 import html
 
+from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES
+
+#: The colour of every operator state and run status (records.OPERATOR_STATES, RUN_STATUSES):
+#: the DAG, the badges and counts of the run view, the dashboard and the Jupyter API use it.
 STATE_COLOURS = {
     "queued": "#e0e0e0",
     "running": "#9ecae1",
-    "cached": "#c7b9e8",
     "succeeded": "#a1d99b",
+    "cached": "#c7b9e8",
+    "skipped": "#fafafa",
     "failed": "#fc9272",
     "cancelled": "#fdd0a2",
-    "skipped": "#f5f5f5",
+    "pruned": "#fee391",
 }
+assert set(OPERATOR_STATES) | set(RUN_STATUSES) == set(STATE_COLOURS), "a state has no colour"
+#: the legend shows operator states (run statuses are badges)
+LEGEND = OPERATOR_STATES
+#: a skipped box is greyed and dashed, not only paler
+SKIPPED_STROKE = 'stroke="#999" stroke-dasharray="4 3"'
 
 BOX_W, BOX_H, GAP_X, GAP_Y = 170, 34, 50, 16
 CHAR_W = 7  # a generous width of one character of the 11 px sans-serif labels
@@ -49,19 +63,59 @@ def layers(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
     return depth
 
 
-def dag_svg(graph: dict, states: dict[str, str] | None = None) -> str:
-    """SVG of ``graph`` (a run record's ``graph``: ``nodes`` and ``edges``), boxes by state.
+def record_dag_svg(record: dict) -> str:
+    """The DAG of a run record: boxes by operator state, mapped operators' element counts.
+
+    Example::
+
+        record_dag_svg(run.record)
+    """
+    operators = record.get("operators") or {}
+    return dag_svg(
+        record.get("graph") or {},
+        {k: op.get("state", "queued") for k, op in operators.items()},
+        {k: op["elements"] for k, op in operators.items() if op.get("elements")},
+    )
+
+
+def element_label(node: dict, counts: dict | None) -> str:
+    """``square.map ×12`` for a mapped node (the count once known), else the node's id."""
+    if not node.get("mapped"):
+        return node["id"]
+    total = (counts or {}).get("total")
+    return f"{node['id']} ×{total}" if total is not None else f"{node['id']} ×n"
+
+
+def state_label(state: str, counts: dict | None) -> str:
+    """``running · 7/12`` for a mapped node with counts (``· 1 failed`` when one did)."""
+    if not counts or counts.get("total") is None:
+        return state
+    text = f"{state} · {counts.get('done', 0)}/{counts['total']}"
+    if counts.get("cached"):
+        text += f" ({counts['cached']} cached)"
+    if counts.get("failed"):
+        text += f" · {counts['failed']} failed"
+    return text
+
+
+def dag_svg(
+    graph: dict, states: dict[str, str] | None = None, elements: dict[str, dict] | None = None
+) -> str:
+    """SVG of ``graph`` (a run record's ``graph``: ``nodes`` and ``edges``), boxes by state;
+    ``elements``: a mapped node's element counts (``total``, ``done``, ``cached``, ``failed``).
 
     Example::
 
         dag_svg(run.record["graph"], {k: op["state"] for k, op in run.record["operators"].items()})
     """
-    states = states or {}
-    ids = [n["id"] for n in graph.get("nodes", [])]
-    operators = {n["id"]: n.get("operator", n["id"]) for n in graph.get("nodes", [])}
+    states, elements = states or {}, elements or {}
+    nodes = {n["id"]: n for n in graph.get("nodes", [])}
+    ids = list(nodes)
+    operators = {n: node.get("operator", n) for n, node in nodes.items()}
+    labels = {n: element_label(node, elements.get(n)) for n, node in nodes.items()}
     edges = [(e[0], e[1]) for e in graph.get("edges", [])]
     depth = layers(ids, edges)
-    box_w = box_width(ids)
+    box_w = box_width([*labels.values(), *(state_label("succeeded", c) for c in elements.values())])
     columns: dict[int, list[str]] = {}
     for node in ids:
         columns.setdefault(depth[node], []).append(node)
@@ -83,35 +137,43 @@ def dag_svg(graph: dict, states: dict[str, str] | None = None) -> str:
         sx, sy, ex, ey = x0 + box_w, y0 + BOX_H / 2, x1, y1 + BOX_H / 2
         tip = ex - ARROW  # the curve ends where the arrowhead starts, level with the box
         middle = (sx + tip) / 2
+        dashed = ' stroke-dasharray="4 3"' if states.get(child) == "skipped" else ""
         parts.append(
             f'<g class="flowlab-edge"><path d="M{sx},{sy} C{middle},{sy} {middle},{ey} '
-            f'{tip},{ey}" fill="none" stroke="#888"/>'
+            f'{tip},{ey}" fill="none" stroke="#888"{dashed}/>'
             f'<path class="flowlab-arrowhead" d="M{tip},{ey - ARROW / 2}L{ex},{ey}'
             f'L{tip},{ey + ARROW / 2}z" fill="#888"/></g>'
         )
     for node in ids:
         x, y = place[node]
         state = states.get(node, "queued")
-        label = node  # the box is as wide as the longest label
-        title = f"{node} ({operators[node]}): {state}"
+        counts = elements.get(node)
+        label = labels[node]  # the box is as wide as the longest label
+        title = f"{node} ({operators[node]}): {state_label(state, counts)}"
+        skipped = state == "skipped"
+        stroke = SKIPPED_STROKE if skipped else 'stroke="#555"'
+        ink = ' fill="#999"' if skipped else ""
+        mapped = f' data-elements="{counts.get("total")}"' if counts else ""
         parts.append(
-            f'<g class="flowlab-node" data-node="{html.escape(node)}" data-state="{state}">'
-            f"<title>{html.escape(title)}</title>"
+            f'<g class="flowlab-node" data-node="{html.escape(node)}" data-state="{state}"'
+            f"{mapped}><title>{html.escape(title)}</title>"
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{BOX_H}" rx="6" '
-            f'fill="{STATE_COLOURS.get(state, "#eee")}" stroke="#555"/>'
-            f'<text x="{x + box_w / 2}" y="{y + 15}" text-anchor="middle">'
+            f'fill="{STATE_COLOURS.get(state, "#eee")}" {stroke}/>'
+            f'<text x="{x + box_w / 2}" y="{y + 15}" text-anchor="middle"{ink}>'
             f"{html.escape(label)}</text>"
-            f'<text x="{x + box_w / 2}" y="{y + 28}" text-anchor="middle" fill="#444" '
-            f'font-size="10">{state}</text></g>'
+            f'<text x="{x + box_w / 2}" y="{y + 28}" text-anchor="middle" '
+            f'fill="{"#999" if skipped else "#444"}" font-size="10">'
+            f"{html.escape(state_label(state, counts))}</text></g>"
         )
     legend_y = height - 12
-    for i, (state, colour) in enumerate(STATE_COLOURS.items()):
+    for i, state in enumerate(LEGEND):
+        stroke = SKIPPED_STROKE if state == "skipped" else 'stroke="#555"'
         parts.append(
             f'<rect x="{10 + i * 80}" y="{legend_y - 9}" width="10" height="10" '
-            f'fill="{colour}" stroke="#555"/><text x="{24 + i * 80}" y="{legend_y}" '
+            f'fill="{STATE_COLOURS[state]}" {stroke}/><text x="{24 + i * 80}" y="{legend_y}" '
             f'font-size="10">{state}</text>'
         )
-    width = max(width, 10 + len(STATE_COLOURS) * 80)
+    width = max(width, 10 + len(LEGEND) * 80)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="flowlab-dag" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '

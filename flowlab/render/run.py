@@ -19,11 +19,17 @@ from typing import Any
 
 from flowlab.core.run import register_run_html
 from flowlab.core.tracebacks import error_line, operator_traceback
-from flowlab.render.dag import STATE_COLOURS, dag_svg
+from flowlab.core.records import OPERATOR_STATES, TERMINAL_OPERATOR, TERMINAL_RUN
+from flowlab.render.dag import STATE_COLOURS, record_dag_svg, state_label
 from flowlab.render.registry import render_html
 
-TERMINAL = ("succeeded", "failed", "cancelled", "cached")
-STATE_ORDER = ("succeeded", "cached", "failed", "cancelled", "running", "queued")
+#: operator states that are final (a view's progress counts them done)
+TERMINAL = TERMINAL_OPERATOR
+#: the order operators are counted in: finished states first, then what is still to come
+STATE_ORDER = (
+    *(s for s in OPERATOR_STATES if s in TERMINAL_OPERATOR),
+    *reversed([s for s in OPERATOR_STATES if s not in TERMINAL_OPERATOR]),
+)
 LOG_TAIL_LINES = 20
 
 
@@ -90,7 +96,7 @@ def run_seconds(record: dict, now: float | None = None) -> float | None:
         return None
     ended = timestamp(record.get("ended"))
     if ended is None:
-        if record.get("status") in ("succeeded", "failed", "cancelled"):
+        if record.get("status") in TERMINAL_RUN:
             return None
         ended = now or time.time()
     return max(0.0, ended - started)
@@ -139,7 +145,8 @@ def operator_table(operators: dict, now: float | None = None) -> str:
         rows.append(
             f'<tr data-node="{html.escape(node)}" data-state="{state}">'
             f"<td style='{cell};text-align:left;white-space:nowrap'>{html.escape(node)}</td>"
-            f"<td style='{cell};text-align:left'>{badge(state)}</td>"
+            f"<td style='{cell};text-align:left;white-space:nowrap'>{badge(state)}"
+            f"{_element_counts(op.get('elements'))}</td>"
             f"<td style='{cell};text-align:left;color:#555'>"
             f"{html.escape(str(op.get('worker') or '—'))}</td>"
             f"<td style='{cell};text-align:right;white-space:nowrap'>{elapsed(op, now)}</td></tr>"
@@ -157,6 +164,13 @@ def operator_table(operators: dict, now: float | None = None) -> str:
         '<table class="flowlab-operators" style="border-collapse:collapse">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _element_counts(counts: dict | None) -> str:
+    """`` 7/12 elements`` beside a mapped operator's state (with cached and failed ones)."""
+    if not counts:
+        return ""
+    return f" <span style='color:#555'>{html.escape(state_label('', counts)[3:])} elements</span>"
 
 
 def logs_html(node: str, logs: str, lines: int = LOG_TAIL_LINES) -> str:
@@ -250,13 +264,13 @@ def run_html(run: Any, now: float | None = None, expanded: bool = False) -> str:
     record = run.record
     operators = record.get("operators") or {}
     states = {k: op.get("state", "queued") for k, op in operators.items()}
-    finished = record.get("status") in ("succeeded", "failed", "cancelled")
+    finished = record.get("status") in TERMINAL_RUN
     parts = [
         "<div class='flowlab-run-snapshot'>",
         header_html(record, now),
         f"<div class='flowlab-counts' style='color:#333;margin:4px 0'>{state_counts(states.values())}</div>",
         operator_table(operators, now),
-        dag_svg(record.get("graph") or {}, states),
+        record_dag_svg(record),
         all_logs_html(operators),
     ]
     if finished:

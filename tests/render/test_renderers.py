@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from flowlab.render import Renderer, compare, dag_svg, register_renderer, render_html, renderers
+from flowlab.render import (
+    STATE_COLOURS,
+    Renderer,
+    compare,
+    dag_svg,
+    register_renderer,
+    render_html,
+    renderers,
+)
 from flowlab.render import registry as registry_module
 
 
@@ -103,6 +111,45 @@ def test_dag_is_coloured_by_operator_state():
     assert 'data-node="train" data-state="running"' in svg
     assert 'data-node="predict" data-state="queued"' in svg
     assert svg.count('class="flowlab-arrowhead"') == 2
+
+
+def test_dag_shows_element_counts_of_mapped_operators_and_greys_skipped_ones():
+    graph = {
+        "nodes": [
+            {"id": "make"},
+            {"id": "train.map", "mapped": ["depth"]},
+            {"id": "halve", "guard": True},
+        ],
+        "edges": [["make", "train.map", "values"], ["make", "halve", "values"]],
+    }
+    states = {"make": "succeeded", "train.map": "running", "halve": "skipped"}
+    counts = {"train.map": {"total": 12, "done": 7, "cached": 2, "failed": 1}}
+    svg = dag_svg(graph, states, counts)
+    mapped = svg.split('data-node="train.map"')[1].split("</g>")[0]
+    assert 'data-elements="12"' in mapped
+    assert ">train.map ×12</text>" in mapped
+    assert "running · 7/12 (2 cached) · 1 failed" in mapped
+    skipped = svg.split('data-node="halve"')[1].split("</g>")[0]
+    assert 'stroke-dasharray="4 3"' in skipped and 'fill="#999"' in skipped
+    assert f'fill="{STATE_COLOURS["skipped"]}"' in skipped
+    edges = svg.split('<g class="flowlab-edge">')[1:]
+    assert sum('stroke-dasharray="4 3"' in e.split("</g>")[0] for e in edges) == 1
+    # a mapped node with no counts yet still says it is mapped
+    assert ">train.map ×n</text>" in dag_svg(graph)
+
+
+def test_every_state_has_one_colour_and_is_counted_in_the_views_order():
+    from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES
+    from flowlab.render.run import TERMINAL, state_counts
+
+    assert set(STATE_COLOURS) == set(OPERATOR_STATES) | set(RUN_STATUSES)
+    assert len(set(STATE_COLOURS.values())) == len(STATE_COLOURS)  # each its own colour
+    assert "skipped" in TERMINAL
+    counts = state_counts(["queued", "skipped", "succeeded", "running", "skipped", "failed"])
+    assert counts == "1 succeeded · 2 skipped · 1 failed · 1 running · 1 queued"
+    legend = dag_svg({"nodes": [], "edges": []})
+    for state in OPERATOR_STATES:
+        assert f">{state}</text>" in legend
 
 
 def test_dag_labels_are_whole_and_straight_edges_have_arrowheads():

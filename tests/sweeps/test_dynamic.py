@@ -53,3 +53,27 @@ def test_branch_on_a_condition_that_is_not_bool_is_refused():
         wrong.compile(x=1)
     with pytest.raises(CompileError, match="condition must be BOOL"):
         flowlab.branch(1, lambda: None, lambda: None)
+
+
+def test_run_view_shows_mapped_element_counts_and_the_skipped_side(client):
+    from flowlab.render.run import run_html
+
+    mapped = fan.launch(n=3, offset=0, cache=False)
+    mapped.wait(timeout=120)
+    assert mapped.operators["square.map"].elements == {
+        "total": 3,
+        "done": 3,
+        "cached": 0,
+        "failed": 0,
+    }
+    shown = run_html(mapped)
+    assert ">square.map ×3</text>" in shown and "succeeded · 3/3" in shown
+    assert "3/3 elements" in shown  # the operator table too
+
+    branched = decide.launch(x=20, cache=False)
+    branched.wait(timeout=120)
+    shown = run_html(branched)
+    assert "1 skipped" in shown.split("flowlab-counts")[1].split("</div>")[0]
+    node = shown.split('class="flowlab-node" data-node="triple" data-state="skipped"')[1]
+    node = node.split("</g>")[0]
+    assert 'stroke-dasharray="4 3"' in node
