@@ -14,6 +14,8 @@ import threading
 
 #: the runs this process follows (a cancel request may arrive while they are launched)
 followed: list = []
+#: the sweep an --array submission made (followed to its end too)
+sweeps: list = []
 
 
 def main() -> None:
@@ -32,12 +34,15 @@ def main() -> None:
         out.write(json.dumps({"error": str(exc), "usage": isinstance(exc, InputError)}) + "\n")
         out.close()
         raise
-    out.write(json.dumps({"runs": [{"id": r.id, "status": r.status} for r in runs]}) + "\n")
+    described = [{"id": r.id, "status": r.status, "parent": r.parent} for r in runs]
+    out.write(json.dumps({"runs": described}) + "\n")
     out.close()
     followed.extend(runs)
     cancel_requested(followed)  # asked before we were listening
     for run in runs:
         run.wait()
+    for sweep in sweeps:
+        sweep.wait()  # its record says succeeded, with its children's counts
     from flowlab.core.cluster import get_client
 
     get_client().close()
@@ -79,13 +84,38 @@ def launch(spec: dict) -> list:
             seed=spec.get("seed"),
             base=base,
         )
-        runs = [
-            form.launch(tags=spec.get("tags") or (base.tags if base else None)) for form in forms
-        ]
+        tags = spec.get("tags") or (base.tags if base else None)
+        if spec.get("arrays"):
+            runs = launch_array(workflow, forms, [name for name, _ in spec["arrays"]], tags)
+        else:
+            runs = [form.launch(tags=tags) for form in forms]
     for run in runs:
         # the CLI can rerun and resume it later: it knows where the workflow is defined
         run._update(lambda r: r.__setitem__("target", spec["target"]))
     return runs
+
+
+def launch_array(workflow, forms: list, names: list[str], tags) -> list:
+    """``--array``: a Sweep over the array inputs (its grid: each array's values, parsed by
+    the forms), its children one run per combination, in the forms' order."""
+    from flowlab.sweeps import launch_sweep
+
+    grid: dict[str, list] = {name: [] for name in names}
+    for form in forms:
+        values = form.inputs()
+        for name in names:
+            if values[name] not in grid[name]:
+                grid[name].append(values[name])
+    fixed = {k: v for k, v in forms[0].inputs().items() if k not in grid}
+    sweep = launch_sweep(workflow, fixed, grid=grid, tags=tags, run_seed=forms[0].seed)
+    sweeps.append(sweep)
+    launched = [run for run in sweep._children if run is not None]
+    if len(launched) != len(sweep._children):
+        raise RuntimeError(
+            f"sweep {sweep.id}: {len(sweep._children) - len(launched)} of its runs could not "
+            f"be launched; see flowlab show {sweep.id}"
+        )
+    return launched
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
     else:
         for run in runs:
             click.echo(run["id"])
+    if spec["arrays"] and runs and runs[0].get("parent"):  # the runs of an --array: a sweep
+        click.echo(f"sweep {runs[0]['parent']} of {len(runs)} runs", err=True)
     if wait:
         statuses = [_wait(run["id"]) for run in runs]
         if not as_json:

@@ -72,7 +72,10 @@ class Float(Dimension):
         return trial.suggest_float(name, self.low, self.high, log=self.log)
 
     def values_to_check(self) -> list:
-        return [builtins.float(self.low), builtins.float(self.high)]
+        # the bounds may be whole numbers an INTEGER input accepts, but draws in between are
+        # not: an interior value that is not whole shows such an input refuses the range
+        inside = self.low + (self.high - self.low) * 0.3819660112501051
+        return [builtins.float(self.low), builtins.float(self.high), inside]
 
 
 @dataclass(frozen=True)

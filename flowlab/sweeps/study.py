@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import collections
 import threading
-import time
 from typing import Any
 
 from flowlab.core.records import TERMINAL_RUN, now_iso
@@ -92,10 +90,16 @@ class Study(Sweep):
 
     # -- the driver -------------------------------------------------------------------------------
     def _drive(self, fixed, n_trials, parallel, cache) -> None:
+        """Keep ``parallel`` trials running; woken by the children's trackers (a trial ended,
+        an operator reported a value), never by a timer."""
+        import queue
+
         import optuna
 
+        from flowlab.sweeps.ending import on_end
+
         pending: dict[str, tuple[Any, Any]] = {}
-        reports: collections.deque = collections.deque()
+        events: queue.SimpleQueue = queue.SimpleQueue()  # ("report", id, value) | ("end", id)
         try:
             self._fail_orphans()
             finished = sum(
@@ -115,18 +119,23 @@ class Study(Sweep):
                     trial.set_user_attr("run_id", run.id)
                     if run._tracker is not None:
                         run._tracker.report_listeners.append(
-                            lambda r, rid=run.id: reports.append((rid, r))
+                            lambda r, rid=run.id: events.put(("report", rid, r))
                         )
                     self._children.append(run)
                     pending[run.id] = (trial, run)
-                while reports:
-                    run_id, report = reports.popleft()
-                    if run_id in pending:
+                    on_end(run, lambda r: events.put(("end", r.id, None)))
+                event = events.get()
+                while True:
+                    kind, run_id, report = event
+                    if run_id in pending and kind == "report":
                         self._on_report(pending[run_id], report)
-                for run_id in [i for i, (_, r) in pending.items() if _ended(r)]:
-                    self._tell(*pending.pop(run_id))
-                    self._notify()
-                time.sleep(0.05)
+                    elif run_id in pending:
+                        self._tell(*pending.pop(run_id))
+                        self._notify()
+                    try:
+                        event = events.get_nowait()
+                    except queue.Empty:
+                        break
         except Exception as exc:  # a bug or a refused launch: the record says so
             message = f"{type(exc).__name__}: {exc}"
             self.record = self._store_or_default().update_run(
@@ -270,12 +279,6 @@ def launch_study(
         daemon=True,
     ).start()
     return study
-
-
-def _ended(run) -> bool:
-    """Ended and its record written (the tracker's last write must not undo ``pruned``)."""
-    tracker = run._tracker
-    return tracker.done.is_set() if tracker is not None else run.done
 
 
 def _cluster_width() -> int:

@@ -132,17 +132,18 @@ class Sweep:
 
     # -- following the children -------------------------------------------------------------------
     def _follow(self) -> None:
+        import queue
+
+        from flowlab.sweeps.ending import on_end
+
         pending = [r for r in self._children if r is not None]
+        ended: queue.SimpleQueue = queue.SimpleQueue()
         try:
-            while pending:
-                still = []
-                for run in pending:
-                    if run.done:
-                        self._notify()
-                    else:
-                        still.append(run)
-                pending = still
-                time.sleep(0.1)
+            for run in pending:
+                on_end(run, ended.put)  # called back by each child's tracker: no polling
+            for _ in pending:
+                ended.get()
+                self._notify()
         finally:
             self._finish()
 
@@ -244,9 +245,28 @@ def sweep_configs(workflow, inputs: dict, grid, random, n, seed) -> tuple[str, d
 
 
 def launch_sweep(
-    workflow, inputs: dict, *, grid=None, random=None, n=None, seed=None, cache=True
+    workflow,
+    inputs: dict,
+    *,
+    grid=None,
+    random=None,
+    n=None,
+    seed=None,
+    cache=True,
+    tags: list[str] | None = None,
+    run_seed: int | None = None,
 ) -> Sweep:
-    """Check every configuration, record the sweep, launch one child run per configuration."""
+    """Check every configuration, record the sweep, launch one child run per configuration.
+
+    ``tags`` go on every child (the sweep is tagged ``sweep``); ``run_seed`` is each child's run seed (the
+    workflow's own by default; ``seed`` is random search's). ``flowlab submit --array`` and
+    ``Workflow.sweep`` both come here.
+
+    Example::
+
+        sweep = launch_sweep(iris, {"labeled_data": "iris_labeled"},
+                             grid={"max_depth": [2, 4, 8]}, tags=["nightly"])
+    """
     from flowlab.store import get_store
 
     mode, described, configs = sweep_configs(workflow, inputs, grid, random, n, seed)
@@ -263,7 +283,12 @@ def launch_sweep(
     for config in configs:
         try:
             child = workflow._launch(
-                {**inputs, **config}, cache=cache, parent=sweep.id, priority=CHILD_PRIORITY
+                {**inputs, **config},
+                cache=cache,
+                parent=sweep.id,
+                priority=CHILD_PRIORITY,
+                tags=tags,
+                seed=run_seed,
             )
         except Exception as exc:  # e.g. resources: recorded on the child, the sweep goes on
             child_id = getattr(exc, "run_id", None)

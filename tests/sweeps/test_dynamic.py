@@ -6,8 +6,8 @@ import pytest
 
 import flowlab
 from flowlab import Output, workflow
-from flowlab.errors import CompileError
-from tests.sweeps.ops import decide, fan, is_big, square
+from flowlab.errors import CompileError, FlowTypeError
+from tests.sweeps.ops import decide, fan, is_big, make_list, square
 
 
 def test_map_over_an_operator_produced_list(client):
@@ -77,3 +77,34 @@ def test_run_view_shows_mapped_element_counts_and_the_skipped_side(client):
     node = shown.split('class="flowlab-node" data-node="triple" data-state="skipped"')[1]
     node = node.split("</g>")[0]
     assert 'stroke-dasharray="4 3"' in node
+
+
+def test_map_over_computed_lists_of_different_lengths_fails_naming_both(client):
+    @workflow
+    def uneven_at_run_time(n: int = 3):
+        xs, offsets = make_list(n=n).values, make_list(n=n - 1).values
+        return Output(out=square.map(x=xs, offset=offsets).square)
+
+    run = uneven_at_run_time.launch(n=3, cache=False)
+    run.wait(timeout=120)
+    assert run.status == "failed"
+    error = run.operators["square.map"].error
+    assert "'x' has 3 items, 'offset' has 2 items" in error
+    # what ran before is kept in the record
+    assert [run.operators[n].state for n in ("make_list", "make_list_2")] == ["succeeded"] * 2
+
+
+def test_map_needs_a_list_and_checks_each_literal_element():
+    @workflow
+    def no_list():
+        return Output(out=square.map(x=3).square)
+
+    with pytest.raises(CompileError, match="operator 'square': .map.* needs at least one input"):
+        no_list.compile()
+
+    @workflow
+    def bad_item():
+        return Output(out=square.map(x=[1, "two"]).square)
+
+    with pytest.raises(FlowTypeError, match="item 1 of input 'x' of operator 'square'"):
+        bad_item.compile()

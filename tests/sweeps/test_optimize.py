@@ -6,8 +6,8 @@ import optuna
 import pytest
 
 import flowlab
-from flowlab.errors import SweepError
-from tests.sweeps.ops import bowl, tune
+from flowlab.errors import FlowTypeError, SweepError
+from tests.sweeps.ops import bowl, fan, tune
 
 
 @pytest.fixture(scope="module")
@@ -83,4 +83,21 @@ def test_bad_studies_are_refused_before_anything_runs(store, kwargs, match):
     before = flowlab.store.count()
     with pytest.raises(SweepError, match=match):
         bowl.optimize(**arguments)
+    assert flowlab.store.count() == before
+
+
+@pytest.mark.parametrize(
+    ("objective", "space", "error", "match"),
+    [
+        ("squares", {"n": flowlab.space.int(1, 3)}, SweepError, "'squares' is not a scalar output"),
+        ("total", {"n": flowlab.space.float(1.0, 3.0)}, FlowTypeError, "input 'n'.*INTEGER"),
+        ("total", {"n": flowlab.space.choice([1, "two"])}, FlowTypeError, "'two' of input 'n'"),
+    ],
+)
+def test_a_non_scalar_objective_or_a_space_the_input_cannot_take_is_refused(
+    store, objective, space, error, match
+):
+    before = flowlab.store.count()
+    with pytest.raises(error, match=match):
+        fan.optimize(objective=objective, direction="maximize", space=space, n_trials=2)
     assert flowlab.store.count() == before

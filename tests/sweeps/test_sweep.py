@@ -88,6 +88,11 @@ def test_random_search_with_a_seed_is_reproducible(client):
         ({"grid": {"x": []}}, SweepError, "input 'x' has an empty list"),
         ({"random": {"x": flowlab.space.int(0, 3)}}, SweepError, "needs n="),
         ({"random": {"x": flowlab.space.int(-5, 3)}, "n": 2}, FlowTypeError, "-5 of input 'x'"),
+        (
+            {"random": {"x": flowlab.space.float(0.0, 8.0)}, "n": 2},
+            FlowTypeError,
+            "value 3.05.* of input 'x' does not fit its type INTEGER",
+        ),
         ({"grid": {"x": [1]}, "random": {"y": flowlab.space.int(0, 1)}}, SweepError, "exactly one"),
         ({"grid": {"x": [1]}, "x": 2}, SweepError, "both as a fixed input and as swept"),
     ],

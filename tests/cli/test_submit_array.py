@@ -1,0 +1,46 @@
+"""`flowlab submit --array` makes a Sweep: its runs are the sweep's children (real CLI, real
+cluster started by `flowlab cluster up`)."""
+
+from __future__ import annotations
+
+import re
+
+FLOWS = "tests.cli.flows"
+
+
+def test_array_is_a_sweep_whose_runs_are_its_children(cli):
+    done = cli(
+        "submit", f"{FLOWS}:adder", "--array", "a=1,2,3", "--input", "b=100", "--tag", "arr",
+        "--wait",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ids = done.stdout.split()
+    assert len(ids) == 3  # one run per value, ids on stdout as before
+    found = re.search(r"sweep (\S+) of 3 runs", done.stderr)
+    assert found, done.stderr
+    sweep_id = found.group(1)
+    children = [cli.json("show", i) for i in ids]
+    assert {c["parent"] for c in children} == {sweep_id}
+    assert [c["outputs"]["total"] for c in children] == [101, 102, 103]
+    assert all("arr" in c["tags"] for c in children)
+
+    shown = cli.wait_for(sweep_id)
+    assert shown["workflow"] == "adder.sweep" and shown["status"] == "succeeded"
+
+    from flowlab.store import open_store
+    from flowlab.sweeps import open_sweep
+
+    sweep = open_sweep(sweep_id, store=open_store(f"tinydb://{cli.home}"))
+    results = sweep.results
+    assert list(results.dims) == ["a"] and list(results["a"].values) == [1, 2, 3]
+    assert list(results["total"].values) == [101, 102, 103]
+    assert sorted(results["run_id"].values) == sorted(ids)
+    assert sweep.best("total").id == ids[2]  # higher is better for a plain INTEGER
+
+
+def test_array_json_lists_each_run_with_the_sweep_as_parent(cli):
+    runs = cli.json("submit", f"{FLOWS}:adder", "--array", "a=4,5", "--input", "b=1")
+    assert [set(r) >= {"id", "status", "parent"} for r in runs] == [True, True]
+    assert len({r["parent"] for r in runs}) == 1
+    sweep = cli.wait_for(runs[0]["parent"])
+    assert sweep["status"] == "succeeded"
