@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import platform
 import secrets
@@ -43,6 +44,13 @@ def new_run_id() -> str:
 
 
 def package_versions() -> dict[str, str]:
+    """The versions of the packages a run's result depends on (a copy: records change it)."""
+    return dict(_package_versions())
+
+
+@functools.cache
+def _package_versions() -> dict[str, str]:
+    # read once per process: reading package metadata costs ~20 ms, on every launch
     versions = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
