@@ -77,3 +77,6 @@ def test_03_sweeps_draws_a_heatmap_a_study_with_pruning_and_a_branching_workflow
     assert " pruned; best lr=" in text and "0 pruned" not in text
     assert "2 [1, 4] small" in text and "5 [1, 4, 9, 16, 25] big" in text
     assert "'skipped'" in text
+    # the DAG of a wider list: the mapped operator's element count, the side not taken dashed
+    assert "square.map ×6" in text and "succeeded · 6/6" in text
+    assert "elements: {'total': 6" in text and 'stroke-dasharray="4 3"' in text
