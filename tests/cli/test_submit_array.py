@@ -35,7 +35,9 @@ def test_array_is_a_sweep_whose_runs_are_its_children(cli):
     assert list(results.dims) == ["a"] and list(results["a"].values) == [1, 2, 3]
     assert list(results["total"].values) == [101, 102, 103]
     assert sorted(results["run_id"].values) == sorted(ids)
-    assert sweep.best("total").id == ids[2]  # higher is better for a plain INTEGER
+    import tests.cli.flows  # noqa: F401  (best() reads the metric's type from the workflow)
+
+    assert sweep.best("total", "maximize").id == ids[2]
 
 
 def test_array_json_lists_each_run_with_the_sweep_as_parent(cli):
