@@ -137,7 +137,8 @@ def dag_svg(
         sx, sy, ex, ey = x0 + box_w, y0 + BOX_H / 2, x1, y1 + BOX_H / 2
         tip = ex - ARROW  # the curve ends where the arrowhead starts, level with the box
         middle = (sx + tip) / 2
-        dashed = ' stroke-dasharray="4 3"' if states.get(child) == "skipped" else ""
+        skipped_end = "skipped" in (states.get(parent), states.get(child))
+        dashed = ' stroke-dasharray="4 3"' if skipped_end else ""
         parts.append(
             f'<g class="flowlab-edge"><path d="M{sx},{sy} C{middle},{sy} {middle},{ey} '
             f'{tip},{ey}" fill="none" stroke="#888"{dashed}/>'

@@ -133,7 +133,7 @@ def test_dag_shows_element_counts_of_mapped_operators_and_greys_skipped_ones():
     assert 'stroke-dasharray="4 3"' in skipped and 'fill="#999"' in skipped
     assert f'fill="{STATE_COLOURS["skipped"]}"' in skipped
     edges = svg.split('<g class="flowlab-edge">')[1:]
-    assert sum('stroke-dasharray="4 3"' in e.split("</g>")[0] for e in edges) == 1
+    assert sum('stroke-dasharray="4 3"' in e.split("</g>")[0] for e in edges) == 1  # into halve
     # a mapped node with no counts yet still says it is mapped
     assert ">train.map ×n</text>" in dag_svg(graph)
 
