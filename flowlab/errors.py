@@ -87,15 +87,27 @@ class ResourceUnavailable(RunFailed):
 class OperatorError(FlowlabError, RuntimeError):
     """Raised on the worker when an operator's code fails; carries the captured traceback and logs."""
 
-    def __init__(self, operator: str, message: str, traceback: str = "", logs: str = ""):
+    def __init__(
+        self,
+        operator: str,
+        message: str,
+        traceback: str = "",
+        logs: str = "",
+        elements: dict | None = None,
+    ):
         super().__init__(f"operator '{operator}' failed: {message}")
         self.operator = operator
         self.message = message
         self.traceback = traceback
         self.logs = logs
+        #: a mapped operator's element counts (total, done, cached, failed)
+        self.elements = elements
 
     def __reduce__(self):
-        return (OperatorError, (self.operator, self.message, self.traceback, self.logs))
+        return (
+            OperatorError,
+            (self.operator, self.message, self.traceback, self.logs, self.elements),
+        )
 
 
 class StoreError(FlowlabError, RuntimeError):

@@ -4,8 +4,9 @@ client (the task secedes while it waits), outputs gathered into lists in element
 Each element is cached on its own: its key is made from the operator's code version, the
 element's seed and the content of what it reads (the element's values and the inputs passed
 whole), so a list that gained an element runs only the new one, and resuming a run whose
-element failed runs only that element. Elements keep their outputs when they end; the
-mapped node's messages carry the cache entries and the element counts to the run's tracker.
+element failed runs only that element. An element keeps its outputs and writes its cache
+entry before it ends (so a failing sibling loses none); the mapped node's messages carry the
+element counts to the run's tracker.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ PROGRESS_SECONDS = 0.25
 def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> dict[str, list]:
     """Zip the mapped inputs, run the operator per element, return each output as a list.
 
-    ``meta`` (the node's event) gets ``elements`` (counts) and ``element_cache`` (cache
-    entries of elements that ran); ``report(meta)`` sends progress while elements run.
+    ``meta`` (the node's event) gets ``elements`` (counts: total, done, cached, failed);
+    ``report(meta)`` sends progress while elements run.
     """
     meta = {} if meta is None else meta
     lists = {name: list(arguments[name]) for name in spec.mapped}
@@ -44,8 +45,7 @@ def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> 
     keys = element_keys(spec, arguments, calls, seeds) if caching else [None] * count
     parts: list[dict | None] = [None] * count
     counts = {"total": count, "done": 0, "cached": 0, "failed": 0}
-    entries: list[dict] = []
-    meta.update(elements=counts, element_cache=entries)
+    meta.update(elements=counts)
     if caching:
         for i, outputs in _cached_elements(spec, keys).items():
             parts[i] = outputs
@@ -66,7 +66,7 @@ def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> 
                     seeds[i],
                     spec.run_id,
                     keys[i],
-                    spec.artifacts if caching else None,
+                    (spec.artifacts, spec.store) if caching else None,
                     pure=False,
                     key=f"{spec.node_id}[{i}]@{spec.run_id}",
                 ): i
@@ -77,10 +77,7 @@ def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> 
             for future in as_completed(list(futures)):
                 i = futures[future]
                 if future.status == "finished":
-                    outputs, entry = future.result()
-                    parts[i] = outputs
-                    if entry is not None:
-                        entries.append({**entry, "run": spec.run_id, "node": spec.node_id})
+                    parts[i] = future.result()
                     counts["done"] += 1
                 else:
                     failures.append((i, future.exception()))
@@ -109,30 +106,38 @@ def run_element(
     seed: int | None,
     run_id: str,
     cache_key: str | None = None,
-    artifacts: str | None = None,
-) -> tuple[dict, dict | None]:
-    """One element of a mapped operator (validated, seeded, outputs checked); its outputs,
-    and its cache entry when ``cache_key`` is given (outputs kept under ``artifacts``)."""
+    where: tuple[str, str] | None = None,
+) -> dict:
+    """One element of a mapped operator (validated, seeded, outputs checked); with a
+    ``cache_key`` and ``where`` (artifact root, store URL) its outputs are kept and its cache
+    entry written before it returns."""
     prepared = prepare_inputs(operator, arguments, node_id)
     seed_everything(seed)
     with operator_context(node_id=node_id, seed=seed, run_id=run_id):
         result = operator.fn(**prepared)
     outputs = dict(check_outputs(operator, arguments, result, node_id))
-    entry = None
-    if cache_key and artifacts:
-        from flowlab.core.keeping import keep_outputs
-        from flowlab.core.records import now_iso
+    if cache_key and where:
+        _cache_element(operator, arguments, outputs, node_id, run_id, cache_key, *where)
+    return outputs
 
-        kept = keep_outputs(operator.returns_for(arguments), outputs, artifacts)
-        if kept is not None:
-            entry = {
-                "key": cache_key,
-                "operator": operator.name,
-                "element": node_id,
-                "outputs": kept,
-                "created": now_iso(),
-            }
-    return outputs, entry
+
+def _cache_element(operator, arguments, outputs, node_id, run_id, key, artifacts, store) -> None:
+    from flowlab.core.keeping import keep_outputs
+    from flowlab.core.records import now_iso
+    from flowlab.store import open_store
+
+    kept = keep_outputs(operator.returns_for(arguments), outputs, artifacts)
+    if kept is None:
+        return  # an output the record cannot hold exactly: not cached
+    entry = {
+        "key": key,
+        "run": run_id,
+        "node": node_id,
+        "operator": operator.name,
+        "outputs": kept,
+        "created": now_iso(),
+    }
+    open_store(store).cache_put([entry])
 
 
 def element_keys(spec, arguments: dict, calls: list[dict], seeds: list) -> list[str]:

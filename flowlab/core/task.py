@@ -154,7 +154,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             )
             _report(worker, spec.topic, meta)
             raise OperatorError(
-                spec.node_id, meta["error"], meta["traceback"], meta["logs"]
+                spec.node_id, meta["error"], meta["traceback"], meta["logs"], meta.get("elements")
             ) from None
     meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
     _report(worker, spec.topic, meta)

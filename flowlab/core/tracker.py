@@ -160,6 +160,8 @@ class RunTracker:
             started=now_iso(meta["started"]),
             logs=meta.get("logs", ""),
         )
+        if meta.get("elements"):  # a mapped node's element counts
+            self._elements(op, meta)
         if meta.get("cache_key"):  # a content-keyed node's key is finished on the worker
             op["cache_key"] = meta["cache_key"]
         if meta.get("ended"):
@@ -172,12 +174,10 @@ class RunTracker:
             op["attempts"] = 1
 
     def _elements(self, op: dict, message: dict) -> None:
-        """A mapped node's element counts, and the cache entries of its elements that ran."""
-        op["elements"] = dict(message["elements"])
-        known = {e["key"] for e in self._cache_entries}
-        for entry in message.get("element_cache") or ():
-            if entry["key"] not in known and self.keep:
-                self._cache_entries.append(entry)
+        """A mapped node's element counts (core/fanout.py); never fewer done than known."""
+        known = op.get("elements") or {}
+        if message["elements"].get("done", 0) >= known.get("done", 0):
+            op["elements"] = dict(message["elements"])
 
     def _kept(self, op: dict, message: dict) -> None:
         """An operator's outputs are written: record them and make its cache entry."""
@@ -229,6 +229,8 @@ class RunTracker:
                         traceback=None,
                     )
                 elif isinstance(exc, OperatorError):
+                    if exc.elements:  # a mapped node's element counts
+                        self._elements(op, {"elements": exc.elements})
                     op.update(
                         state="failed",
                         error=exc.message,
