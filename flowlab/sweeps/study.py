@@ -234,10 +234,6 @@ def launch_study(
         raise SweepError(
             f"optimize(): {len(objectives)} objectives but {len(directions_given)} directions"
         )
-    directions = [
-        metric_direction(workflow, o, d, f"optimize() of workflow '{workflow.name}': objective")
-        for o, d in zip(objectives, directions_given, strict=True)
-    ]
     space = check_space(workflow, space, inputs, "optimize()")
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise SweepError(f"optimize(): n_trials must be a whole number >= 1, got {n_trials!r}")
@@ -246,6 +242,16 @@ def launch_study(
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise SweepError(f"optimize(): parallel must be a whole number >= 1, got {parallel!r}")
     check_fixed(workflow, inputs, {k: d.values_to_check()[:1] for k, d in space.items()})
+    graph = None
+    if workflow.returns is None:  # its outputs' types are those of the operators it returns
+        point = {k: d.values_to_check()[0] for k, d in space.items()}
+        graph = workflow.compile(**{**inputs, **point}).to_json()
+    directions = [
+        metric_direction(
+            workflow, o, d, f"optimize() of workflow '{workflow.name}': objective", graph
+        )
+        for o, d in zip(objectives, directions_given, strict=True)
+    ]
 
     store = get_store()
     record = new_parent_record(

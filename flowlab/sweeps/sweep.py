@@ -112,10 +112,12 @@ class Sweep:
         """
         from flowlab.core.run import Run
 
-        direction = metric_direction(self._workflow_or_none(), metric, direction, "best()")
+        children = [r for r in self.child_records() if r is not None]
+        graph = next((r["graph"] for r in children if r.get("graph")), None)
+        direction = metric_direction(self._workflow_or_none(), metric, direction, "best()", graph)
         scored = [
             (r["outputs"][metric], r)
-            for r in self.child_records()
+            for r in children
             if r is not None
             and r["status"] == "succeeded"
             and isinstance(r.get("outputs", {}).get(metric), (int, float))
@@ -179,15 +181,12 @@ class Sweep:
         return self._store
 
     def _workflow_or_none(self):
+        """The swept workflow: defined here, or rebuilt from the workflow catalog (a sweep
+        opened in another process); WorkflowNotRebuildable (a LookupError) says why not."""
         if self.workflow is None:
-            from flowlab.core.workflow import registered_workflows
+            from flowlab.core.workflow_catalog import rebuild_workflow
 
-            self.workflow = registered_workflows().get(self.detail["workflow"])
-            if self.workflow is None:
-                raise LookupError(
-                    f"workflow '{self.detail['workflow']}' is not defined in this process; "
-                    "run the cell that defines it"
-                )
+            self.workflow = rebuild_workflow(self.detail["workflow"], self._store_or_default())
         return self.workflow
 
     def __repr__(self) -> str:

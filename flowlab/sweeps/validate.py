@@ -94,16 +94,39 @@ def check_fixed(workflow, inputs: dict, swept: dict) -> None:
     workflow.validate_inputs({**inputs, **sample})
 
 
-def scalar_outputs(workflow) -> dict[str, Any]:
-    """The workflow's declared numeric outputs, by name (what results and best() can use)."""
-    if workflow.returns is None:
+def scalar_outputs(workflow, graph: dict | None = None) -> dict[str, Any]:
+    """The workflow's numeric outputs, by name (what results and best() can use).
+
+    A workflow without ``returns=`` has the types of the operator outputs it returns: read
+    from a compiled run's ``graph`` (a record's ``"graph"``) when one is given."""
+    if workflow.returns is not None:
+        declared = dict(workflow.returns.items())
+    elif graph is not None:
+        declared = _returned_types(graph)
+    else:
         return {}
-    return {name: t for name, t in workflow.returns.items() if getattr(t, "name", None) in NUMERIC}
+    return {name: t for name, t in declared.items() if getattr(t, "name", None) in NUMERIC}
 
 
-def metric_direction(workflow, metric: str, direction: str | None, what: str) -> str:
+def _returned_types(graph: dict) -> dict[str, Any]:
+    from flowlab.types import from_json
+
+    nodes = {node["id"]: node for node in graph.get("nodes", [])}
+    found = {}
+    for name, ref in (graph.get("outputs") or {}).items():
+        if isinstance(ref, dict) and isinstance(ref.get("$ref"), list) and len(ref["$ref"]) == 2:
+            node, output = ref["$ref"]
+            type_json = (nodes.get(node, {}).get("outputs") or {}).get(output)
+            if isinstance(type_json, dict):
+                found[name] = from_json(type_json)
+    return found
+
+
+def metric_direction(
+    workflow, metric: str, direction: str | None, what: str, graph: dict | None = None
+) -> str:
     """``"minimize"`` or ``"maximize"``: the given direction, else the output type's own."""
-    outputs = scalar_outputs(workflow)
+    outputs = scalar_outputs(workflow, graph)
     if metric not in outputs:
         raise SweepError(
             f"{what}: '{metric}' is not a scalar output of workflow '{workflow.name}'; "

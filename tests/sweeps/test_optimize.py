@@ -101,3 +101,21 @@ def test_a_non_scalar_objective_or_a_space_the_input_cannot_take_is_refused(
     with pytest.raises(error, match=match):
         fan.optimize(objective=objective, direction="maximize", space=space, n_trials=2)
     assert flowlab.store.count() == before
+
+
+def test_a_workflow_without_returns_is_optimised_by_its_operators_output_direction(client):
+    """No returns= on the workflow: the objective's type (and direction) is the returned
+    operator output's, as a notebook user writes workflows."""
+    from tests.sweeps.ops import quadratic
+
+    @flowlab.workflow
+    def undeclared_bowl(x: int = 0, y: int = 5):
+        return {"loss": quadratic(x=x, y=y).loss}
+
+    study = undeclared_bowl.optimize(
+        objective="loss", space={"x": flowlab.space.int(0, 8)}, n_trials=6, parallel=2
+    ).wait(timeout=240)
+    assert study.study.direction.name == "MINIMIZE"
+    assert study.best_run.outputs["loss"] == min(
+        r.outputs["loss"] for r in study.runs if r.status == "succeeded"
+    )

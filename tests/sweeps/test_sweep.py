@@ -113,3 +113,45 @@ def test_space_refuses_inverted_bounds():
     with pytest.raises(ValueError, match="low \\(5\\) is above high \\(1\\)"):
         flowlab.space.int(5, 1)
     assert not math.isnan(flowlab.space.float(0.1, 1, log=True).low)
+
+
+NOTEBOOK_SWEEP = """
+from flowlab import operator, workflow, types
+
+@operator(returns=types.Schema(gain=types.DOUBLE(direction="higher")))
+def gain_of(x: int):
+    return {"gain": float(-(x - 3) ** 2)}
+
+@workflow
+def hill(x: int = 0):
+    return {"gain": gain_of(x).gain}
+
+sweep = hill.sweep(grid={"x": [1, 2, 3, 5]}).wait(timeout=240)
+print(sweep.id)
+"""
+
+OTHER_PROCESS = """
+import sys
+from flowlab.sweeps import open_sweep
+print(open_sweep(sys.argv[1]).best("gain").inputs["x"])
+"""
+
+
+def test_best_of_a_sweep_opened_in_another_process_uses_the_metrics_direction(tmp_path):
+    """The swept workflow lived in a notebook kernel: the catalog rebuilds it elsewhere, so
+    best() still knows that gain is to be maximised."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FLOWLAB_HOME": str(tmp_path / "home")}
+
+    def python(*args):
+        done = subprocess.run(
+            [sys.executable, "-c", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout.strip().splitlines()[-1]
+
+    sweep_id = python(NOTEBOOK_SWEEP)
+    assert python(OTHER_PROCESS, sweep_id) == "3"
