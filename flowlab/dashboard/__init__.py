@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 
 from flowlab.dashboard.plugins import ENTRY_POINT_GROUP, DashboardPage, RunPanel, load_plugins
-from flowlab.dashboard.rows import RunsPage, runs_page
+from flowlab.dashboard.rows import RunsPage, runs_page, table_html
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -51,17 +51,9 @@ class Dashboard:
             page = runs_page(self.query)
         except Exception as exc:  # noqa: BLE001 - the snapshot says what the page said
             return f"<pre>{html.escape(str(exc))}</pre>"
-        head = "".join(
-            f"<th style='text-align:left'>{html.escape(page.titles[c])}</th>" for c in page.columns
-        )
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{row.get(c, '')}</td>" for c in page.columns) + "</tr>"
-            for row in page.rows
-        )
         return (
             f"<div style='color:#555'>flowlab runs for <code>{html.escape(self.query or '(all)')}"
-            f"</code>: {page.total}</div><table class='flowlab-dashboard-snapshot'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            f"</code>: {page.total}</div>{table_html(page, 'flowlab-dashboard-snapshot')}"
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None):

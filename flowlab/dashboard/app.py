@@ -23,8 +23,16 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
+from flowlab.dashboard.boot import first_paint
 from flowlab.dashboard.plugins import DashboardPage, Plugins, load_plugins
-from flowlab.dashboard.rows import PAGE_SIZE, STATUSES, column_path, runs_page
+from flowlab.dashboard.rows import (
+    PAGE_SIZE,
+    STATUSES,
+    column_path,
+    count_text,
+    runs_page,
+    table_html,
+)
 
 REFRESH_MS = 2000
 RUN_REFRESH_MS = 1000
@@ -40,20 +48,23 @@ def _arg(name: str, default: str = "") -> str:
     return values[0].decode() if values else default
 
 
-def _nav(plugins: Plugins) -> pn.pane.HTML:
+def _nav_html(plugins: Plugins) -> str:
     links = [("runs", "Runs"), ("sweeps", "Sweeps"), ("launch", "Launch")]
     links += [(p.name, p.title) for p in plugins.pages]
     items = " ".join(
         f"<a href='{name}' style='margin-right:14px;font-weight:600'>{html.escape(title)}</a>"
         for name, title in links
     )
-    return pn.pane.HTML(
+    return (
         f"<div class='flowlab-nav' style='border-bottom:1px solid #ddd;padding:4px 0'>"
         f"<span style='color:#1f6feb;font-weight:700;margin-right:18px'>flowlab</span>{items}"
         f"<span style='color:#888;margin-left:12px;font-size:90%'>{html.escape(_store_url())}"
-        "</span></div>",
-        sizing_mode="stretch_width",
+        "</span></div>"
     )
+
+
+def _nav(plugins: Plugins) -> pn.pane.HTML:
+    return pn.pane.HTML(_nav_html(plugins), sizing_mode="stretch_width")
 
 
 def _store_url() -> str:
@@ -137,9 +148,15 @@ class RunsView:
         self.search_button.on_click(lambda _e: self.search())
         self.error = _html("", css_classes=["flowlab-query-error"])
         self.status = pn.widgets.Select(
-            name="status", options=["any", *STATUSES], value="any", width=130
+            name="status",
+            options=["any", *STATUSES],
+            value="any",
+            width=130,
+            css_classes=["flowlab-status"],
         )
-        self.tag = pn.widgets.TextInput(name="tag", placeholder="tag", width=150)
+        self.tag = pn.widgets.TextInput(
+            name="tag", placeholder="tag", width=150, css_classes=["flowlab-tag"]
+        )
         for widget in (self.status, self.tag):
             widget.param.watch(lambda _e: self.search(), "value")
         self.saved = pn.widgets.Select(
@@ -223,11 +240,7 @@ class RunsView:
         self.table.titles = page.titles
         self.table.value = frame
         self.table.selection = [i for i, run_id in enumerate(page.ids) if run_id in ticked]
-        first = page.page * page.page_size + 1 if page.rows else 0
-        self.info.object = (
-            f"<span style='color:#555'>runs {first}–{first + len(page.rows) - 1 if page.rows else 0}"
-            f" of <b>{page.total}</b> · page {page.page + 1} of {page.pages}</span>"
-        )
+        self.info.object = f"<span style='color:#555'>{html.escape(count_text(page))}</span>"
         self._update_compare()
 
     def _sorted(self, event) -> None:
@@ -296,14 +309,58 @@ class RunsView:
             self.query.value = entry["query"]  # searches, through its watcher
 
 
-def runs_content(query: str | None = None) -> list:
-    """The runs page's content, for ``query`` (the URL's ``q=`` when None)."""
+RUNS_HEADING = "<h3 style='margin:6px 0'>Runs</h3>"
+
+
+def runs_content(query: str | None = None, nav: str | None = None) -> list:
+    """The runs page's content, for ``query`` (the URL's ``q=`` when None).
+
+    Served (``nav`` given: the page's navigation bar as HTML), the first page of rows goes out
+    in the HTML response as a plain table, painted before any JavaScript runs; the live view
+    is built once the browser has connected, and takes over from it.
+    """
     store, problem = _open_store()
     if problem is not None:
         return [problem]
-    view = RunsView(store, _arg("q") if query is None else query)
+    query = _arg("q") if query is None else query
+    size = _page_size()
+    if nav is None or pn.state.curdoc is None or pn.state.curdoc.session_context is None:
+        return [_html(RUNS_HEADING), *_live_runs(store, query, size)]
+    pn.extension("tabulator")  # its JavaScript goes in the page; the table comes later
+    try:
+        first = runs_page(query, store=store, page_size=size)
+    except Exception:  # noqa: BLE001 - a malformed query: the live view says where
+        first = None
+    if first is not None and first.rows:
+        first_paint(
+            pn.state.curdoc,
+            f"{nav}{RUNS_HEADING}<div class='flowlab-first-count' style='color:#555;"
+            f"margin:8px 0'>{html.escape(count_text(first))}</div>{table_html(first)}",
+        )
+    live = pn.Column(sizing_mode="stretch_width")
+
+    def build() -> None:
+        try:
+            live.objects = _live_runs(store, query, size)
+        except Exception as exc:  # noqa: BLE001 - a page shows what went wrong
+            live.objects = [message(f"the runs page could not be shown: {exc}")]
+
+    pn.state.onload(build)
+    return [_html(RUNS_HEADING), live]
+
+
+def _page_size() -> int:
+    """Rows per page: the URL's ``size=`` (1–500), else ``PAGE_SIZE``."""
+    try:
+        return min(500, max(1, int(_arg("size", str(PAGE_SIZE)))))
+    except ValueError:
+        return PAGE_SIZE
+
+
+def _live_runs(store, query: str, size: int = PAGE_SIZE) -> list:
+    view = RunsView(store, query, page_size=size)
     pn.state.add_periodic_callback(view.refresh, period=REFRESH_MS)
-    return [_html("<h3 style='margin:6px 0'>Runs</h3>"), *view.panel()]
+    return view.panel()
 
 
 # -- run -------------------------------------------------------------------------------------
@@ -365,8 +422,12 @@ class RunView:
             f"<a class='flowlab-rerun' href='launch?workflow={html.escape(run.workflow)}"
             f"&from={html.escape(run.id)}'>Rerun with changes…</a>"
         )
-        self.deploy_name = pn.widgets.TextInput(placeholder="model name", width=160)
-        self.deploy_button = pn.widgets.Button(name="Deploy", width=90)
+        self.deploy_name = pn.widgets.TextInput(
+            placeholder="model name", width=160, css_classes=["flowlab-deploy-name"]
+        )
+        self.deploy_button = pn.widgets.Button(
+            name="Deploy", width=90, css_classes=["flowlab-deploy"]
+        )
         self.deploy_button.on_click(lambda _e: self.deploy())
         self.tags = pn.widgets.TextInput(name="tags (comma-separated)", width=320)
         self.tags_button = pn.widgets.Button(name="Save tags", width=100)
@@ -414,9 +475,8 @@ class RunView:
         done = record.get("status") in ("succeeded", "failed", "cancelled")
         self.cancel_button.visible = not done
         self.resume_button.visible = record.get("status") in ("failed", "cancelled")
-        has_model = "model" in (record.get("outputs") or {})
         self.deploy_name.visible = self.deploy_button.visible = (
-            record.get("status") == "succeeded" and has_model
+            record.get("status") == "succeeded" and bool(self.model_outputs)
         )
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.run.notes)
         self.notes.object = f"<h4>notes</h4><ul class='flowlab-notes'>{notes}</ul>" if notes else ""
@@ -460,11 +520,17 @@ class RunView:
             self._say("give the model a name to deploy it under", error=True)
             return
         try:
-            version = self.run.deploy(name)
+            version = self.run.deploy(name, output=self.model_outputs[0])
         except Exception as exc:  # noqa: BLE001
             self._say(f"deploy failed: {exc}", error=True)
             return
-        self._say(f"deployed as {name} version {version}")
+        self._say(f"deployed {self.model_outputs[0]} as {name} version {version}")
+
+    @property
+    def model_outputs(self) -> list[str]:
+        """The run's MODEL outputs (Deploy registers the first)."""
+        outputs = self.run.record.get("outputs") or {}
+        return [k for k, v in outputs.items() if isinstance(v, dict) and v.get("type") == "MODEL"]
 
     def save_tags(self) -> None:
         wanted = [t.strip() for t in self.tags.value.split(",") if t.strip()]
@@ -799,12 +865,12 @@ def app_pages(plugins: Plugins | None = None) -> dict[str, Callable[[], Any]]:
     plugins = plugins if plugins is not None else load_plugins()
 
     def runs() -> pn.Column:
-        content = runs_content
-        if plugins.problems:
-            problems = "\n".join(f"plugin {k}: {v}" for k, v in plugins.problems.items())
-
-            def content() -> list:
-                return [message(problems), *runs_content()]
+        def content() -> list:
+            shown = runs_content(nav=_nav_html(plugins))
+            if plugins.problems:
+                problems = "\n".join(f"plugin {k}: {v}" for k, v in plugins.problems.items())
+                shown = [message(problems), *shown]
+            return shown
 
         return _page("Runs", content, plugins)
 

@@ -156,6 +156,38 @@ def row_of(summary: dict, columns: list[str]) -> dict[str, Any]:
     return row
 
 
+def table_html(page: RunsPage, css_class: str = "flowlab-runs-static") -> str:
+    """The page's rows as a plain HTML table: the same columns, titles, id links and status
+    colours as the live table (the first paint of ``/runs`` and notebook snapshots use it).
+
+    Example::
+
+        table_html(runs_page('workflow = "iris"'))   # '<table class=...><thead>...'
+    """
+    head = "".join(f"<th>{html.escape(page.titles[c])}</th>" for c in page.columns)
+    body = "".join(
+        "<tr class='flowlab-run-row'>"
+        + "".join(f"<td>{_cell(row.get(c, ''), c)}</td>" for c in page.columns)
+        + "</tr>"
+        for row in page.rows
+    )
+    return (
+        f"<table class='{css_class}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def count_text(page: RunsPage) -> str:
+    """``runs 1–50 of 100,000 · page 1 of 2,000`` (the line above the table)."""
+    first = page.page * page.page_size + 1 if page.rows else 0
+    last = first + len(page.rows) - 1 if page.rows else 0
+    return f"runs {first}–{last} of {page.total:,} · page {page.page + 1} of {page.pages:,}"
+
+
+def _cell(value: Any, column: str) -> str:
+    # id and status are HTML already (link, badge); every other cell is text
+    return str(value) if column in ("id", "status") else html.escape(str(value))
+
+
 def status_html(status: str) -> str:
     """The status in its colour (the DAG's colours)."""
     return badge(status)
