@@ -41,3 +41,21 @@ def dash_sleep(seconds: float):
 @workflow(returns=types.Schema(waited=types.DOUBLE))
 def dash_slow(seconds: float = 60.0):
     return Output(waited=dash_sleep(seconds=seconds).waited)
+
+
+@operator(returns=types.Schema(model=types.MODEL, accuracy=types.DOUBLE))
+def dash_fit(depth: int):
+    from sklearn.tree import DecisionTreeClassifier
+
+    from flowlab.types import Model
+
+    x, y = [[0], [1], [2], [3]], [0, 0, 1, 1]
+    tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(x, y)
+    return Output(model=Model(estimator=tree, features=["x"], label="y"), accuracy=1.0)
+
+
+@workflow(returns=types.Schema(model=types.MODEL, accuracy=types.DOUBLE))
+def dash_train(depth: int = 2):
+    """Train a tiny tree (the dashboard's Deploy test)."""
+    fitted = dash_fit(depth=depth)
+    return Output(model=fitted.model, accuracy=fitted.accuracy)

@@ -431,3 +431,120 @@ def test_dashboard_inline_carries_a_static_snapshot(made):
     for run_id in made.values():
         assert run_id in data["text/html"]
     assert any("holoviews" in key for key in data)  # the live Panel view
+
+
+def _ids_shown(page) -> list[str]:
+    return [t.split()[0] for t in page.locator(".tabulator-row").all_inner_texts() if t.split()]
+
+
+def _wait_rows(page, predicate, timeout: float = 30.0) -> list[str]:
+    """Poll the table until ``predicate(ids shown)`` holds; the ids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = _ids_shown(page)
+        if predicate(ids):
+            return ids
+        assert time.monotonic() < deadline, f"the table kept showing {ids}"
+        page.wait_for_timeout(200)
+
+
+def test_header_click_sorts_in_the_store(ui, made, chrome, artifacts_dir):
+    """One row a page: the row a header click brings can only come from the store's order."""
+
+    def check(browser):
+        page = _open(browser, f"{ui}/runs?q={ADD_QUERY}&size=1")
+        page.get_by_text("runs 1–1 of 2").wait_for(timeout=30000)
+        assert _ids_shown(page) == [made["second"]]  # newest first
+        header = page.locator(".tabulator-col[tabulator-field='o_total'] .tabulator-col-title")
+        header.click()  # total ascending: 3 (first) before 7 (second)
+        _wait_rows(page, lambda ids: ids == [made["first"]])
+        header.click()  # descending
+        _wait_rows(page, lambda ids: ids == [made["second"]])
+        page.screenshot(path=artifacts_dir / "dashboard-sorted.png", full_page=True)
+        page.close()
+
+    chrome.run(check)
+
+
+def test_status_and_tag_filters_narrow_the_rows(ui, made, client, chrome, artifacts_dir):
+    from tests.browser.dashboard_flows import dash_add
+
+    other = dash_add.launch(a=0, b=0, tags=[TAG + "-other"])
+    other.result(timeout=120)
+
+    def check(browser):
+        page = _open(browser, f"{ui}/runs?q={_query()}")
+        _wait_rows(page, lambda ids: set(ids) == set(made.values()))
+        page.locator(".flowlab-status select").select_option("failed")
+        _wait_rows(page, lambda ids: ids == [made["failed"]])
+        page.locator(".flowlab-status select").select_option("any")
+        box = page.locator(".flowlab-query input")
+        box.fill('workflow = "dash_add"')
+        box.press("Enter")
+        _wait_rows(page, lambda ids: other.id in ids and made["first"] in ids)
+        tag = page.locator(".flowlab-tag input")
+        tag.fill(TAG)
+        tag.press("Enter")
+        ids = _wait_rows(page, lambda ids: other.id not in ids and made["first"] in ids)
+        assert made["second"] in ids and made["failed"] not in ids
+        for text in page.locator(".tabulator-row").all_inner_texts():
+            assert TAG in text
+        page.screenshot(path=artifacts_dir / "dashboard-filtered.png", full_page=True)
+        page.close()
+
+    chrome.run(check)
+
+
+def test_rerun_with_changes_prefills_the_form_and_records_a_child(ui, made, chrome, artifacts_dir):
+    from urllib.parse import parse_qs, urlsplit
+
+    def check(browser):
+        page = _open(browser, f"{ui}/run?id={made['first']}", "a.flowlab-rerun")
+        page.locator("a.flowlab-rerun").click()
+        page.wait_for_url(re.compile(r".*/launch\?workflow=dash_add&from="), timeout=60000)
+        a, b = page.locator(".flowlab-field-a input"), page.locator(".flowlab-field-b input")
+        b.wait_for(timeout=60000)
+        assert (a.input_value(), b.input_value()) == ("1", "2")
+        assert page.locator(".flowlab-field-parent input").input_value() == made["first"]
+        b.fill("10")
+        b.press("Enter")
+        page.screenshot(path=artifacts_dir / "dashboard-rerun-form.png", full_page=True)
+        page.locator(".flowlab-launch button").click()
+        page.wait_for_url(re.compile(r".*/run\?id="), timeout=60000)
+        page.locator(".flowlab-run-status[data-status='succeeded']").wait_for(timeout=120000)
+        assert "11" in page.locator(".flowlab-metrics").inner_text()
+        child = parse_qs(urlsplit(page.url).query)["id"][0]
+        page.close()
+        return child
+
+    child = chrome.run(check)
+    import flowlab
+
+    run = flowlab.get_run(child)
+    assert run.parent == made["first"]
+    assert run.record["inputs"] == {"a": 1, "b": 10}
+
+
+def test_deploy_registers_the_runs_model(ui, client, chrome, artifacts_dir):
+    from flowlab.store import get_store
+    from flowlab.store.models import registry_for
+    from tests.browser.dashboard_flows import dash_train
+
+    run = dash_train.launch(depth=2, tags=[TAG])
+    run.result(timeout=120)
+    name = "dash-" + secrets.token_hex(3)
+
+    def check(browser):
+        page = _open(browser, f"{ui}/run?id={run.id}", ".flowlab-deploy button")
+        page.locator(".flowlab-deploy-name input").fill(name)
+        page.locator(".flowlab-deploy-name input").press("Enter")
+        page.locator(".flowlab-deploy button").click()
+        page.get_by_text(f"deployed model as {name} version 1").wait_for(timeout=60000)
+        page.screenshot(path=artifacts_dir / "dashboard-deployed.png", full_page=True)
+        page.close()
+
+    chrome.run(check)
+    described = registry_for(get_store()).describe(name)
+    assert [v["run"] for v in described["versions"]] == [run.id]
