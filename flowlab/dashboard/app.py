@@ -170,12 +170,15 @@ class RunsView:
             name="Save search", width=110, css_classes=["flowlab-save"]
         )
         self.save_button.on_click(lambda _e: self.save_search())
-        self.info = _html("", css_classes=["flowlab-count"])
+        # the page line sits between its buttons, level with their labels
+        self.info = pn.pane.HTML("", css_classes=["flowlab-count"], margin=(14, 12, 0, 12))
         self.prev_button = pn.widgets.Button(name="◀ prev", width=80)
         self.next_button = pn.widgets.Button(name="next ▶", width=80)
         self.prev_button.on_click(lambda _e: self.go_to(self.page_number - 1))
         self.next_button.on_click(lambda _e: self.go_to(self.page_number + 1))
-        self.compare_link = _html("", css_classes=["flowlab-compare-link"])
+        self.compare_link = pn.pane.HTML(
+            "", css_classes=["flowlab-compare-link"], margin=(14, 12, 0, 24)
+        )
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(),
             selectable="checkbox",
@@ -334,8 +337,9 @@ def runs_content(query: str | None = None, nav: str | None = None) -> list:
     if first is not None and first.rows:
         first_paint(
             pn.state.curdoc,
-            f"{nav}{RUNS_HEADING}<div class='flowlab-first-count' style='color:#555;"
-            f"margin:8px 0'>{html.escape(count_text(first))}</div>{table_html(first)}",
+            f"{nav}{RUNS_HEADING}{_first_controls(query)}<div class='flowlab-first-count' "
+            f"style='color:#555;margin:0 0 14px 100px'>{html.escape(count_text(first))}</div>"
+            f"{table_html(first)}",
         )
     live = pn.Column(sizing_mode="stretch_width")
 
@@ -347,6 +351,17 @@ def runs_content(query: str | None = None, nav: str | None = None) -> list:
 
     pn.state.onload(build)
     return [_html(RUNS_HEADING), live]
+
+
+def _first_controls(query: str) -> str:
+    """The query box as the first paint shows it (read-only), where the live one will be, so
+    the rows do not move when the live view takes over."""
+    return (
+        f"<input readonly value='{html.escape(query)}' style='box-sizing:border-box;"
+        "width:calc(100% - 110px);height:31px;margin:14px 0 0;padding:0 12px;"
+        "border:1px solid #ccc;border-radius:4px;font:inherit'>"
+        "<div style='height:94px'></div>"
+    )
 
 
 def _page_size() -> int:
@@ -418,9 +433,10 @@ class RunView:
         self.cancel_button.on_click(lambda _e: self.cancel())
         self.resume_button = pn.widgets.Button(name="Resume", width=90)
         self.resume_button.on_click(lambda _e: self.resume())
-        self.rerun_link = _html(
+        self.rerun_link = pn.pane.HTML(
             f"<a class='flowlab-rerun' href='launch?workflow={html.escape(run.workflow)}"
-            f"&from={html.escape(run.id)}'>Rerun with changes…</a>"
+            f"&from={html.escape(run.id)}'>Rerun with changes…</a>",
+            margin=(14, 12, 0, 10),
         )
         self.deploy_name = pn.widgets.TextInput(
             placeholder="model name", width=160, css_classes=["flowlab-deploy-name"]
@@ -469,15 +485,15 @@ class RunView:
         from flowlab.render.run import run_html
 
         record = self.run.record
-        self.body.object = (
-            metrics_html(record) + run_html(self.run, expanded=True) + inputs_html(record)
-        )
+        self.body.object = run_html(
+            self.run, expanded=True, after_header=metrics_html(record)
+        ) + inputs_html(record)
         done = record.get("status") in ("succeeded", "failed", "cancelled")
         self.cancel_button.visible = not done
         self.resume_button.visible = record.get("status") in ("failed", "cancelled")
-        self.deploy_name.visible = self.deploy_button.visible = (
-            record.get("status") == "succeeded" and bool(self.model_outputs)
-        )
+        self.deploy_name.visible = self.deploy_button.visible = record.get(
+            "status"
+        ) == "succeeded" and bool(self.model_outputs)
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.run.notes)
         self.notes.object = f"<h4>notes</h4><ul class='flowlab-notes'>{notes}</ul>" if notes else ""
 

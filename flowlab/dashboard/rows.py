@@ -171,9 +171,7 @@ def table_html(page: RunsPage, css_class: str = "flowlab-runs-static") -> str:
         + "</tr>"
         for row in page.rows
     )
-    return (
-        f"<table class='{css_class}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
+    return f"<table class='{css_class}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def count_text(page: RunsPage) -> str:

@@ -253,9 +253,12 @@ def details_html(run: Any, expanded: bool = False) -> str:
     return failure_html(run.record, expanded)
 
 
-def run_html(run: Any, now: float | None = None, expanded: bool = False) -> str:
+def run_html(
+    run: Any, now: float | None = None, expanded: bool = False, after_header: str = ""
+) -> str:
     """The whole run view as static HTML (a saved notebook's snapshot of it, the dashboard's
-    run page); ``expanded`` opens a failure's traceback.
+    run page); ``expanded`` opens a failure's traceback; ``after_header`` (HTML) goes right
+    under the run's header line.
 
     Example::
 
@@ -268,6 +271,7 @@ def run_html(run: Any, now: float | None = None, expanded: bool = False) -> str:
     parts = [
         "<div class='flowlab-run-snapshot'>",
         header_html(record, now),
+        after_header,
         f"<div class='flowlab-counts' style='color:#333;margin:4px 0'>{state_counts(states.values())}</div>",
         operator_table(operators, now),
         record_dag_svg(record),

@@ -434,7 +434,7 @@ def test_dashboard_inline_carries_a_static_snapshot(made):
 
 
 def _ids_shown(page) -> list[str]:
-    return [t.split()[0] for t in page.locator(".tabulator-row").all_inner_texts() if t.split()]
+    return page.locator(".tabulator-row a.flowlab-run-link").all_inner_texts()
 
 
 def _wait_rows(page, predicate, timeout: float = 30.0) -> list[str]:
