@@ -78,7 +78,7 @@ def _store_url() -> str:
 
 def message(text: str, error: bool = True) -> pn.pane.HTML:
     """A message on the page (an error in red)."""
-    style = ERROR_STYLE if error else "color:#555;margin:4px 0"
+    style = ERROR_STYLE if error else "color:#555;margin:4px 0;font-family:inherit"
     return pn.pane.HTML(
         f"<pre class='flowlab-message' style='{style}'>{html.escape(text)}</pre>",
         sizing_mode="stretch_width",
@@ -507,7 +507,7 @@ class RunView:
         self.draw()
 
     def _say(self, text: str, error: bool = False) -> None:
-        style = ERROR_STYLE if error else "color:#2e7d32;margin:4px 0"
+        style = ERROR_STYLE if error else "color:#2e7d32;margin:4px 0;font-family:inherit"
         self.note.object = f"<pre class='flowlab-message' style='{style}'>{html.escape(text)}</pre>"
 
     def cancel(self) -> None:
