@@ -498,12 +498,12 @@ class RunView:
         self.notes.object = f"<h4>notes</h4><ul class='flowlab-notes'>{notes}</ul>" if notes else ""
 
     def refresh(self) -> None:
-        with _lock:
-            live = _launched.get(self.run.id)
-        if live is not None:
-            self.run = live
-        else:
-            self.run.refresh()
+        """Redraw from the store: the cluster writes the run's record there, while a handle
+        this process launched may hear of the run's end later, or not at all."""
+        from flowlab.core.run import Run
+
+        store = self.run._store_or_default()
+        self.run = Run(store.get_run(self.run.id), store=store).refresh()
         self.draw()
 
     def _say(self, text: str, error: bool = False) -> None:
