@@ -85,19 +85,46 @@ def saved_searches() -> list[dict]:
 
 
 def workflows() -> list[dict]:
-    """The workflows registered in the server's process (the library's, and any a server-side
-    import defined), each with its input JSON Schema and its outputs' schema."""
+    """Every workflow that can be launched with this store: the workflow catalog's (launched
+    or registered in any process — a notebook kernel, a script, the CLI), the library's and
+    the server's own. Each has its inputs' JSON Schema as one object (``input_schema``),
+    ``rebuildable`` (whether this server can rebuild it to launch it) and, when not, the
+    ``reason``.
+
+    Example::
+
+        [(w["name"], w["rebuildable"]) for w in workflows()]   # [('classification', True), …]
+    """
     import flowlab.library.workflows  # noqa: F401  (registers the predefined workflows)
-    from flowlab.core.workflow import registered_workflows
+    from flowlab.core.workflow_catalog import workflow_catalog
 
     listed = []
-    for name, wf in sorted(registered_workflows().items()):
+    for entry in workflow_catalog():
         listed.append(
             {
-                "name": name,
-                "description": wf.description,
-                "input_schema": wf.input_schema.json_schema(),
-                "returns": wf.returns.json_schema() if wf.returns is not None else None,
+                "name": entry["name"],
+                "description": entry.get("description") or "",
+                "input_schema": _object_schema(entry.get("inputs") or {}),
+                "target": entry.get("target"),
+                "recorded": entry.get("recorded"),
+                "rebuildable": bool(entry.get("rebuildable")),
+                "reason": entry.get("reason"),
             }
         )
     return listed
+
+
+def _object_schema(inputs: dict[str, dict]) -> dict:
+    """The JSON Schema of an object whose fields have these schemas (as ``Schema.json_schema``
+    makes it), from a catalog entry's per-input schemas."""
+    from flowlab.types import Schema, from_json
+
+    try:
+        return Schema(**{name: from_json(schema) for name, schema in inputs.items()}).json_schema()
+    except Exception:  # noqa: BLE001 - a type only the defining kernel knows: keep its schema
+        required = [
+            name
+            for name, schema in inputs.items()
+            if "default" not in schema and not schema.get("x-optional")
+        ]
+        return {"type": "object", "properties": dict(inputs), "required": required}

@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.jupyter_app import running_jupyter
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,12 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _widgets_data_dir() -> str:
@@ -50,64 +41,15 @@ def jupyterlab(client, tmp_path_factory):
     """
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(REPO / "notebooks", root, dirs_exist_ok=True)
-    port, token = _free_port(), secrets.token_hex(16)
     env = dict(
-        os.environ,
         FLOWLAB_SCHEDULER=client.scheduler.address,
         PYTHONPATH=str(REPO),
-        JUPYTER_CONFIG_DIR=str(root / ".jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(root / ".jupyter-runtime"),
         JUPYTER_PATH=os.pathsep.join(
             filter(None, [_widgets_data_dir(), os.environ.get("JUPYTER_PATH")])
         ),
     )
-    # answer JupyterLab's "get notified about news?" question in advance, so no pop-up
-    settings = root / ".lab-settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}'
-    )
-    log = open(root / "jupyterlab.log", "w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--allow-root",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--LabApp.news_url=",
-            f"--LabApp.user_settings_dir={root / '.lab-settings'}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError(
-                    f"JupyterLab did not start; see {root / 'jupyterlab.log'}"
-                ) from None
-            time.sleep(0.5)
-    yield {"url": url, "token": token, "root": root}
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+    with running_jupyter("lab", root, env) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="session")

@@ -121,7 +121,7 @@ def test_sidebar_lists_runs_opens_detail_compares_and_inserts_a_workflow_cell(
         page.screenshot(path=str(artifacts_dir / "labext-workflow-cell.png"))
     except Exception:
         page.screenshot(path=str(artifacts_dir / f"{shot}-failure.png"))
-        shutil.copy(jupyterlab["root"] / "jupyterlab.log", artifacts_dir / "labext-jupyterlab.log")
+        shutil.copy(jupyterlab["log"], artifacts_dir / "labext-jupyterlab.log")
         raise
     finally:
         page.close()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import textwrap
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -130,3 +134,50 @@ def test_workflows_lists_registered_workflows_with_input_json_schemas(jupyter_se
     assert schema["type"] == "object"
     assert schema["properties"]["algorithm"]["enum"][0] == "gbdt"
     assert "dataset" in schema["required"]
+
+
+# a notebook's process: the workflows live in __main__ (captured by value), one is launched and
+# one only registered; the other captures too much of its globals to be rebuilt elsewhere
+NOTEBOOK_PROCESS = textwrap.dedent(
+    """
+    from flowlab import Output, types, workflow
+
+    @workflow(input_schema=types.Schema(n=types.INTEGER(min=1), label=types.TEXT(default="a")),
+              returns=types.Schema(total=types.INTEGER))
+    def elsewhere_sum(n, label="a"):
+        \"\"\"Sums 0..n-1 (defined in another process).\"\"\"
+        return Output(total=sum(range(n)))
+
+    BIG = b"x" * 6_000_000
+
+    @workflow(returns=types.Schema(size=types.INTEGER))
+    def elsewhere_big(k: int = 1):
+        return Output(size=len(BIG) * k)
+
+    assert elsewhere_sum.launch(n=4).result(timeout=120).total == 6
+    elsewhere_big.register()
+    """
+)
+
+
+def test_workflows_lists_a_workflow_defined_and_launched_in_another_process(jupyter_server, client):
+    env = dict(os.environ, FLOWLAB_SCHEDULER=client.scheduler.address)
+    done = subprocess.run(
+        [sys.executable, "-c", NOTEBOOK_PROCESS], env=env, capture_output=True, text=True,
+        timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    status, workflows = get(jupyter_server, "/flowlab/api/workflows")
+    assert status == 200
+    by_name = {w["name"]: w for w in workflows}
+    launched = by_name["elsewhere_sum"]
+    assert launched["rebuildable"] is True and launched["reason"] is None
+    assert "another process" in launched["description"]
+    schema = launched["input_schema"]
+    assert schema["properties"]["n"]["minimum"] == 1, schema
+    assert schema["required"] == ["n"]  # label has a default
+    big = by_name["elsewhere_big"]
+    assert big["rebuildable"] is False
+    assert "KiB" in big["reason"] and "module" in big["reason"], big["reason"]
+    # the server's own (the library's) are listed too, and rebuildable
+    assert by_name["classification"]["rebuildable"] is True
