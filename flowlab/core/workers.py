@@ -56,11 +56,13 @@ class WarmImports(WorkerPlugin):
         self.modules = tuple(modules)
 
     def setup(self, worker) -> None:
-        # in a thread of its own: imports take seconds, and the worker's event loop (which runs
-        # setup) must keep answering the scheduler's heartbeats meanwhile
-        threading.Thread(target=self._import_all, name="flowlab-warm", daemon=True).start()
-
-    def _import_all(self) -> None:
+        # On the worker's event loop, the thread that also unpickles the tasks it receives
+        # (importing their operators' modules), never in a thread of its own: Python locks a
+        # submodule before its package, so a thread importing ``pkg`` (whose __init__ imports
+        # ``pkg.mod``) while another unpickles ``pkg.mod.op`` can hand one of them a partially
+        # initialised module; the worker then fails to read its task messages and leaves the
+        # cluster (a notebook's run failed with "no workers" on a busy machine). The loop is
+        # blocked for the imports' seconds, which the first task would spend importing anyway.
         for module in self.modules:
             try:
                 importlib.import_module(module)
@@ -99,7 +101,8 @@ def _imports(code: pytypes.CodeType) -> set[str]:
 
 def prepare_workers(client, graph) -> None:
     """Quiet operator-failure logs on the client's workers (at once, first time only), and
-    import the graph's operator modules there (in the background, once per new module)."""
+    import the graph's operator modules there (registered from a background thread, so the
+    launch does not wait; once per new module)."""
     try:
         with _lock:
             state = _prepared.setdefault(client, {"quiet": False, "modules": set()})
