@@ -82,3 +82,9 @@ export function getRun(id: string): Promise<IRunDetail> {
 export function listSearches(): Promise<ISavedSearch[]> {
   return request<ISavedSearch[]>('searches');
 }
+
+/** The URL of flowlab's dashboard (`flowlab ui`), which the server starts on first request. */
+export async function dashboardUrl(): Promise<string> {
+  const answer = await request<{ url: string }>('dashboard');
+  return answer.url;
+}

@@ -4,9 +4,11 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import { ICommandPalette, IFrame, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
-import { LabIcon } from '@jupyterlab/ui-components';
+import { LabIcon, launchIcon, ToolbarButton } from '@jupyterlab/ui-components';
+
+import { dashboardUrl } from './api';
 
 import { RunDetail } from './detail';
 import { FlowlabSidebar } from './sidebar';
@@ -33,7 +35,10 @@ export namespace CommandIDs {
   export const newWorkflowCell = 'flowlab:new-workflow-cell';
   export const compare = 'flowlab:compare';
   export const openRun = 'flowlab:open-run';
+  export const openDashboard = 'flowlab:open-dashboard';
 }
+
+const DASHBOARD_ID = 'flowlab-dashboard';
 
 const flowIcon = new LabIcon({ name: 'flowlab:icon', svgstr: flowIconSvg });
 
@@ -48,6 +53,30 @@ function insertCell(tracker: INotebookTracker, source: string): boolean {
   NotebookActions.insertBelow(notebook);
   notebook.activeCell?.model.sharedModel.setSource(source);
   return true;
+}
+
+/** The dashboard in a main-area tab; it is served by 127.0.0.1 without a token, so the
+ * browser beside the Jupyter server reaches it directly. */
+function dashboardWidget(url: string): MainAreaWidget<IFrame> {
+  const frame = new IFrame({
+    sandbox: ['allow-scripts', 'allow-same-origin', 'allow-forms', 'allow-popups', 'allow-downloads'],
+    referrerPolicy: 'no-referrer'
+  });
+  frame.url = url;
+  const widget = new MainAreaWidget({ content: frame });
+  widget.id = DASHBOARD_ID;
+  widget.title.label = 'Flowlab dashboard';
+  widget.title.icon = flowIcon;
+  widget.title.closable = true;
+  widget.toolbar.addItem(
+    'open-in-tab',
+    new ToolbarButton({
+      icon: launchIcon,
+      tooltip: 'Open the dashboard in a new browser tab',
+      onClick: () => window.open(url, '_blank', 'noopener')
+    })
+  );
+  return widget;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -94,7 +123,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
         shell.add(widget, 'main');
       }
     });
+    commands.addCommand(CommandIDs.openDashboard, {
+      label: 'Flowlab: open dashboard',
+      caption: "Open flowlab's dashboard (runs, compare, sweeps, launch) in a tab",
+      execute: async () => {
+        const open = Array.from(shell.widgets('main')).find(w => w.id === DASHBOARD_ID);
+        if (open) {
+          shell.activateById(open.id);
+          return;
+        }
+        let url: string;
+        try {
+          url = await dashboardUrl(); // the server starts `flowlab ui` once: seconds
+        } catch (error) {
+          void showErrorMessage('Flowlab: open dashboard', (error as Error).message);
+          return;
+        }
+        shell.add(dashboardWidget(url), 'main');
+      }
+    });
     palette?.addItem({ command: CommandIDs.newWorkflowCell, category: 'Flowlab' });
+    palette?.addItem({ command: CommandIDs.openDashboard, category: 'Flowlab' });
 
     const sidebar = new FlowlabSidebar({
       openRun: id => void commands.execute(CommandIDs.openRun, { id }),

@@ -2,7 +2,8 @@
 
 Enabled by the ``jupyter_server_config.d/flowlab.json`` file the package installs; it serves
 ``/flowlab/api/runs``, ``/flowlab/api/runs/RUN``, ``/flowlab/api/searches`` and
-``/flowlab/api/workflows`` behind the server's own authentication (its token).
+``/flowlab/api/workflows`` and ``/flowlab/api/dashboard`` (the URL of ``flowlab ui``, which
+it starts on first use and stops when it stops) behind the server's own authentication (its token).
 
 Example::
 

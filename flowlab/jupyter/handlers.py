@@ -12,6 +12,7 @@ from tornado.ioloop import IOLoop
 
 from flowlab.errors import RunNotFound
 from flowlab.jupyter import api
+from flowlab.jupyter.dashboard import DashboardUnavailable, server_dashboard
 
 
 class FlowlabHandler(APIHandler):
@@ -62,6 +63,21 @@ class WorkflowsHandler(FlowlabHandler):
         await self.answer(api.workflows)
 
 
+class DashboardHandler(FlowlabHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """``{"url": …}`` of flowlab's dashboard (``flowlab ui``), started on first request;
+        503 with ``{"message": …}`` (its output) when it cannot start."""
+        try:
+            dashboard = server_dashboard()
+            dashboard.start()  # here, on the server's main thread (see dashboard._die_with_parent)
+        except (DashboardUnavailable, OSError) as e:
+            self.set_status(503)
+            self.finish(json.dumps({"message": f"the dashboard could not start: {e}"}))
+            return
+        await self.answer(lambda: {"url": dashboard.url()}, refused=(DashboardUnavailable, 503))
+
+
 def route_handlers(base_url: str) -> list[tuple[str, type]]:
     """The URL patterns under ``base_url``."""
     root = url_path_join(base_url, "flowlab", "api")
@@ -70,4 +86,5 @@ def route_handlers(base_url: str) -> list[tuple[str, type]]:
         (url_path_join(root, "runs", "([^/]+)"), RunHandler),
         (url_path_join(root, "searches"), SearchesHandler),
         (url_path_join(root, "workflows"), WorkflowsHandler),
+        (url_path_join(root, "dashboard"), DashboardHandler),
     ]

@@ -3,7 +3,7 @@ environment of runtime.txt's Python with JupyterLab, then postBuild. Both extens
 enabled in it and the notebooks execute there, with their own local cluster and store.
 
 Slow (minutes: a real install, pip's cache reused), so marked ``slow``; it runs in
-``make test``. Skip it with ``-m "not slow"``.
+``make test`` (alone: ``make test-binder``). Skip it with ``-m "not slow"``.
 """
 
 from __future__ import annotations
