@@ -20,9 +20,11 @@ def _lab(lab: dict) -> str:
     return f"{lab['url']}/lab/workspaces/t{secrets.token_hex(4)}?token={lab['token']}"
 
 
-def _open_dashboard(page) -> None:
-    page.locator(".jp-Launcher").first.wait_for(timeout=90_000)
-    page.locator(".jp-Launcher").first.click()
+def _open_dashboard(page, focus: str = "Launcher") -> None:
+    """Run the palette command, JupyterLab's keyboard focus on the main-area tab ``focus``."""
+    tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=focus)
+    tab.wait_for(timeout=90_000)
+    tab.click()
     page.keyboard.press("Control+Shift+C")
     page.locator(".lm-CommandPalette-input").fill("Flowlab: open dashboard")
     page.locator(".lm-CommandPalette-item", has_text="Flowlab: open dashboard").click()
@@ -52,8 +54,9 @@ def test_open_dashboard_shows_the_dashboard_with_the_servers_runs_in_a_tab(
         expect(inside.get_by_text(made["iris"][0]).first).to_be_visible(timeout=120_000)
         page.screenshot(path=str(artifacts_dir / f"{shot}.png"))
         # a second command shows the same tab, not a second dashboard
-        _open_dashboard(page)
+        _open_dashboard(page, focus="Flowlab dashboard")
         expect(page.locator("#flowlab-dashboard")).to_have_count(1)
+        expect(tab).to_be_visible()
     except Exception:
         page.screenshot(path=str(artifacts_dir / f"{shot}-failure.png"))
         raise
