@@ -21,7 +21,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO, _free_port
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+from tests.jupyter_app import free_port
 
 TAG = "dash-" + secrets.token_hex(3)
 ADD_QUERY = quote(f'tags = "{TAG}" and workflow = "dash_add"')
@@ -179,7 +180,7 @@ def ui(made, client, tmp_path_factory):
         FLOWLAB_SCHEDULER=client.scheduler.address,
         PYTHONPATH=os.pathsep.join([str(REPO), str(plugin_dir)]),
     )
-    process, url = start_ui(["--port", str(_free_port())], env, root / "ui.log")
+    process, url = start_ui(["--port", str(free_port())], env, root / "ui.log")
     assert url.startswith("http://127.0.0.1:") and "token" not in url
     yield url.rsplit("/", 1)[0]
     stop(process)
@@ -385,7 +386,7 @@ def test_plugin_page_and_bad_urls_show_messages(ui, chrome):
 def test_beyond_loopback_every_request_needs_the_token(chrome, tmp_path, artifacts_dir):
     """``--host 0.0.0.0``: a generated token; pages, static files and the websocket refuse a
     request without it. This server's store cannot be opened: its page says so."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(REPO))
     bad_store = f"sqlite:///{tmp_path}/missing-dir/runs.db"
     process, url = start_ui(
