@@ -200,7 +200,8 @@ class Run:
         return self._update(lambda r: r.__setitem__("notes", [*(r.get("notes") or []), text]))
 
     def _update(self, change: Callable[[dict], None]) -> Run:
-        if self._tracker is not None and not self._tracker.done.is_set():
+        tracker = self._tracker
+        if tracker is not None and not tracker.done.is_set() and not hasattr(tracker, "remote"):
             with self._tracker.lock:
                 change(self.record)
             self._tracker._changed()

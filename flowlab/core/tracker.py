@@ -194,7 +194,7 @@ class RunTracker:
         try:
             self._record_inputs()
             node_of = {f.key: node for node, f in self.futures.items()}
-            for future in as_completed(list(self.futures.values())):
+            for future in as_completed(list(self.futures.values()), loop=self.client.loop):
                 self._drain()
                 self._finish_node(node_of[future.key], future)
             self._finish_run()
