@@ -42,6 +42,9 @@ from flowlab.core.records import TERMINAL_RUN, launcher_alive
 PLUGIN_NAME = "flowlab-runs"
 #: how often a follower re-reads a run's record when no worker event woke it
 POLL_SECONDS = 0.5
+#: the least time between two writes of a record the scheduler keeps (each write encodes the
+#: whole record in the scheduler's process, which the scheduler's event loop shares)
+KEEPER_FLUSH_SECONDS = 1.0
 _registered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _register_lock = threading.Lock()
 
@@ -143,6 +146,7 @@ class RunKeeper(SchedulerPlugin):
             store_url=spec["store_url"],
             content_keyed=spec["content_keyed"],
             priority=spec["priority"],
+            flush_seconds=KEEPER_FLUSH_SECONDS,
         )
         run._tracker = tracker
         tracker.submit(spec["plans"])
