@@ -83,7 +83,7 @@ def start_launcher(spec: dict[str, Any]) -> list[dict]:
 
         if kept_by_cluster(get_client()):
             sys.path[:0] = [p for p in spec.get("sys_path", []) if p not in sys.path]
-            return [{"id": r.id, "status": r.status} for r in launch(spec)]
+            return [{"id": r.id, "status": r.record["status"]} for r in launch(spec)]
     return _detached_launcher(spec)
 
 

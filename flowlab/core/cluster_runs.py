@@ -184,21 +184,45 @@ class ClusterFollower:
         self.run, self.client, self.store = run, client, store
         self.record = run.record
         self.lock = threading.RLock()
-        self.done = threading.Event()
-        self._listeners: list = []
-        self.report_listeners: list = []
+        self._done = threading.Event()
+        self._listener_list: list = []
+        self._report_listeners: list = []
         self.topic = f"flowlab-run-{run.id}"
         self._wake = threading.Event()
+        self._started = False
+
+    def start(self) -> None:
+        """Follow the record from now on (on first use: a process that only launches, such
+        as ``flowlab submit --array``, follows nothing)."""
+        with self.lock:
+            if self._started:
+                return
+            self._started = True
         try:
-            client.subscribe_topic(self.topic, self._on_event)
+            self.client.subscribe_topic(self.topic, self._on_event)
         except Exception:  # without events the record is still read every POLL_SECONDS
             pass
-        threading.Thread(target=self._follow, name=f"flowlab-{run.id}", daemon=True).start()
+        threading.Thread(target=self._follow, name=f"flowlab-{self.run.id}", daemon=True).start()
+
+    @property
+    def done(self) -> threading.Event:
+        self.start()
+        return self._done
+
+    @property
+    def _listeners(self) -> list:
+        self.start()
+        return self._listener_list
+
+    @property
+    def report_listeners(self) -> list:
+        self.start()
+        return self._report_listeners
 
     def _on_event(self, event) -> None:
         _, message = event
         if "report" in message:
-            for listener in list(self.report_listeners):
+            for listener in list(self._report_listeners):
                 listener(message["report"])
             return
         self._wake.set()
@@ -223,7 +247,7 @@ class ClusterFollower:
                 if record["status"] in TERMINAL_RUN:
                     return
         finally:
-            self.done.set()
+            self._done.set()
             self._notify()
             try:
                 self.client.unsubscribe_topic(self.topic)
@@ -231,7 +255,7 @@ class ClusterFollower:
                 pass
 
     def _notify(self) -> None:
-        for listener in list(self._listeners):
+        for listener in list(self._listener_list):
             try:
                 listener(self.run)
             except Exception:  # a broken view must not break the run

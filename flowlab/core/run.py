@@ -76,10 +76,14 @@ class Run:
     def status(self) -> str:
         if self._tracker is None and self.record["status"] not in TERMINAL_RUN:
             self.refresh()
+        elif hasattr(self._tracker, "remote"):  # kept by the scheduler: follow its record
+            self._tracker.start()
         return self.record["status"]
 
     @property
     def operators(self) -> dict[str, OperatorRecord]:
+        if hasattr(self._tracker, "remote"):
+            self._tracker.start()
         lock = self._tracker.lock if self._tracker else _NoLock()
         with lock:
             return {k: OperatorRecord(v) for k, v in self.record["operators"].items()}

@@ -68,6 +68,8 @@ def test_logs_follow_prints_lines_as_the_operator_logs_them_and_exits_when_the_r
     submitted = cli("submit", f"{FLOWS}:ticker", "--input", "n=4", "--input", "seconds=1.5")
     assert submitted.returncode == 0, submitted.stderr
     run_id = submitted.stdout.strip()
+    # the command launched the run itself and exited: no detached launcher was needed
+    assert not (cli.home / "launchers").exists()
     follow = subprocess.Popen(
         [sys.executable, "-m", "flowlab", "logs", run_id, "--follow"],
         cwd=ROOT,
