@@ -5,12 +5,14 @@ shell loop), then N runs in one `flowlab submit --array`; end to end (first subm
 run recorded succeeded), and the scheduler's memory after each.
 
     python benchmarks/cli.py [--runs 200] [--workers 2]
+
+Each `flowlab submit` launches in its own process and exits: the scheduler keeps the runs
+(core/cluster_runs.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -36,16 +38,21 @@ def flowlab(env, *args: str) -> str:
     return done.stdout
 
 
-def wait_all(env, ids: list[str]) -> None:
+def wait_all(ids: list[str]) -> None:
+    """Until every run is recorded succeeded (read from the store's index: polling through
+    `flowlab runs` would cost a process and every full record each time)."""
+    from flowlab.store import get_store
+
+    store = get_store()
     pending = set(ids)
     while pending:
-        found = json.loads(flowlab(env, "runs", 'tag = "bench"', "--json"))
-        finished = {r["id"] for r in found if r["status"] in ("succeeded", "failed")}
-        failed = [r["id"] for r in found if r["status"] == "failed" and r["id"] in pending]
-        if failed:
-            raise SystemExit(f"runs failed: {failed[:3]}")
-        pending -= finished
-        time.sleep(0.5)
+        for run_id in list(pending):
+            status = (store.get_summary(run_id) or {}).get("status")
+            if status in ("failed", "cancelled"):
+                raise SystemExit(f"run {run_id} {status}: see `flowlab show {run_id}`")
+            if status == "succeeded":
+                pending.discard(run_id)
+        time.sleep(0.2)
 
 
 def scheduler_memory(address: str) -> int:
@@ -61,6 +68,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="flowlab-cli-bench-")
+    os.environ["FLOWLAB_HOME"] = home  # this process reads the same store
+    os.environ.pop("FLOWLAB_STORE", None)
     env = {**os.environ, "FLOWLAB_HOME": home}
     env.pop("FLOWLAB_SCHEDULER", None)
     address = flowlab(env, "cluster", "up", "--workers", str(args.workers)).strip()
@@ -73,7 +82,7 @@ def main() -> None:
             for i in range(args.runs)
         ]
         submitted = time.perf_counter() - started
-        wait_all(env, ids)
+        wait_all(ids)
         total = time.perf_counter() - started
         print(
             f"one submit per run: {args.runs / total:.2f} runs/s end to end "
@@ -84,7 +93,7 @@ def main() -> None:
         values = ",".join(str(args.runs + i) for i in range(args.runs))
         out = flowlab(env, "submit", FLOW, "--array", f"a={values}", "--tag", "bench")
         array_ids = out.split()
-        wait_all(env, array_ids)
+        wait_all(array_ids)
         total = time.perf_counter() - started
         print(
             f"--array: {args.runs / total:.2f} runs/s end to end; scheduler memory "

@@ -5,7 +5,11 @@ Both sides count graph building; raw Dask gets its best of plain and resource-an
 flowlab runs with cache=False, so every operator executes (and keeps nothing but the
 workflow's outputs).
 
-    python benchmarks/overhead.py [--sizes 10 100 1000] [--repeat 3]
+    python benchmarks/overhead.py [--sizes 10 100 1000] [--repeat 3] [--scheduler ADDRESS]
+
+With ``--scheduler`` (e.g. the address ``flowlab cluster up`` prints) both sides run on that
+cluster, and flowlab's runs are kept by the scheduler (core/cluster_runs.py);
+``FLOWLAB_TRACKING=launcher`` makes this process follow them instead, for comparison.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from distributed import Client
 
 import flowlab
 from flowlab import Output, types, workflow
+from flowlab.core.cluster_runs import kept_by_cluster
 from flowlab.core.operator import operator
 
 
@@ -93,15 +98,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scheduler", default=None, help="run on this cluster instead")
     args = parser.parse_args()
     os.environ.setdefault("FLOWLAB_HOME", tempfile.mkdtemp(prefix="flowlab-bench-"))
 
-    cluster = flowlab.cluster.start_local_cluster()
-    client = Client(cluster)
+    cluster = None if args.scheduler else flowlab.cluster.start_local_cluster()
+    client = Client(args.scheduler or cluster)
     flowlab.cluster.use_client(client)
     print(
         f"cluster: {len(client.scheduler_info(n_workers=-1)['workers'])} workers, "
-        f"{os.cpu_count()} cores; median of {args.repeat}"
+        f"{os.cpu_count()} cores; median of {args.repeat}; runs kept by "
+        + ("the scheduler" if kept_by_cluster(client) else "this process")
     )
     print(f"{'shape':6s} {'N':>5s} {'raw':>8s} {'raw+ann':>8s} {'flowlab':>8s} {'ratio':>6s}")
     wide.launch(n=2, cache=False).result()  # warm up both paths once
@@ -114,7 +121,8 @@ def main() -> None:
             best = min(plain, annotated)
             print(f"{shape:6s} {n:5d} {plain:8.3f} {annotated:8.3f} {ours:8.3f} {ours / best:6.2f}")
     client.close()
-    cluster.close()
+    if cluster is not None:
+        cluster.close()
 
 
 if __name__ == "__main__":

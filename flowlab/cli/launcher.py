@@ -1,5 +1,10 @@
-"""The detached process behind ``flowlab submit``: launches the runs, prints their ids on one
-line, then follows them to their end (so the command that submitted may exit at once).
+"""Launching the runs of ``flowlab submit``.
+
+On a cluster that keeps its runs (``flowlab cluster up``, ``FLOWLAB_SCHEDULER``) the command
+launches them itself and exits: the scheduler follows them (core/cluster_runs.py). With no
+cluster up, or for ``--array`` (its Sweep's record is followed by the process that made it),
+a detached process (this module's ``main``) launches the runs, prints their ids on one line,
+then follows them to their end.
 
 Run as ``python -m flowlab.cli.launcher`` with the submission as JSON on stdin.
 """
@@ -74,9 +79,12 @@ def launch(spec: dict) -> list:
         from flowlab.core.run import get_run
 
         base = get_run(spec.get("rerun") or spec.get("resume"))
-    if spec.get("resume"):
-        runs = [base.resume()]
-    else:
+    from flowlab.core.execute import launch_fields
+
+    # the CLI can rerun and resume its runs later: it knows where the workflow is defined
+    with launch_fields(target=spec["target"]):
+        if spec.get("resume"):
+            return [base.resume()]
         forms = forms_for(
             workflow,
             [tuple(p) for p in spec.get("inputs", [])],
@@ -86,13 +94,8 @@ def launch(spec: dict) -> list:
         )
         tags = spec.get("tags") or (base.tags if base else None)
         if spec.get("arrays"):
-            runs = launch_array(workflow, forms, [name for name, _ in spec["arrays"]], tags)
-        else:
-            runs = [form.launch(tags=tags) for form in forms]
-    for run in runs:
-        # the CLI can rerun and resume it later: it knows where the workflow is defined
-        run._update(lambda r: r.__setitem__("target", spec["target"]))
-    return runs
+            return launch_array(workflow, forms, [name for name, _ in spec["arrays"]], tags)
+        return [form.launch(tags=tags) for form in forms]
 
 
 def launch_array(workflow, forms: list, names: list[str], tags) -> list:

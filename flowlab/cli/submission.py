@@ -1,5 +1,5 @@
 """Turning ``--input NAME=VALUE`` flags into launch forms (flowlab.forms: the one text → value
-mapping), and handing them to a detached launcher process that follows the runs."""
+mapping), and launching them on the cluster that keeps them (or a detached launcher)."""
 
 from __future__ import annotations
 
@@ -71,8 +71,23 @@ def forms_for(
 
 
 def start_launcher(spec: dict[str, Any]) -> list[dict]:
-    """Launch in a detached process that follows the runs to their end; return ``{id, status}``
-    of each run once it is recorded (the caller may exit at once)."""
+    """Launch the runs; return ``{id, status, parent}`` of each once the cluster keeps it (the
+    caller may exit at once). With no cluster up, or for an ``--array`` (a Sweep, whose record
+    its launching process follows), a detached process launches and follows them."""
+    from flowlab.core.cluster_runs import kept_by_cluster
+    from flowlab.core.persistent import address
+
+    if (os.environ.get("FLOWLAB_SCHEDULER") or address()) and not spec.get("arrays"):
+        from flowlab.cli.launcher import launch
+        from flowlab.core.cluster import get_client
+
+        if kept_by_cluster(get_client()):
+            sys.path[:0] = [p for p in spec.get("sys_path", []) if p not in sys.path]
+            return [{"id": r.id, "status": r.record["status"]} for r in launch(spec)]
+    return _detached_launcher(spec)
+
+
+def _detached_launcher(spec: dict[str, Any]) -> list[dict]:
     from flowlab.store.config import home
 
     logs = home() / "launchers"

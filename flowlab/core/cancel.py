@@ -8,9 +8,11 @@ import time
 
 
 def task_keys(record: dict) -> list[str]:
-    """The Dask keys of a run's operators that have not ended (``node@run``)."""
+    """The Dask keys of a run's operators that have not ended (``operator-node@run``)."""
+    from flowlab.core.records import task_key
+
     return [
-        f"{node}@{record['id']}"
+        task_key(record["id"], node, op["operator"])
         for node, op in record["operators"].items()
         if op["state"] in ("queued", "running")
     ]

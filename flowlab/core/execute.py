@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
+import warnings
 from typing import Any
 
 from flowlab.core.cache import (
@@ -23,6 +26,28 @@ from flowlab.core.run import Run
 from flowlab.core.tracker import RunTracker
 from flowlab.errors import ResourceUnavailable
 from flowlab.types import from_json
+
+#: fields the caller adds to the records of the runs it launches (the CLI: ``target``)
+_LAUNCH_FIELDS: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "flowlab_launch_fields", default=None
+)
+
+
+@contextlib.contextmanager
+def launch_fields(**fields: Any):
+    """Add ``fields`` to the record of every run launched inside the block.
+
+    Example::
+
+        with launch_fields(target="flows.py:iris"):
+            run = iris.launch(max_depth=4)
+        run.record["target"]    # "flows.py:iris"
+    """
+    token = _LAUNCH_FIELDS.set({**(_LAUNCH_FIELDS.get() or {}), **fields})
+    try:
+        yield
+    finally:
+        _LAUNCH_FIELDS.reset(token)
 
 
 def operator_seed(run_seed: int, node_id: str) -> int:
@@ -64,6 +89,7 @@ def launch_graph(
     keys = node_keys(graph, input_hashes, seeds)
     record = new_record(graph, run_id, seed, tags, source)
     record.update(parent=parent, cache=cache, input_hashes=input_hashes)
+    record.update(_LAUNCH_FIELDS.get() or {})
     store, artifacts = get_store(), get_artifacts()
     # nodes downstream of a cache=False operator are keyed by its outputs' content, on the
     # worker, once those exist (core/content_keys.py): they are not looked up here
@@ -112,6 +138,27 @@ def launch_graph(
         record["operators"][exc.operator].update(state="failed", error=str(exc))
         store.put_run(record)
         raise
+    from flowlab.core.cluster_runs import kept_by_cluster
+
+    if kept_by_cluster(client):
+        run = _hand_over(
+            record,
+            client,
+            store,
+            artifacts,
+            graph=graph,
+            plans=plans,
+            seeds=seeds,
+            keys=keys,
+            cached=cached,
+            keep=cache,
+            store_url=store_url(),
+            artifacts=artifacts.root,
+            content_keyed=content_keyed,
+            priority=priority,
+        )
+        if run is not None:
+            return run
     run = Run(record, store=store, artifacts=artifacts)
     tracker = RunTracker(
         run,
@@ -129,6 +176,28 @@ def launch_graph(
     )
     run._tracker = tracker
     tracker.submit(plans)
+    return run
+
+
+def _hand_over(record: dict, client, store, artifact_store, **spec: Any) -> Run | None:
+    """The scheduler keeps the run (core/cluster_runs.py); None when it cannot (flowlab not
+    importable there, an old scheduler): then this process follows the run, as on a local
+    cluster, and says so."""
+    from flowlab.core.cluster_runs import ClusterFollower, hand_over
+
+    try:
+        keeper = hand_over(client, {"record": record, **spec})
+    except Exception as exc:
+        warnings.warn(
+            f"run {record['id']}: the scheduler cannot keep the run ({type(exc).__name__}: "
+            f"{exc}); this process follows it and must live until it ends",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return None
+    record["launcher"] = keeper
+    run = Run(record, store=store, artifacts=artifact_store)
+    run._tracker = ClusterFollower(run, client, store)
     return run
 
 

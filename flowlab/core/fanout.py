@@ -18,6 +18,7 @@ from typing import Any
 
 from flowlab.core.context import operator_context
 from flowlab.core.invoke import check_outputs, prepare_inputs, seed_everything
+from flowlab.core.records import task_key
 
 #: how often a mapped node tells the run's view how many of its elements are done
 PROGRESS_SECONDS = 0.25
@@ -68,7 +69,7 @@ def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> 
                     keys[i],
                     (spec.artifacts, spec.store) if caching else None,
                     pure=False,
-                    key=f"{spec.node_id}[{i}]@{spec.run_id}",
+                    key=task_key(spec.run_id, f"{spec.node_id}[{i}]", spec.operator.name),
                 ): i
                 for i in todo
             }

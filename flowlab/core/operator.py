@@ -142,7 +142,23 @@ class Operator:
             and getattr(module, self.name, None) is self
         ):
             return (_operator_by_name, (module.__name__, self.name))
-        return super().__reduce_ex__(protocol)
+        # By value: pickled once per operator, unpickled once per process. The scheduler
+        # pickles every task it sends to a worker; re-pickling the function each time was
+        # a fifth of its time for a 1000-operator run (benchmarks/overhead.py).
+        blob = self.__dict__.get("_by_value")
+        if blob is None:
+            if self.__dict__.get("_pickling"):  # the operator refers to itself
+                return super().__reduce_ex__(protocol)
+            import cloudpickle
+
+            self._pickling = True
+            try:
+                state = {k: v for k, v in self.__dict__.items() if k != "_pickling"}
+                blob = cloudpickle.dumps(state, protocol=protocol)
+            finally:
+                del self._pickling
+            self._by_value = blob
+        return (_operator_by_value, (blob,))
 
     def __repr__(self) -> str:
         return f"<operator {self.name}({', '.join(self.signature.parameters)})>"
@@ -155,6 +171,23 @@ def send_by_value(module) -> None:
 
     module.__flowlab_by_value__ = True
     cloudpickle.register_pickle_by_value(module)
+
+
+_BY_VALUE: dict[bytes, Operator] = {}
+
+
+def _operator_by_value(blob: bytes) -> Operator:
+    import pickle
+
+    found = _BY_VALUE.get(blob)
+    if found is None:
+        if len(_BY_VALUE) > 256:  # redefined operators (notebook cells) come and go
+            _BY_VALUE.clear()
+        found = Operator.__new__(Operator)
+        found.__dict__.update(pickle.loads(blob))
+        found._by_value = blob
+        _BY_VALUE[blob] = found
+    return found
 
 
 def _operator_by_name(module: str, name: str) -> Operator:

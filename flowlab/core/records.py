@@ -102,6 +102,20 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
     }
 
 
+def task_key(run_id: str, node_id: str, operator: str) -> str:
+    """The Dask key of one operator of a run: ``operator-node@run``.
+
+    Dask groups tasks by the key's prefix (``operator``): with the node first, every node was
+    a group of its own and the scheduler's occupancy sums grew with the graph (measured: most
+    of the scheduler's time for a 1000-operator fan-out). A run's keys end in ``@run``.
+
+    Example::
+
+        task_key("20261123-194501-a1b2c3", "train_2", "train")   # "train-train_2@20261123-…"
+    """
+    return f"{operator}-{node_id}@{run_id}"
+
+
 def launcher_alive(record: dict) -> bool:
     """Whether the process that launched a run still lives (only knowable on its host)."""
     launcher = record.get("launcher") or {}

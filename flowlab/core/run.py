@@ -76,10 +76,14 @@ class Run:
     def status(self) -> str:
         if self._tracker is None and self.record["status"] not in TERMINAL_RUN:
             self.refresh()
+        elif hasattr(self._tracker, "remote"):  # kept by the scheduler: follow its record
+            self._tracker.start()
         return self.record["status"]
 
     @property
     def operators(self) -> dict[str, OperatorRecord]:
+        if hasattr(self._tracker, "remote"):
+            self._tracker.start()
         lock = self._tracker.lock if self._tracker else _NoLock()
         with lock:
             return {k: OperatorRecord(v) for k, v in self.record["operators"].items()}
@@ -200,7 +204,8 @@ class Run:
         return self._update(lambda r: r.__setitem__("notes", [*(r.get("notes") or []), text]))
 
     def _update(self, change: Callable[[dict], None]) -> Run:
-        if self._tracker is not None and not self._tracker.done.is_set():
+        tracker = self._tracker
+        if tracker is not None and not tracker.done.is_set() and not hasattr(tracker, "remote"):
             with self._tracker.lock:
                 change(self.record)
             self._tracker._changed()

@@ -223,24 +223,47 @@ def _live_tail(worker, spec: TaskSpec, logs):
     if worker is None or not spec.topic:
         yield
         return
-    stop = threading.Event()
-
-    def follow() -> None:
-        sent = 0
-        while not stop.wait(LIVE_LOG_SECONDS):
-            size = logs.tell()
-            if size != sent:
-                sent = size
-                text = logs.getvalue()[-LIVE_LOG_CHARS:]
-                _report(worker, spec.topic, {"node": spec.node_id, "state": "logs", "logs": text})
-
-    thread = threading.Thread(target=follow, name=f"flowlab-logs-{spec.node_id}", daemon=True)
-    thread.start()
+    entry = [worker, spec, logs, 0]
+    with _tails_lock:
+        _tails[id(entry)] = entry
+        _start_tail_thread()
     try:
         yield
     finally:
-        stop.set()
-        thread.join(timeout=LIVE_LOG_SECONDS)
+        with _tails_lock:
+            _tails.pop(id(entry), None)
+
+
+# One thread per worker process sends every running operator's new output: a thread per
+# operator cost a thread start and join per task (measured: most of a no-op task's time)
+_tails: dict[int, list] = {}
+_tails_lock = threading.Lock()
+_tail_thread: threading.Thread | None = None
+
+
+def _start_tail_thread() -> None:
+    global _tail_thread
+    if _tail_thread is None or not _tail_thread.is_alive():
+        _tail_thread = threading.Thread(target=_send_tails, name="flowlab-logs", daemon=True)
+        _tail_thread.start()
+
+
+def _send_tails() -> None:
+    while True:
+        time.sleep(LIVE_LOG_SECONDS)
+        with _tails_lock:
+            entries = list(_tails.values())
+        for entry in entries:
+            worker, spec, logs, sent = entry
+            try:
+                size = logs.tell()
+                if size == sent:
+                    continue
+                entry[3] = size
+                text = logs.getvalue()[-LIVE_LOG_CHARS:]
+            except ValueError:  # the operator ended and its buffer closed meanwhile
+                continue
+            _report(worker, spec.topic, {"node": spec.node_id, "state": "logs", "logs": text})
 
 
 def _report(worker, topic: str | None, message: dict) -> None:

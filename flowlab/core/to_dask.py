@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.core.dask_graph import TaskGraph, delayed_of
+from flowlab.core.records import task_key
 from flowlab.core.task import Boxed, TaskSpec, run_task
 
 #: Workflow inputs bigger than this are scattered to the cluster once, not put in the graph.
@@ -127,7 +128,7 @@ def to_delayed(graph, seed: int | None = None) -> dict[str, Any]:
     seed = default_seed(graph.workflow) if seed is None else int(seed)
     token = tokenize(graph.workflow, graph.version, seed, id(graph))[:12]
     run_id = f"delayed-{token}"
-    task_keys = {node_id: f"{node_id}@{run_id}" for node_id in graph.nodes}
+    task_keys = {n: task_key(run_id, n, node.operator) for n, node in graph.nodes.items()}
     seeds = {node_id: operator_seed(seed, node_id) for node_id in graph.nodes}
     tasks = build_tasks(graph, run_id=run_id, seeds=seeds, task_keys=task_keys)
     result = {}

@@ -12,6 +12,7 @@ from flowlab.core.cache import CachedOutputs, usable
 from flowlab.core.records import (
     TERMINAL_OPERATOR,
     now_iso,
+    task_key,
 )
 from flowlab.core.run import Run
 from flowlab.core.task import meta_of
@@ -43,8 +44,12 @@ class RunTracker:
         store_url: str | None = None,
         content_keyed: dict | None = None,
         priority: int = 0,
+        flush_seconds: float = FLUSH_SECONDS,
     ):
         self.run, self.graph, self.client = run, graph, client
+        #: the least time between two record writes (the scheduler's keeper writes less often:
+        #: it shares its process with the scheduler)
+        self.flush_seconds = flush_seconds
         self.seeds, self.keys, self.cached = seeds, keys, cached
         # keep: cached operators' outputs are kept (launch(cache=True)); content_keyed: nodes
         # whose key is finished on the worker (core/content_keys.py)
@@ -70,7 +75,7 @@ class RunTracker:
 
     # -- submission -------------------------------------------------------------------------------
     def submit(self, plans: dict[str, dict]) -> None:
-        keys = {node_id: f"{node_id}@{self.run.id}" for node_id in self.graph.nodes}
+        keys = {n: task_key(self.run.id, n, node.operator) for n, node in self.graph.nodes.items()}
         to_run = [n for n in keys if n not in self.cached]
         self.client.subscribe_topic(self.topic, self._events.append)
         if to_run:
@@ -194,7 +199,7 @@ class RunTracker:
         try:
             self._record_inputs()
             node_of = {f.key: node for node, f in self.futures.items()}
-            for future in as_completed(list(self.futures.values())):
+            for future in as_completed(list(self.futures.values()), loop=self.client.loop):
                 self._drain()
                 self._finish_node(node_of[future.key], future)
             self._finish_run()
@@ -430,7 +435,7 @@ class RunTracker:
 
     def _pump(self) -> None:
         """Apply queued worker events every few milliseconds; write the record in batches."""
-        interval, last_flush = FLUSH_SECONDS, time.monotonic()
+        interval, last_flush = self.flush_seconds, time.monotonic()
         while not self.done.wait(timeout=0.05):
             self._drain()
             if self._dirty.is_set() and time.monotonic() - last_flush >= interval:
@@ -439,7 +444,7 @@ class RunTracker:
                 last_flush = time.monotonic()
                 # a big record (thousands of operators) is written less often, so that
                 # bookkeeping never takes more than a small share of the run's CPU
-                interval = max(FLUSH_SECONDS, 10 * (time.perf_counter() - started))
+                interval = max(self.flush_seconds, 10 * (time.perf_counter() - started))
 
     def _drain(self) -> None:
         changed = False

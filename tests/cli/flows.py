@@ -62,3 +62,19 @@ def explode(x: int):
 @workflow(input_schema=types.Schema(x=types.INTEGER), returns=types.Schema(value=types.INTEGER))
 def failing(x):
     return Output(value=explode(x=x).value)
+
+
+@operator(returns=types.Schema(count=types.INTEGER))
+def tick(n: int, seconds: float):
+    for i in range(n):
+        print(f"tick {i}", flush=True)
+        time.sleep(seconds)
+    return Output(count=n)
+
+
+@workflow(
+    input_schema=types.Schema(n=types.INTEGER, seconds=types.DOUBLE),
+    returns=types.Schema(count=types.INTEGER),
+)
+def ticker(n, seconds=1.0):
+    return Output(count=tick(n=n, seconds=seconds).count)

@@ -153,6 +153,9 @@ def test_run_whose_launcher_dies_is_recorded_failed_not_running_forever(client, 
         **os.environ,
         "FLOWLAB_SCHEDULER": client.scheduler.address,
         "FLOWLAB_HOME": os.environ["FLOWLAB_HOME"],
+        # a run the launching process follows (a kernel's, on its own LocalCluster); runs the
+        # scheduler keeps outlive their launcher (tests/cli/test_cluster_runs.py)
+        "FLOWLAB_TRACKING": "launcher",
     }
     launcher = subprocess.Popen(
         [sys.executable, "-c", ORPHAN_SCRIPT],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from flowlab.core.records import task_key
 from tests.sweeps.ops import bowl
 
 
@@ -12,7 +13,8 @@ def _started(run) -> str | None:
 
 
 def _scheduler_priority(client, run):
-    key = f"{next(iter(run.operators))}@{run.id}"
+    node, op = next(iter(run.operators.items()))
+    key = task_key(run.id, node, op.operator)
 
     def read(dask_scheduler, key=key):
         task = dask_scheduler.tasks.get(key)

@@ -1,0 +1,121 @@
+"""Runs kept by the persistent cluster: they outlive the process that launched them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from tests.cli.conftest import ROOT
+
+FLOWS = "tests.cli.flows"
+
+
+def _python(cli, code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=cli.env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_a_launcher_killed_with_sigkill_after_launch_leaves_a_complete_record(cli):
+    code = (
+        "import os, signal\n"
+        f"from {FLOWS} import sleeper\n"
+        "run = sleeper.launch(x=8, seconds=2)\n"
+        "print(run.id, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = _python(cli, code)
+    assert done.returncode == -9, done.stderr
+    run_id = done.stdout.strip()
+    shown = cli.wait_for(run_id)
+    assert shown["status"] == "succeeded", shown
+    assert shown["outputs"] == {"first": 8, "second": 8}
+    workers = {w["address"] for w in cli.json("cluster", "status")["workers"]}
+    for op in shown["operators"].values():
+        assert op["state"] == "succeeded" and op["worker"] in workers
+        assert op["started"] and op["ended"] and op["duration"] is not None
+    record = json.loads((cli.home / "runs" / f"{run_id}.json").read_text())
+    assert record["inputs"] == {"x": 8, "seconds": 2.0}
+    assert record["operators"]["add"]["logs"] == "adding 8 and 0\n"
+    # the scheduler kept the run, not the process that launched it
+    assert record["launcher"]["scheduler"] == cli.state()["address"]
+    assert record["launcher"]["pid"] == cli.state()["scheduler"]["pid"]
+
+
+def test_wait_and_subscribe_in_the_launching_process_follow_a_run_the_cluster_keeps(cli):
+    code = (
+        f"from {FLOWS} import adder\n"
+        "seen = []\n"
+        "run = adder.launch(a=2, b=3)\n"
+        "run.subscribe(lambda r: seen.append(r.status))\n"
+        "print(type(run._tracker).__name__)\n"
+        "print(run.wait(60).status, run.result().total, run.operators['add'].state)\n"
+        "print('succeeded' in seen)\n"
+    )
+    done = _python(cli, code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == ["ClusterFollower", "succeeded 5 succeeded", "True"]
+
+
+def test_logs_follow_prints_lines_as_the_operator_logs_them_and_exits_when_the_run_ends(cli):
+    submitted = cli("submit", f"{FLOWS}:ticker", "--input", "n=4", "--input", "seconds=1.5")
+    assert submitted.returncode == 0, submitted.stderr
+    run_id = submitted.stdout.strip()
+    # the command launched the run itself and exited: no detached launcher was needed
+    assert not (cli.home / "launchers").exists()
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "flowlab", "logs", run_id, "--follow"],
+        cwd=ROOT,
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = follow.stdout.readline()
+        status_at_first_line = cli.json("show", run_id)["status"]
+        rest = follow.stdout.read()
+        follow.wait(timeout=120)
+    finally:
+        follow.kill()
+    assert first.strip() == "[tick] tick 0"
+    assert status_at_first_line == "running"  # printed while the operator was still logging
+    assert follow.returncode == 0
+    assert [line for line in rest.splitlines() if line] == [
+        "[tick] tick 1",
+        "[tick] tick 2",
+        "[tick] tick 3",
+    ]
+    assert cli.json("show", run_id)["status"] == "succeeded"
+
+
+def test_cancel_of_a_run_the_cluster_keeps_records_cancelled_and_frees_its_worker(cli):
+    code = (
+        f"from {FLOWS} import sleeper\n"
+        "run = sleeper.launch(x=1, seconds=120)\n"
+        "print(run.id, flush=True)\n"
+    )
+    done = _python(cli, code)  # the launcher exits at once
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    deadline = time.monotonic() + 60
+    while cli.json("show", run_id)["operators"]["slow"]["state"] != "running":
+        assert time.monotonic() < deadline, "slow never started"
+        time.sleep(0.3)
+    started = time.monotonic()
+    cancelled = cli("cancel", run_id)
+    assert cancelled.returncode == 0, cancelled.stderr
+    shown = cli.wait_for(run_id)
+    assert shown["status"] == "cancelled" and time.monotonic() - started < 30
+    assert shown["operators"]["add"]["state"] == "succeeded"
+    assert shown["operators"]["slow"]["state"] == "cancelled"
+    deadline = time.monotonic() + 60
+    while any(w["running"] for w in cli.json("cluster", "status")["workers"]):
+        assert time.monotonic() < deadline, "a worker is still busy with the cancelled run"
+        time.sleep(0.3)
