@@ -31,6 +31,17 @@ export interface IRunDetail extends Omit<IRunSummary, 'outputs'> {
   dag: string;
   html: string;
   state_colours: Record<string, string>;
+  /** Whether the status is final (the server's list): the run tab stops polling then. */
+  finished: boolean;
+}
+
+/** Run statuses and operator states, the final ones and their colours, as the server has them. */
+export interface IStates {
+  run_statuses: string[];
+  operator_states: string[];
+  terminal_run: string[];
+  terminal_operator: string[];
+  colours: Record<string, string>;
 }
 
 export interface ISavedSearch {
@@ -49,8 +60,6 @@ export class FlowlabError extends Error {
     super(message);
   }
 }
-
-export const TERMINAL = ['succeeded', 'failed', 'cancelled', 'cached'];
 
 async function request<T>(path: string): Promise<T> {
   const settings = ServerConnection.makeSettings();
@@ -77,6 +86,10 @@ export function listRuns(query: string, limit = 50): Promise<IRunSummary[]> {
 
 export function getRun(id: string): Promise<IRunDetail> {
   return request<IRunDetail>(`runs/${encodeURIComponent(id)}`);
+}
+
+export function getStates(): Promise<IStates> {
+  return request<IStates>('states');
 }
 
 export function listSearches(): Promise<ISavedSearch[]> {

@@ -1,8 +1,8 @@
 // One run in the main area: inputs, rendered outputs, the DAG, operator states and logs.
 import { Widget } from '@lumino/widgets';
 
-import { getRun, IRunDetail, TERMINAL } from './api';
-import { el, formatValue, statusBadge } from './dom';
+import { getRun, IRunDetail } from './api';
+import { el, formatValue, showStateColours, statusBadge } from './dom';
 
 export class RunDetail extends Widget {
   constructor(readonly runId: string) {
@@ -31,7 +31,8 @@ export class RunDetail extends Widget {
   }
 
   private draw(run: IRunDetail): void {
-    this.pending = !TERMINAL.includes(run.status);
+    this.pending = !run.finished;
+    showStateColours(run.state_colours);
     this.title.label = `${run.workflow} ${run.id}`;
     const inputs = el('table', { class: 'flowlab-inputs' });
     for (const [name, value] of Object.entries(run.inputs)) {

@@ -31,3 +31,20 @@ export function formatValue(value: unknown): string {
 export function statusBadge(status: string): HTMLElement {
   return el('span', { class: 'flowlab-status', 'data-status': status }, status);
 }
+
+const COLOURS_ID = 'flowlab-state-colours';
+
+/** Colour every status badge (`.flowlab-status[data-status=…]`) as the server says: one
+ * stylesheet for the sidebar and the run tabs, so a new state needs no change here. */
+export function showStateColours(colours: Record<string, string>): void {
+  let sheet = document.getElementById(COLOURS_ID);
+  if (!sheet) {
+    sheet = el('style', { id: COLOURS_ID });
+    document.head.append(sheet);
+  }
+  sheet.textContent = Object.entries(colours)
+    .map(([state, colour]) => {
+      return `.flowlab-status[data-status=${CSS.escape(state)}] { background: ${colour}; }`;
+    })
+    .join('\n');
+}

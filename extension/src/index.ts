@@ -8,7 +8,8 @@ import { ICommandPalette, IFrame, MainAreaWidget, showErrorMessage } from '@jupy
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon, launchIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
-import { dashboardUrl } from './api';
+import { dashboardUrl, getStates } from './api';
+import { showStateColours } from './dom';
 
 import { RunDetail } from './detail';
 import { FlowlabSidebar } from './sidebar';
@@ -92,6 +93,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null
   ) => {
     const { commands, shell } = app;
+    getStates().then(
+      states => showStateColours(states.colours),
+      error => console.warn('flowlab: no state colours from the server', error)
+    );
 
     commands.addCommand(CommandIDs.newWorkflowCell, {
       label: 'Flowlab: new workflow cell',

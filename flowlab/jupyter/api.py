@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 
+from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES, TERMINAL_OPERATOR, TERMINAL_RUN
 from flowlab.core.run import get_run
 from flowlab.render import STATE_COLOURS, record_dag_svg, render_html
 from flowlab.store.records import json_summary as summary
@@ -53,7 +54,27 @@ def run_detail(run_id: str) -> dict:
     detail["dag"] = record_dag_svg(record)
     detail["html"] = outputs_html(run)
     detail["state_colours"] = dict(STATE_COLOURS)
+    # the run tab polls until this is true: the frontend keeps no list of its own
+    detail["finished"] = record.get("status") in TERMINAL_RUN
     return detail
+
+
+def states() -> dict:
+    """Every run status and operator state, which of them are final, and their colours
+    (``flowlab.core.records`` and ``flowlab.render.STATE_COLOURS``): the extension's badges and
+    polling read them here instead of keeping a copy.
+
+    Example::
+
+        states()["terminal_run"]   # ['succeeded', 'failed', 'cancelled', 'pruned']
+    """
+    return {
+        "run_statuses": list(RUN_STATUSES),
+        "operator_states": list(OPERATOR_STATES),
+        "terminal_run": list(TERMINAL_RUN),
+        "terminal_operator": list(TERMINAL_OPERATOR),
+        "colours": dict(STATE_COLOURS),
+    }
 
 
 def outputs_html(run) -> str:

@@ -63,6 +63,12 @@ class WorkflowsHandler(FlowlabHandler):
         await self.answer(api.workflows)
 
 
+class StatesHandler(FlowlabHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(api.states)
+
+
 class DashboardHandler(FlowlabHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
@@ -86,5 +92,6 @@ def route_handlers(base_url: str) -> list[tuple[str, type]]:
         (url_path_join(root, "runs", "([^/]+)"), RunHandler),
         (url_path_join(root, "searches"), SearchesHandler),
         (url_path_join(root, "workflows"), WorkflowsHandler),
+        (url_path_join(root, "states"), StatesHandler),
         (url_path_join(root, "dashboard"), DashboardHandler),
     ]

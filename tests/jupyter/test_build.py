@@ -29,6 +29,21 @@ def test_committed_labextension_is_built_from_the_current_sources():
     assert built["name"] == "flowlab" and built["jupyterlab"]["_build"]["load"]
 
 
+def test_extension_names_no_run_status_or_operator_state():
+    """Statuses, which are final and their colours come from /flowlab/api/states and the run's
+    JSON: a second list in TypeScript or CSS would miss the next new state (as it missed
+    ``pruned``)."""
+    from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES
+
+    sources = [*(REPO / "extension" / "src").glob("*.ts"), REPO / "extension/style/base.css"]
+    for path in sources:
+        text = path.read_text()
+        for state in {*OPERATOR_STATES, *RUN_STATUSES}:
+            assert f"'{state}'" not in text and f'"{state}"' not in text, (
+                f"{path.relative_to(REPO)} names the state {state!r}: read it from the server"
+            )
+
+
 def json_of(path: Path) -> dict:
     import json
 

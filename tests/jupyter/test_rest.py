@@ -37,6 +37,7 @@ ENDPOINTS = [
     "/flowlab/api/runs/x",
     "/flowlab/api/searches",
     "/flowlab/api/workflows",
+    "/flowlab/api/states",
 ]
 
 
@@ -108,6 +109,60 @@ def test_failed_run_detail_carries_the_error_and_the_operator_logs(jupyter_serve
     assert op["state"] == "failed"
     assert "refusing 2.0" in (op["logs"] or "")
     assert "ValueError" in (op["traceback"] or "")
+
+
+def test_states_are_records_lists_with_their_colours(jupyter_server):
+    from flowlab.core import records
+    from flowlab.render import STATE_COLOURS
+
+    status, states = get(jupyter_server, "/flowlab/api/states")
+    assert status == 200
+    assert states["run_statuses"] == list(records.RUN_STATUSES)
+    assert states["operator_states"] == list(records.OPERATOR_STATES)
+    assert states["terminal_run"] == list(records.TERMINAL_RUN)
+    assert states["terminal_operator"] == list(records.TERMINAL_OPERATOR)
+    assert {"pruned", "skipped"} <= set(states["colours"])
+    assert states["colours"] == STATE_COLOURS
+
+
+@pytest.fixture(scope="module")
+def pruned_and_branched(client):
+    """A trial its study's pruner stopped (status ``pruned``) and a run whose branch skipped
+    the side not taken (an operator ``skipped``)."""
+    import optuna
+
+    import flowlab
+    from tests.sweeps.ops import decide, tune
+
+    study = tune.optimize(
+        objective="loss",
+        space={"lr": flowlab.space.float(0.5, 1.0)},
+        n_trials=1,
+        # every loss of tune with lr >= 0.5 is >= 5: stopped at its first report
+        pruner=optuna.pruners.ThresholdPruner(upper=1.0),
+        steps=20,
+        pause=0.2,
+    ).wait(timeout=180)
+    branched = decide.launch(x=4, cache=False)
+    branched.wait(timeout=120)
+    return {"pruned": study.runs[0].id, "branched": branched.id}
+
+
+def test_pruned_and_skipped_run_details_are_finished(jupyter_server, pruned_and_branched):
+    status, pruned = get(jupyter_server, f"/flowlab/api/runs/{pruned_and_branched['pruned']}")
+    assert status == 200 and pruned["status"] == "pruned"
+    assert pruned["finished"] is True  # the run tab stops polling
+    assert pruned["state_colours"]["pruned"]
+    status, branched = get(jupyter_server, f"/flowlab/api/runs/{pruned_and_branched['branched']}")
+    assert status == 200 and branched["finished"] is True
+    assert branched["operators"]["halve"]["state"] == "skipped"
+    assert branched["state_colours"]["skipped"]
+
+
+def test_finished_and_failed_run_details_are_finished(jupyter_server, made_runs):
+    for run_id in (made_runs["iris"][0], made_runs["failed"]):
+        status, run = get(jupyter_server, f"/flowlab/api/runs/{run_id}", timeout=180)
+        assert status == 200 and run["finished"] is True
 
 
 def test_unknown_run_is_404_naming_it(jupyter_server):
