@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import nbformat
@@ -44,6 +45,37 @@ def _shoot(page, locator, path) -> None:
 
 def _output(page, index: int):
     return page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-OutputArea")
+
+
+def _snapshot_statuses(notebook) -> list[str]:
+    """The run statuses the saved snapshots show (the HTML a notebook shows with no kernel)."""
+    from flowlab.notebook.snapshot import MARKER
+
+    statuses = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            shown = str((output.get("data") or {}).get("text/html", ""))
+            if MARKER in shown:
+                statuses += re.findall(r'class="flowlab-run-status" data-status="(\w+)"', shown)
+    return statuses
+
+
+def _save_until(page, path, done, timeout: float = 60.0):
+    """Save the notebook (Ctrl+S) until the file on disk satisfies ``done``; the notebook."""
+    deadline = time.monotonic() + timeout
+    while True:
+        before = path.stat().st_mtime_ns
+        page.keyboard.press("Control+s")
+        while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
+            page.wait_for_timeout(200)  # polling for the file the save writes
+        saved = nbformat.read(path, as_version=4)
+        if done(saved):
+            return saved
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{path.name} saved without the expected snapshots after {timeout:.0f} s; "
+                f"its run statuses: {_snapshot_statuses(saved)}"
+            )
 
 
 def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
@@ -113,7 +145,8 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         _shoot(page, failed, artifacts_dir / "run-view-failed-expanded.png")
         failed.locator(".flowlab-resume").click()
         expect(failed.locator(".flowlab-view-message").first).to_contain_text("resumed as run")
-        expect(failed.locator(".flowlab-run").nth(0)).to_be_visible()  # the new run's view
+        resumed = failed.locator(".flowlab-run").nth(0)  # the new run's view
+        expect(resumed).to_be_visible()
 
         # the comparison: headed by tags, seed, duration; the baseline is chosen in a dropdown
         comparison = _output(page, 3).locator(".flowlab-comparison")
@@ -126,13 +159,21 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         expect(comparison.locator("thead th[data-run] i")).to_have_count(1)
         expect(comparison.locator("thead th[data-run]").nth(1)).to_contain_text("(baseline)")
 
-        # saved, then rendered with no kernel: the snapshots show the final states
+        # saved, then rendered with no kernel: the snapshots show the final states. The resumed
+        # run fails in the background, after the kernel is idle: save once its view shows it
+        # (it fails again, as it should), and save again until its snapshot has reached the
+        # file (the snapshot follows the live view by one message).
         expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle").first).to_be_visible(
             timeout=120_000
         )
-        page.keyboard.press("Control+s")
-        page.wait_for_timeout(3000)
-        saved = nbformat.read(jupyterlab["root"] / run_view_notebook, as_version=4)
+        expect(resumed.locator(".flowlab-run-status[data-status='failed']")).to_be_visible(
+            timeout=120_000
+        )
+        saved = _save_until(
+            page,
+            jupyterlab["root"] / run_view_notebook,
+            lambda nb: _snapshot_statuses(nb).count("failed") == 2,
+        )
         # the server's pre_save_hook kept the snapshots and dropped the dead widget views
         assert "application/vnd.jupyter.widget-view+json" not in str(saved)
         assert "flowlab-snapshot" in str(saved)
