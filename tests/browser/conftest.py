@@ -33,6 +33,16 @@ def _widgets_data_dir() -> str:
     return str(prefix / "share" / "jupyter")
 
 
+def _this_labextension(root: Path) -> str:
+    """A data dir whose flowlab lab extension is this checkout's flowlab/labextension (as
+    `jupyter labextension develop` links it): the copy pip installed into share/jupyter is the
+    one built at install time — in a worktree, the base venv's, built from another checkout."""
+    data = root / ".jupyter-data"
+    (data / "labextensions").mkdir(parents=True, exist_ok=True)
+    (data / "labextensions" / "flowlab").symlink_to(REPO / "flowlab" / "labextension")
+    return str(data)
+
+
 @pytest.fixture(scope="session")
 def jupyterlab(client, tmp_path_factory):
     """JupyterLab on 127.0.0.1 with a token, serving a temporary copy of notebooks/.
@@ -45,7 +55,10 @@ def jupyterlab(client, tmp_path_factory):
         FLOWLAB_SCHEDULER=client.scheduler.address,
         PYTHONPATH=str(REPO),
         JUPYTER_PATH=os.pathsep.join(
-            filter(None, [_widgets_data_dir(), os.environ.get("JUPYTER_PATH")])
+            filter(
+                None,
+                [_this_labextension(root), _widgets_data_dir(), os.environ.get("JUPYTER_PATH")],
+            )
         ),
     )
     with running_jupyter("lab", root, env) as lab:

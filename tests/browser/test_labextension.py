@@ -9,11 +9,17 @@ import shutil
 
 import pytest
 
+from flowlab.render import STATE_COLOURS
 from tests.browser.conftest import lab_url
 from tests.jupyter.installed import require_installed_extensions
 from tests.jupyter.runs import make_runs
 
 pytestmark = pytest.mark.browser
+
+
+def _rgb(colour: str) -> str:
+    """``#fc9272`` as the browser's computed style writes it: ``rgb(252, 146, 114)``."""
+    return "rgb({}, {}, {})".format(*(int(colour[i : i + 2], 16) for i in (1, 3, 5)))
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +64,10 @@ def test_sidebar_lists_runs_opens_detail_compares_and_inserts_a_workflow_cell(
         expect(item).to_contain_text("logloss")
         failed = sidebar.locator(f".flowlab-run-item[data-run='{runs_before['failed']}']")
         expect(failed.locator(".flowlab-status")).to_have_text("failed")
+        # badges in the colours the server gives (/flowlab/api/states), the DAG's colours
+        expect(failed.locator(".flowlab-status")).to_have_css(
+            "background-color", _rgb(STATE_COLOURS["failed"])
+        )
         expect(sidebar.locator(".flowlab-search", has_text="good iris")).to_be_visible()
         page.screenshot(path=str(artifacts_dir / "labext-sidebar.png"))
 
