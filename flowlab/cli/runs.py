@@ -100,7 +100,11 @@ def runs(query, order_by, limit, as_json):
 @click.argument("run_id", metavar="RUN")
 @_json
 def show(run_id, as_json):
-    """One run: status, inputs, outputs and every operator's state and worker."""
+    """One run: status, inputs, outputs and every operator's state and worker.
+
+    A sweep (``flowlab submit --array``, ``Workflow.sweep``) also shows its children (id,
+    swept inputs, status, scalar outputs) and how many are in each status.
+    """
     record = _get(run_id).record
     shown = run_summary(record)
     shown["operators"] = {
@@ -119,6 +123,8 @@ def show(run_id, as_json):
         }
         for node, op in record["operators"].items()
     }
+    if record.get("kind") == "sweep":
+        shown.update(_sweep_children(run_id))
     if as_json:
         emit_json(shown)
         return
@@ -130,11 +136,45 @@ def show(run_id, as_json):
             click.echo(f"{part}:")
             for k, v in shown[part].items():
                 click.echo(f"  {k} = {v}")
+    if "children" in shown:
+        _print_children(shown["children"], shown["counts"])
+        return
     click.echo("operators:")
     table(
         [{"operator": n, **op} for n, op in shown["operators"].items()],
         ["operator", "state", "worker", "duration", "attempts", "error"],
     )
+
+
+def _sweep_children(sweep_id: str) -> dict:
+    """``children`` (one row per configuration) and ``counts`` (children per status)."""
+    from flowlab.sweeps import open_sweep
+    from flowlab.sweeps.results import child_rows, status_counts
+
+    rows = child_rows(open_sweep(sweep_id))
+    return {"children": rows, "counts": status_counts(rows)}
+
+
+def _print_children(rows: list[dict], counts: dict[str, int]) -> None:
+    """The sweep's children as a table: a column per swept input and per scalar output."""
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "none launched"
+    click.echo(f"children: {len(rows)} ({summary})")
+    inputs = list(dict.fromkeys(k for row in rows for k in row["inputs"]))
+    outputs = list(dict.fromkeys(k for row in rows for k in row["outputs"]))
+    # a column per name; an input or output named like another column keeps its own
+    taken = {"id", "status"}
+    in_cols = {k: f"in.{k}" if k in taken else k for k in inputs}
+    out_cols = {k: f"out.{k}" if k in taken or k in inputs else k for k in outputs}
+    flat = [
+        {
+            "id": row["id"],
+            "status": row["status"],
+            **{in_cols[k]: v for k, v in row["inputs"].items()},
+            **{out_cols[k]: v for k, v in row["outputs"].items()},
+        }
+        for row in rows
+    ]
+    table(flat, ["id", *in_cols.values(), "status", *out_cols.values()])
 
 
 @click.command()

@@ -137,3 +137,49 @@ def _workflow(sweep):
         return sweep._workflow_or_none()
     except LookupError:
         return None
+
+
+def child_rows(sweep) -> list[dict]:
+    """One row per configuration of a sweep, in configuration order: the child's ``id``
+    (None: not launched), the swept ``inputs``, its ``status`` and its scalar ``outputs``
+    (numbers, text, booleans; artifacts are left out).
+
+    Example::
+
+        child_rows(open_sweep(sweep_id))[0]
+        # {'id': '20261130-…', 'inputs': {'a': 1}, 'status': 'succeeded', 'outputs': {'total': 101}}
+    """
+    configs, records = sweep.configs, sweep.child_records()
+    # the children's ids are recorded once all are launched: until then, "not launched"
+    records = [*records, *[None] * (len(configs) - len(records))]
+    rows = []
+    for config, record in zip(configs, records, strict=True):
+        outputs = (record or {}).get("outputs") or {}
+        rows.append(
+            {
+                "id": None if record is None else record["id"],
+                "inputs": dict(config),
+                "status": _status(record),
+                "outputs": {k: v for k, v in outputs.items() if _scalar(v)},
+            }
+        )
+    return rows
+
+
+def status_counts(rows: list[dict]) -> dict[str, int]:
+    """How many children are in each status, in the order of ``RUN_STATUSES`` (then any other,
+    e.g. ``not launched``); statuses no child has are left out.
+
+    Example::
+
+        status_counts(child_rows(sweep))   # {'succeeded': 2, 'failed': 1}
+    """
+    from flowlab.core.records import RUN_STATUSES
+
+    found = [row["status"] for row in rows]
+    order = [*RUN_STATUSES, *sorted(set(found) - set(RUN_STATUSES))]
+    return {status: found.count(status) for status in order if status in found}
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))

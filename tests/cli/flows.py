@@ -64,6 +64,22 @@ def failing(x):
     return Output(value=explode(x=x).value)
 
 
+@operator(returns=types.Schema(half=types.INTEGER))
+def halve_even(a: int):
+    if a % 2:
+        raise ValueError(f"{a} is odd")
+    return Output(half=a // 2)
+
+
+@workflow(
+    input_schema=types.Schema(a=types.INTEGER, b=types.INTEGER),
+    returns=types.Schema(half=types.INTEGER),
+)
+def evens(a, b=0):
+    """Half of a + b; fails when it is odd (a sweep with failed children)."""
+    return Output(half=halve_even(a=a + b).half)
+
+
 @operator(returns=types.Schema(count=types.INTEGER))
 def tick(n: int, seconds: float):
     for i in range(n):

@@ -46,3 +46,43 @@ def test_array_json_lists_each_run_with_the_sweep_as_parent(cli):
     assert len({r["parent"] for r in runs}) == 1
     sweep = cli.wait_for(runs[0]["parent"])
     assert sweep["status"] == "succeeded"
+
+
+def test_show_a_sweep_lists_its_children_and_counts_by_status(cli):
+    done = cli(
+        "submit", f"{FLOWS}:evens", "--array", "a=2,3,4", "--array", "b=0,10", "--wait",
+    )  # fmt: skip
+    assert done.returncode != 0  # two children failed (a + b odd)
+    sweep_id = re.search(r"sweep (\S+) of 6 runs", done.stderr).group(1)
+    ids = done.stdout.split()
+    cli.wait_for(sweep_id)
+
+    shown = cli.json("show", sweep_id)
+    assert shown["workflow"] == "evens.sweep"
+    assert shown["counts"] == {"succeeded": 4, "failed": 2}
+    children = shown["children"]
+    assert sorted(c["id"] for c in children) == sorted(ids)
+    by_inputs = {(c["inputs"]["a"], c["inputs"]["b"]): c for c in children}
+    assert set(by_inputs) == {(a, b) for a in (2, 3, 4) for b in (0, 10)}
+    assert by_inputs[(4, 10)]["status"] == "succeeded"
+    assert by_inputs[(4, 10)]["outputs"] == {"half": 7}
+    assert by_inputs[(3, 0)]["status"] == "failed" and by_inputs[(3, 0)]["outputs"] == {}
+
+    text = cli("show", sweep_id)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert "children: 6 (4 succeeded, 2 failed)" in lines
+    header = next(line for line in lines if line.startswith("ID"))
+    assert header.split() == ["ID", "A", "B", "STATUS", "HALF"]
+    row = next(line for line in lines if line.startswith(by_inputs[(4, 10)]["id"]))
+    assert row.split()[1:] == ["4", "10", "succeeded", "7"]
+    failed = next(line for line in lines if line.startswith(by_inputs[(3, 0)]["id"]))
+    assert failed.split()[1:] == ["3", "0", "failed", "-"]
+    assert "operators:" not in lines  # a sweep has children, not operators
+
+
+def test_show_a_plain_run_has_no_children(cli):
+    done = cli("submit", f"{FLOWS}:adder", "--input", "a=1", "--wait")
+    assert done.returncode == 0, done.stderr
+    shown = cli.json("show", done.stdout.split()[0])
+    assert "children" not in shown and "counts" not in shown
