@@ -100,7 +100,8 @@ def runs(query, order_by, limit, as_json):
 @click.argument("run_id", metavar="RUN")
 @_json
 def show(run_id, as_json):
-    """One run: status, inputs, outputs and every operator's state and worker."""
+    """One run: status, inputs, outputs and every operator's state and worker (a sweep's:
+    its runs, ``children``, and their ``counts`` by status once it has ended)."""
     record = _get(run_id).record
     shown = run_summary(record)
     shown["operators"] = {
@@ -119,6 +120,10 @@ def show(run_id, as_json):
         }
         for node, op in record["operators"].items()
     }
+    detail = record.get(record.get("kind") or "", None)
+    if isinstance(detail, dict):  # a sweep (an --array) or a study: its runs and how they ended
+        shown["children"] = list(detail.get("children") or [])
+        shown["counts"] = dict(detail.get("counts") or {})
     if as_json:
         emit_json(shown)
         return

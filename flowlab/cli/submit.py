@@ -38,7 +38,7 @@ def _pairs(items, flag):
 
 
 def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
-    from flowlab.cli.submission import InputError, forms_for, start_launcher
+    from flowlab.cli.submission import InputError, follow_unkept, forms_for, start_launcher
 
     try:  # checked here first, so a bad value never starts a launcher
         if not spec.get("resume"):
@@ -55,6 +55,7 @@ def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
             click.echo(run["id"])
     if spec["arrays"] and runs and runs[0].get("parent"):  # the runs of an --array: a sweep
         click.echo(f"sweep {runs[0]['parent']} of {len(runs)} runs", err=True)
+    follow_unkept()
     if wait:
         statuses = [_wait(run["id"]) for run in runs]
         if not as_json:
