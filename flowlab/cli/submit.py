@@ -49,7 +49,10 @@ def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
     except Exception as exc:
         fail(str(exc))
     if as_json:
-        emit_json(runs[0] if len(runs) == 1 and not spec["arrays"] else runs)
+        if len(runs) == 1 and not spec["arrays"]:  # the contract's {id, status}
+            emit_json({"id": runs[0]["id"], "status": runs[0]["status"]})
+        else:
+            emit_json(runs)
     else:
         for run in runs:
             click.echo(run["id"])
