@@ -1,10 +1,10 @@
 """Launching the runs of ``flowlab submit``.
 
 On a cluster that keeps its runs (``flowlab cluster up``, ``FLOWLAB_SCHEDULER``) the command
-launches them itself and exits: the scheduler follows them (core/cluster_runs.py). With no
-cluster up, or for ``--array`` (its Sweep's record is followed by the process that made it),
-a detached process (this module's ``main``) launches the runs, prints their ids on one line,
-then follows them to their end.
+launches them itself and exits: the scheduler follows them, and the sweep of an ``--array``
+(core/cluster_runs.py). Only when no such cluster is up (or ``FLOWLAB_TRACKING=launcher``)
+does a detached process (this module's ``main``) launch the runs on a cluster of its own,
+print their ids on one line, then follow them to their end.
 
 Run as ``python -m flowlab.cli.launcher`` with the submission as JSON on stdin.
 """

@@ -125,6 +125,14 @@ def show(run_id, as_json):
     }
     if record.get("kind") == "sweep":
         shown.update(_sweep_children(run_id))
+    elif isinstance(record.get(record.get("kind") or "", None), dict):  # a study: its trials
+        detail = record[record["kind"]]
+        rows = []
+        for child in detail.get("children") or []:
+            summary = run_summary(_get(child).record)
+            rows.append({k: summary[k] for k in ("id", "inputs", "status", "outputs")})
+        shown["children"] = rows
+        shown["counts"] = dict(detail.get("counts") or {})
     if as_json:
         emit_json(shown)
         return

@@ -70,21 +70,36 @@ def forms_for(
     return forms
 
 
+#: what this process launched but the scheduler could not keep (a warning said why)
+unkept: list = []
+
+
 def start_launcher(spec: dict[str, Any]) -> list[dict]:
     """Launch the runs; return ``{id, status, parent}`` of each once the cluster keeps it (the
-    caller may exit at once). With no cluster up, or for an ``--array`` (a Sweep, whose record
-    its launching process follows), a detached process launches and follows them."""
+    caller may exit at once): on a cluster that keeps its runs, this process launches them,
+    an ``--array``'s sweep too. With no cluster up, a detached process launches the runs on a
+    cluster of its own and follows them to their end."""
     from flowlab.core.cluster_runs import kept_by_cluster
     from flowlab.core.persistent import address
 
-    if (os.environ.get("FLOWLAB_SCHEDULER") or address()) and not spec.get("arrays"):
-        from flowlab.cli.launcher import launch
+    if os.environ.get("FLOWLAB_SCHEDULER") or address():
+        from flowlab.cli import launcher
         from flowlab.core.cluster import get_client
 
         if kept_by_cluster(get_client()):
             sys.path[:0] = [p for p in spec.get("sys_path", []) if p not in sys.path]
-            return [{"id": r.id, "status": r.record["status"]} for r in launch(spec)]
+            runs = launcher.launch(spec)
+            unkept.extend(r for r in runs if not hasattr(r._tracker, "remote"))
+            unkept.extend(s for s in launcher.sweeps if not s._kept)
+            return [{"id": r.id, "status": r.record["status"], "parent": r.parent} for r in runs]
     return _detached_launcher(spec)
+
+
+def follow_unkept() -> None:
+    """Wait for what this process launched but the scheduler could not keep: leaving now
+    would leave it to be recorded failed."""
+    for item in unkept:
+        item.wait()
 
 
 def _detached_launcher(spec: dict[str, Any]) -> list[dict]:

@@ -38,7 +38,7 @@ def _pairs(items, flag):
 
 
 def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
-    from flowlab.cli.submission import InputError, forms_for, start_launcher
+    from flowlab.cli.submission import InputError, follow_unkept, forms_for, start_launcher
 
     try:  # checked here first, so a bad value never starts a launcher
         if not spec.get("resume"):
@@ -49,12 +49,16 @@ def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
     except Exception as exc:
         fail(str(exc))
     if as_json:
-        emit_json(runs[0] if len(runs) == 1 and not spec["arrays"] else runs)
+        if len(runs) == 1 and not spec["arrays"]:  # the contract's {id, status}
+            emit_json({"id": runs[0]["id"], "status": runs[0]["status"]})
+        else:
+            emit_json(runs)
     else:
         for run in runs:
             click.echo(run["id"])
     if spec["arrays"] and runs and runs[0].get("parent"):  # the runs of an --array: a sweep
         click.echo(f"sweep {runs[0]['parent']} of {len(runs)} runs", err=True)
+    follow_unkept()
     if wait:
         statuses = [_wait(run["id"]) for run in runs]
         if not as_json:

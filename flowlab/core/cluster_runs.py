@@ -32,6 +32,7 @@ import asyncio
 import os
 import socket
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -86,10 +87,31 @@ def hand_over(client, spec: dict) -> dict:
     return client.run_on_scheduler(_adopt, payload)
 
 
-async def _adopt(payload: bytes, dask_scheduler=None) -> dict:
+def keep_parent(client, run_id: str, children: list[str], finish, store: str) -> dict:
+    """Give the record of a parent run (a sweep) to the scheduler's keeper: once each of
+    ``children`` (run ids, kept by that scheduler or ended) has ended, the keeper calls
+    ``finish(store, run_id)`` in the scheduler process (an importable function: it writes the
+    parent's end). Returns the keeper's identity, now the record's ``launcher``: the process
+    that made the parent may then exit.
+
+    Example::
+
+        keep_parent(client, sweep.id, [r.id for r in runs], finish_sweep, store_url())
+    """
+    import cloudpickle
+
+    ensure_keeper(client)
+    payload = cloudpickle.dumps(
+        {"run_id": run_id, "children": list(children), "finish": finish, "store_url": store}
+    )
+    return client.run_on_scheduler(_adopt, payload, "parent")
+
+
+async def _adopt(payload: bytes, what: str = "run", dask_scheduler=None) -> dict:
     keeper = dask_scheduler.plugins[PLUGIN_NAME]
+    adopt = keeper.adopt_parent if what == "parent" else keeper.adopt
     # the keeper's client talks to this very event loop: wait for it off the loop
-    return await asyncio.get_running_loop().run_in_executor(None, keeper.adopt, payload)
+    return await asyncio.get_running_loop().run_in_executor(None, adopt, payload)
 
 
 class RunKeeper(SchedulerPlugin):
@@ -156,6 +178,49 @@ class RunKeeper(SchedulerPlugin):
             target=self._forget, args=(run,), name=f"flowlab-keep-{run.id}", daemon=True
         ).start()
         return record["launcher"]
+
+    def adopt_parent(self, payload: bytes) -> dict:
+        """Keep a parent's record (see :func:`keep_parent`): name this process its keeper,
+        end it once its children have ended."""
+        import cloudpickle
+
+        from flowlab.store import open_store
+
+        spec = cloudpickle.loads(payload)
+        store = open_store(spec["store_url"])
+        identity = keeper_identity(self.scheduler.address)
+        store.update_run(spec["run_id"], lambda r: r.update(launcher=identity))
+        threading.Thread(
+            target=self._end_parent,
+            args=(store, spec),
+            name=f"flowlab-keep-{spec['run_id']}",
+            daemon=True,
+        ).start()
+        return identity
+
+    def _end_parent(self, store, spec: dict) -> None:
+        from flowlab.core.records import now_iso
+        from flowlab.core.run import Run
+
+        try:
+            for child in spec["children"]:
+                tracker = self.trackers.get(child)
+                if tracker is not None:
+                    tracker.done.wait()
+                    continue
+                # ended already, or followed by another process: its record says when
+                run = Run(store.get_run(child), store=store)
+                while not run.refresh().done:
+                    time.sleep(POLL_SECONDS)
+            spec["finish"](store, spec["run_id"])
+        except Exception as exc:  # the parent's record must still end, saying why
+            message = f"flowlab: {type(exc).__name__}: {exc}"
+            store.update_run(
+                spec["run_id"],
+                lambda r: r.update(
+                    status="failed", ended=now_iso(), error={"operator": None, "message": message}
+                ),
+            )
 
     def _forget(self, run) -> None:
         run._tracker.done.wait()

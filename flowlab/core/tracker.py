@@ -11,6 +11,7 @@ from typing import Any
 from flowlab.core.cache import CachedOutputs, usable
 from flowlab.core.records import (
     TERMINAL_OPERATOR,
+    TERMINAL_RUN,
     now_iso,
     task_key,
 )
@@ -69,6 +70,8 @@ class RunTracker:
         #: Dask priority of the run's tasks: sweep children run below interactive runs (0)
         self.priority = priority
         self._cache_entries: list[dict] = []
+        #: the status our last write gave the record (another one there was written by others)
+        self._written_status: str | None = None
         # Worker events arrive on the scheduler's event loop (shared with a local client);
         # the handler only queues them, a thread of ours applies them and writes the record.
         self._events: collections.deque = collections.deque()
@@ -478,12 +481,22 @@ class RunTracker:
                 for key in ("tags", "notes"):
                     mine = self.record.get(key) or []
                     self.record[key] = list(dict.fromkeys([*mine, *(stored.get(key) or [])]))
+                self._keep_their_end(stored)
                 text = json.dumps(self.record, default=str)
                 summary = json.loads(json.dumps(summary_of(self.record), default=str))
                 entries, self._cache_entries = self._cache_entries, []
             self.store.put_run_json(self.record["id"], text, summary)
+            self._written_status = summary["status"]
             if entries:
                 self.store.cache_put(entries)
+
+    def _keep_their_end(self, stored: dict) -> None:
+        """A terminal status another party wrote (a study's ``pruned`` once the run ended) is
+        the record's: a later write of ours must not undo it."""
+        theirs = stored.get("status")
+        if theirs in TERMINAL_RUN and theirs != self._written_status:
+            self.record["status"] = theirs
+            self.record["ended"] = stored.get("ended") or self.record.get("ended")
 
 
 def _ref_nodes(value: Any) -> list[str]:

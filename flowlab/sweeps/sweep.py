@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import warnings
 
 from flowlab.core.records import TERMINAL_RUN, now_iso
 from flowlab.errors import SweepError
@@ -39,6 +40,9 @@ class Sweep:
         self._done = threading.Event()
         self._listeners: list = []
         self._lock = threading.Lock()
+        #: the scheduler keeps this sweep's record (a persistent cluster): it writes its end
+        self._kept = False
+        self._following = False
 
     # -- identity and state -----------------------------------------------------------------------
     @property
@@ -47,7 +51,7 @@ class Sweep:
 
     @property
     def status(self) -> str:
-        if self._children is None and self.record["status"] not in TERMINAL_RUN:
+        if self._read_from_store() and self.record["status"] not in TERMINAL_RUN:
             self.record = self._store_or_default().get_run(self.id)
         return self.record["status"]
 
@@ -70,7 +74,7 @@ class Sweep:
         while not self.done:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"sweep {self.id} still {self.status} after {timeout} s")
-            if self._children is not None:
+            if not self._read_from_store():
                 self._done.wait(0.2)
             else:
                 time.sleep(0.2)
@@ -86,7 +90,7 @@ class Sweep:
 
     def child_records(self) -> list[dict | None]:
         """Each configuration's child record, in configuration order (None: not launched)."""
-        if self._children is not None:
+        if not self._read_from_store():
             return [None if r is None else r.record for r in self._children]
         store = self._store_or_default()
         return [None if i is None else store.get_run(i) for i in self.detail["children"]]
@@ -131,8 +135,22 @@ class Sweep:
     def subscribe(self, callback) -> None:
         """Call ``callback(sweep)`` whenever a child ends (the live views use this)."""
         self._listeners.append(callback)
+        if self._kept:
+            self._start_following()
 
     # -- following the children -------------------------------------------------------------------
+    def _read_from_store(self) -> bool:
+        """Whether this handle's state is the store's (opened by id, or kept by the scheduler)
+        rather than its children's trackers in this process."""
+        return self._children is None or self._kept
+
+    def _start_following(self) -> None:
+        with self._lock:
+            if self._following or self._children is None:
+                return
+            self._following = True
+        threading.Thread(target=self._follow, name=f"flowlab-sweep-{self.id}", daemon=True).start()
+
     def _follow(self) -> None:
         import queue
 
@@ -147,7 +165,19 @@ class Sweep:
                 ended.get()
                 self._notify()
         finally:
-            self._finish()
+            if self._kept:
+                self._await_end()
+            else:
+                self._finish()
+
+    def _await_end(self) -> None:
+        """Kept by the scheduler: its keeper writes the sweep's end; read it back."""
+        store = self._store_or_default()
+        while self.record["status"] not in TERMINAL_RUN:
+            time.sleep(0.2)
+            self.record = store.get_run(self.id)
+        self._done.set()
+        self._notify()
 
     def _finish(self) -> None:
         records = self.child_records()
@@ -296,8 +326,47 @@ def launch_sweep(
         sweep._children.append(child)
     ids = [None if r is None else r.id for r in sweep._children]
     sweep.record = store.update_run(sweep.id, lambda r: r["sweep"].__setitem__("children", ids))
-    threading.Thread(target=sweep._follow, name=f"flowlab-sweep-{sweep.id}", daemon=True).start()
+    sweep._kept = _hand_to_cluster(sweep, ids)
+    if not sweep._kept:
+        sweep._start_following()
     return sweep
+
+
+def _hand_to_cluster(sweep: Sweep, ids: list) -> bool:
+    """Whether the scheduler now keeps the sweep's record: when it keeps every child (a
+    persistent cluster, core/cluster_runs.py), its keeper also writes the sweep's end, so the
+    process that launched the sweep may exit."""
+    launched = [r for r in sweep._children if r is not None]
+    if not launched or not all(hasattr(r._tracker, "remote") for r in launched):
+        return False
+    from flowlab.core.cluster_runs import keep_parent
+    from flowlab.store import store_url
+
+    try:
+        keeper = keep_parent(
+            launched[0]._tracker.client, sweep.id, [i for i in ids if i], finish_sweep, store_url()
+        )
+    except Exception as exc:
+        warnings.warn(
+            f"sweep {sweep.id}: the scheduler cannot keep the sweep ({type(exc).__name__}: "
+            f"{exc}); this process follows it and must live until its runs end",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return False
+    sweep.record["launcher"] = keeper
+    return True
+
+
+def finish_sweep(store, run_id: str) -> None:
+    """Write the end of sweep ``run_id`` once its children have ended: status, end time,
+    the children's counts by status (the scheduler's keeper calls this for a kept sweep).
+
+    Example::
+
+        finish_sweep(get_store(), sweep.id)
+    """
+    open_sweep(run_id, store=store)._finish()
 
 
 def open_sweep(run_id: str, store=None) -> Sweep:

@@ -3,7 +3,12 @@ cluster started by `flowlab cluster up`)."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
+
+from tests.cli.conftest import ROOT
 
 FLOWS = "tests.cli.flows"
 
@@ -86,3 +91,43 @@ def test_show_a_plain_run_has_no_children(cli):
     assert done.returncode == 0, done.stderr
     shown = cli.json("show", done.stdout.split()[0])
     assert "children" not in shown and "counts" not in shown
+
+
+def test_array_on_a_cluster_launches_in_process_and_the_cluster_ends_the_sweep(cli):
+    done = cli("submit", f"{FLOWS}:sleeper", "--array", "x=1,2,3", "--input", "seconds=2")
+    assert done.returncode == 0, done.stderr
+    ids = done.stdout.split()
+    sweep_id = re.search(r"sweep (\S+) of 3 runs", done.stderr).group(1)
+    # the command returned before its runs ended, and started no detached launcher
+    assert cli.json("show", sweep_id)["status"] == "running"
+    assert not (cli.home / "launchers").exists()
+    shown = cli.wait_for(sweep_id)
+    assert shown["status"] == "succeeded", shown
+    assert [c["id"] for c in shown["children"]] == ids
+    assert shown["counts"] == {"succeeded": 3}
+    assert shown["ended"] is not None
+    record = json.loads((cli.home / "runs" / f"{sweep_id}.json").read_text())
+    assert record["launcher"]["pid"] == cli.state()["scheduler"]["pid"]  # kept by the cluster
+    assert [cli.json("show", i)["outputs"]["second"] for i in ids] == [1, 2, 3]
+
+
+def test_a_process_killed_with_sigkill_after_starting_a_sweep_leaves_a_complete_sweep(cli):
+    code = (
+        "import os, signal\n"
+        f"from {FLOWS} import sleeper\n"
+        "sweep = sleeper.sweep(seconds=2, grid={'x': [4, 5, 6]})\n"
+        "print(sweep.id, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=cli.env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == -9, done.stderr
+    sweep_id = done.stdout.strip()
+    shown = cli.wait_for(sweep_id)
+    assert shown["status"] == "succeeded", shown
+    assert shown["counts"] == {"succeeded": 3} and len(shown["children"]) == 3
+    children = [cli.json("show", c["id"]) for c in shown["children"]]
+    assert [c["outputs"] for c in children] == [{"first": x, "second": x} for x in (4, 5, 6)]
+    assert {c["parent"] for c in children} == {sweep_id}

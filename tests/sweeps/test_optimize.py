@@ -119,3 +119,18 @@ def test_a_workflow_without_returns_is_optimised_by_its_operators_output_directi
     assert study.best_run.outputs["loss"] == min(
         r.outputs["loss"] for r in study.runs if r.status == "succeeded"
     )
+
+
+def test_a_late_write_of_the_runs_tracker_keeps_the_pruned_status_a_study_wrote(client, store):
+    """The study marks an ended trial ``pruned`` (study._tell) while its tracker (or the
+    scheduler's keeper) may still write the record once more: that write keeps ``pruned``."""
+    run = bowl.launch(x=3, fail_at=3)
+    run.wait(timeout=120)
+    assert run.status == "failed"
+    run._update(lambda r: r.update(status="pruned"))  # as Study._tell does
+    run._tracker._dirty.set()
+    run._tracker._flush()  # the tracker's own write after the run ended (its pump's last one)
+    assert store.get_run(run.id)["status"] == "pruned"
+    assert run._tracker.record["status"] == "pruned"
+    ended = store.get_run(run.id)["ended"]
+    assert ended is not None
