@@ -125,14 +125,16 @@ def show(run_id, as_json):
     }
     if record.get("kind") == "sweep":
         shown.update(_sweep_children(run_id))
-    elif isinstance(record.get(record.get("kind") or "", None), dict):  # a study: its trials
-        detail = record[record["kind"]]
+    elif record.get("kind") == "study":  # its trials: the runs it is the parent of
+        from flowlab.store.search import runs as search
+        from flowlab.sweeps.results import status_counts
+
+        trials = search(f'parent = "{run_id}"', order_by="created", descending=False)
         rows = []
-        for child in detail.get("children") or []:
-            summary = run_summary(_get(child).record)
+        for child in trials.ids:
+            summary = run_summary(trials._store.get_run(child))
             rows.append({k: summary[k] for k in ("id", "inputs", "status", "outputs")})
-        shown["children"] = rows
-        shown["counts"] = dict(detail.get("counts") or {})
+        shown["children"], shown["counts"] = rows, status_counts(rows)
     if as_json:
         emit_json(shown)
         return

@@ -131,3 +131,27 @@ def test_a_process_killed_with_sigkill_after_starting_a_sweep_leaves_a_complete_
     children = [cli.json("show", c["id"]) for c in shown["children"]]
     assert [c["outputs"] for c in children] == [{"first": x, "second": x} for x in (4, 5, 6)]
     assert {c["parent"] for c in children} == {sweep_id}
+
+
+def test_show_a_study_lists_its_trials(cli):
+    code = (
+        "import flowlab\n"
+        f"from {FLOWS} import adder\n"
+        "study = adder.optimize(objective='total', direction='minimize', n_trials=3,\n"
+        "                       parallel=1, space={'a': flowlab.space.int(0, 9)}, b=1)\n"
+        "print(study.wait(timeout=120).id)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=cli.env, capture_output=True, text=True,
+        timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    study_id = done.stdout.split()[-1]
+    shown = cli.json("show", study_id)
+    assert len(shown["children"]) == 3
+    for trial in shown["children"]:
+        assert trial["status"] == "succeeded"
+        assert trial["outputs"]["total"] == trial["inputs"]["a"] + 1
+    text = cli("show", study_id)
+    assert text.returncode == 0, text.stderr
+    assert "children: 3" in text.stdout
