@@ -30,16 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - after the path
 
 
 def fill(url: str, n: int) -> str:
@@ -123,7 +115,7 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         for n in (int(s) for s in options.sizes.split(",")):
             url = f"sqlite:///{Path(tmp) / f'runs-{n}.db'}"
             start = time.perf_counter()

@@ -28,16 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - after the path
 
 
 def fill_store(home: Path, n: int) -> list[str]:

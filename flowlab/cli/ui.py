@@ -23,22 +23,19 @@ import click
 def ui(host, port, token, store_url, no_show):
     """Serve the dashboard (runs, run, compare, sweeps, launch) and print its URL."""
     from flowlab.dashboard.app import store_env
-    from flowlab.dashboard.server import LOOPBACK, make_server
+    from flowlab.dashboard.server import LOOPBACK, serve
 
     store_env(store_url)
-    server, url, token = make_server(host=host, port=port, token=token)
-    server.start()
     if host not in LOOPBACK:
         click.echo(f"serving on {host} (beyond loopback): every request needs the token", err=True)
-    click.echo(f"flowlab dashboard: {url}")
-    sys.stdout.flush()
-    if not no_show:
-        import webbrowser
 
-        webbrowser.open(url.replace(f"//{url.split('/')[2].split(':')[0]}:", "//127.0.0.1:"))
-    try:
-        server.io_loop.start()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    def announce(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()  # read at once by whoever started us (the JupyterLab command)
+        if not no_show:
+            import webbrowser
+
+            url = line.split(": ", 1)[1]
+            webbrowser.open(url.replace(f"//{url.split('/')[2].split(':')[0]}:", "//127.0.0.1:"))
+
+    serve(host=host, port=port, token=token, announce=announce)

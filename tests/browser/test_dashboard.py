@@ -21,7 +21,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, REPO
+from tests.browser.conftest import REPO
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.jupyter_app import free_port
 
 TAG = "dash-" + secrets.token_hex(3)
