@@ -84,7 +84,7 @@ class Graph:
             _walk_refs(
                 node.inputs, lambda parent, out, child=node.id: result.append((parent, child, out))
             )
-        return sorted(set(result), key=result.index)
+        return list(dict.fromkeys(result))  # unique, in first-seen order (linear)
 
     def to_json(self) -> dict:
         return {

@@ -78,10 +78,12 @@ def operator_modules(graph) -> set[str]:
         operator_modules(iris.compile(labeled_data=df, unlabeled_data=new))
     """
     found: set[str] = set()
+    seen: set[int] = set()
     for op in graph.operators.values():
         fn = getattr(op, "fn", None)
-        if fn is None:
+        if fn is None or id(fn) in seen:  # a fan-out calls one operator many times
             continue
+        seen.add(id(fn))
         module = getattr(fn, "__module__", None)
         if module and module != "__main__":
             found.add(module)
