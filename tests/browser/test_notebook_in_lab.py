@@ -39,6 +39,11 @@ def test_iris_form_validates_launches_and_shows_logloss_and_predictions(
         page.locator(".jp-Dialog button.jp-mod-accept").click()
         # the last cells ran: the Python-launched run finished and printed its logloss
         expect(page.get_by_text("succeeded, logloss")).to_be_visible(timeout=180_000)
+        # the form's messages come from the kernel, which answers widgets only between cells:
+        # wait until every cell has run before typing (a busy kernel left the old message)
+        expect(page.locator(".jp-StatusBar-TextItem", has_text="Idle").first).to_be_visible(
+            timeout=180_000
+        )
 
         form = page.locator(".flowlab-form").first
         form.scroll_into_view_if_needed()  # the notebook draws only the cells in view
@@ -50,7 +55,7 @@ def test_iris_form_validates_launches_and_shows_logloss_and_predictions(
         # bad input: the message shows next to the field and nothing launches
         depth.fill("0")
         depth.press("Tab")
-        expect(message).to_contain_text("below the minimum 1")
+        expect(message).to_contain_text("below the minimum 1", timeout=30_000)
         expect(launch).to_be_disabled()
         launch.click(force=True)
         page.wait_for_timeout(1000)
@@ -59,7 +64,7 @@ def test_iris_form_validates_launches_and_shows_logloss_and_predictions(
         # a good value: Launch, then the rendered outputs appear in the run view
         depth.fill("2")
         depth.press("Tab")
-        expect(message).to_contain_text("✓")
+        expect(message).to_contain_text("✓", timeout=30_000)
         expect(launch).to_be_enabled()
         launch.click()
         view = form.locator(".flowlab-run")
