@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import builtins
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Choice", "Dimension", "Float", "Int", "choice", "float", "int"]
 
 
-class Dimension:
+class Dimension(ABC):
     """One input's range. ``sample(rng)`` draws a value; ``suggest(trial, name)`` asks Optuna."""
 
-    def sample(self, rng) -> Any:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    @abstractmethod
+    def sample(self, rng) -> Any:
+        """A value drawn with ``rng`` (a ``random.Random``)."""
 
-    def suggest(self, trial, name: str) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def suggest(self, trial, name: str) -> Any:
+        """The value Optuna's ``trial`` suggests for input ``name``."""
 
+    @abstractmethod
     def values_to_check(self) -> list:
         """Values that must all be acceptable to the input's type (bounds, every choice)."""
-        raise NotImplementedError  # pragma: no cover
 
 
 @dataclass(frozen=True)
