@@ -139,7 +139,7 @@ def test_flowlab_scheduler_moves_runs_onto_that_cluster(client, tmp_path):
 ORPHAN_SCRIPT = """
 import sys
 from tests.core import ops
-run = ops.two_sleepers.launch(seconds=60, cache=False)
+run = ops.two_sleepers.launch(seconds=8, cache=False)
 print(run.id, flush=True)
 sys.stdin.read()  # wait to be killed
 """
@@ -172,3 +172,16 @@ def test_run_whose_launcher_dies_is_recorded_failed_not_running_forever(client, 
     assert orphan.status == "failed"
     assert "ended before the run did" in orphan.error["message"]
     assert {op.state for op in orphan.operators.values()} <= {"cancelled", "succeeded"}
+    _wait_until_idle(client)  # a running thread cannot be stopped: the sleepers end by themselves
+
+
+def _wait_until_idle(client, timeout: float = 30) -> None:
+    """Wait until no worker of the shared cluster runs a task (the next test needs them)."""
+
+    def executing(dask_worker=None):
+        return len(dask_worker.state.executing)
+
+    deadline = time.monotonic() + timeout
+    while any(client.run(executing).values()):
+        assert time.monotonic() < deadline, "the shared cluster's workers stay busy"
+        time.sleep(0.2)
