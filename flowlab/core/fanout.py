@@ -57,17 +57,24 @@ def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> 
     if todo:
         from distributed import as_completed, worker_client
 
+        from flowlab.core.task import Sealed
+
         with worker_client() as client:
             futures = {
                 client.submit(
-                    run_element,
-                    spec.operator,
-                    calls[i],
-                    f"{spec.node_id}[{i}]",
-                    seeds[i],
-                    spec.run_id,
-                    keys[i],
-                    (spec.artifacts, spec.store) if caching else None,
+                    _run_sealed_element,
+                    # the scheduler needs only flowlab (core/task.py seal())
+                    Sealed(
+                        (
+                            spec.operator,
+                            calls[i],
+                            f"{spec.node_id}[{i}]",
+                            seeds[i],
+                            spec.run_id,
+                            keys[i],
+                            (spec.artifacts, spec.store) if caching else None,
+                        )
+                    ),
                     pure=False,
                     key=task_key(spec.run_id, f"{spec.node_id}[{i}]", spec.operator.name),
                 ): i
@@ -98,6 +105,10 @@ def run_mapped(spec, arguments: dict, meta: dict | None = None, report=None) -> 
 
 class MappedElementFailed(RuntimeError):
     """An element of a mapped operator raised (the message names the element)."""
+
+
+def _run_sealed_element(sealed) -> dict:
+    return run_element(*sealed.value)
 
 
 def run_element(

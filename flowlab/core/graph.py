@@ -32,11 +32,9 @@ class Node:
 
     @property
     def parents(self) -> list[str]:
-        found: list[str] = []
-        _walk_refs(
-            self.inputs, lambda node, _out: found.append(node) if node not in found else None
-        )
-        return found
+        found: dict[str, None] = {}  # ordered and linear: a fan-in node has thousands
+        _walk_refs(self.inputs, lambda node, _out: found.setdefault(node))
+        return list(found)
 
     def to_json(self) -> dict:
         return {

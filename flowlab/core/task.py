@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import threading
 import time
 import traceback
 from typing import Any
+
+from dask.sizeof import sizeof
 
 from flowlab.core.capture import captured, tail
 from flowlab.core.content_keys import lookup, output_identity, runtime_key
@@ -41,6 +44,8 @@ class TaskSpec:
         "store",
         "mapped",
         "guard",
+        "sealed_operator",
+        "_sealed",
     )
 
     def __init__(
@@ -73,10 +78,90 @@ class TaskSpec:
         # content-keyed (core/content_keys.py): the parents whose identity finishes the key,
         # looked up in the run store at ``store``; ``identify``: children need our identity
         self.key_parents, self.identify, self.store = key_parents, identify, store
+        # the operator sealed once for all the tasks of a graph that run it (see seal())
+        self.sealed_operator: bytes | None = None
+        self._sealed: tuple[bytes, bytes] | None = None
+
+    def __reduce__(self):
+        # sealed: the scheduler unpickles every graph, and must not need the modules of the
+        # user's operators and values (a notebook's sys.path, a worker-only package); the
+        # worker opens it (opened()), and a sealed spec passes on as it came
+        sealed = getattr(self, "_sealed", None)
+        if sealed is None:
+            operator = self.sealed_operator or seal(self.operator)
+            sealed = (operator, seal([getattr(self, n) for n in _FIELDS]))
+        return (_sealed_spec, sealed)
+
+    def opened(self) -> TaskSpec:
+        """This spec with its fields, once it has crossed the scheduler sealed."""
+        sealed = getattr(self, "_sealed", None)
+        if sealed is not None:
+            self.operator, self.sealed_operator = pickle.loads(sealed[0]), sealed[0]
+            for name, value in zip(_FIELDS, pickle.loads(sealed[1]), strict=True):
+                setattr(self, name, value)
+            self._sealed = None
+        return self
+
+
+_FIELDS = [n for n in TaskSpec.__slots__ if n not in ("operator", "sealed_operator", "_sealed")]
+
+
+def _sealed_spec(operator: bytes, fields: bytes) -> TaskSpec:
+    spec = TaskSpec.__new__(TaskSpec)
+    spec._sealed = (operator, fields)
+    return spec
+
+
+def seal(value: Any) -> bytes:
+    """``value`` pickled (cloudpickle), to cross the scheduler as bytes: it is opened on the
+    worker, so only the workers need the modules it comes from.
+
+    Example::
+
+        pickle.loads(seal(op)).name == op.name
+    """
+    import cloudpickle
+
+    return cloudpickle.dumps(value)
+
+
+_UNOPENED = object()
+
+
+class Sealed:
+    """A value that crosses the scheduler as bytes (see :func:`seal`), opened on first use of
+    ``.value`` (on the worker).
+
+    Example::
+
+        client.submit(fn, Sealed(user_object))   # fn reads its argument's .value
+    """
+
+    __slots__ = ("_value", "_blob")
+
+    def __init__(self, value: Any):
+        self._value, self._blob = value, None
+
+    @property
+    def value(self) -> Any:
+        if self._value is _UNOPENED:
+            self._value = pickle.loads(self._blob)
+        return self._value
+
+    def __reduce__(self):
+        blob = self._blob if self._blob is not None else seal(self._value)
+        return (_sealed_value, (type(self), blob))
+
+
+def _sealed_value(cls: type, blob: bytes) -> Sealed:
+    sealed = cls.__new__(cls)
+    sealed._value, sealed._blob = _UNOPENED, blob
+    return sealed
 
 
 def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
     """Run one operator on this worker; returns ``{"outputs": {...}, "meta": {...}}``."""
+    spec = spec.opened()
     worker = _worker()
     address = worker.address if worker is not None else None
     started = time.time()
@@ -88,7 +173,6 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
         "started": started,
         "cache_key": spec.cache_key,
     }
-    _report(worker, spec.topic, {**meta, "state": "running"})
     results = {k: v["outputs"] for k, v in parents.items() if not k.startswith("$input:")}
     inputs = {
         k.removeprefix("$input:"): v.value for k, v in parents.items() if k.startswith("$input:")
@@ -98,15 +182,15 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
         if hit is not None:
             meta.update(state="succeeded", ended=time.time(), logs="")
             _report(worker, spec.topic, meta)
-            return {"outputs": hit, "meta": meta}
+            return Envelope(outputs=hit, meta=meta)
     if spec.guard is not None:
         condition = resolve(spec.inputs["$when"], results, inputs, spec.literals)
         if bool(condition) != spec.guard:  # the other side of a flowlab.branch was taken
             meta.update(state="skipped", ended=time.time(), logs="")
             _report(worker, spec.topic, meta)
-            return {"outputs": dict.fromkeys(spec.operator.returns), "meta": meta}
+            return Envelope(outputs=dict.fromkeys(spec.operator.returns), meta=meta)
     notes: dict = {}
-    with captured() as logs, _live_tail(worker, spec, logs):
+    with captured() as logs, _live_tail(worker, spec, logs, meta) as quiet:
         try:
             arguments = resolve(spec.inputs, results, inputs, spec.literals)
             arguments.pop("$when", None)
@@ -116,9 +200,10 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
                 outputs = run_mapped(
                     spec, arguments, meta, lambda message: _report(worker, spec.topic, message)
                 )
+                quiet()
                 meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
                 _report(worker, spec.topic, meta)
-                return {"outputs": outputs, "meta": meta}
+                return Envelope(outputs=outputs, meta=meta)
             prepared = prepare_inputs(spec.operator, arguments, spec.node_id)
             seed_everything(spec.seed)
             checkpoint = (
@@ -145,6 +230,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
 
                 clear(checkpoint)
         except BaseException as exc:
+            quiet()
             meta.update(
                 state="failed",
                 ended=time.time(),
@@ -158,7 +244,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
             ) from None
     meta.update(state="succeeded", ended=time.time(), logs=tail(logs.getvalue()))
     _report(worker, spec.topic, meta)
-    envelope = {"outputs": outputs, "meta": meta}
+    envelope = Envelope(outputs=outputs, meta=meta)
     if spec.keep:
         # children start now; the files for the cache and the record are written meanwhile
         envelope["keep"] = {"declared": declared, "root": spec.artifacts}
@@ -198,6 +284,20 @@ class Boxed:
         self.value = value
 
 
+class Envelope(dict):
+    """What an operator's task returns: ``{"outputs": {...}, "meta": {...}}`` (a dict).
+
+    Its own class so Dask sizes it by its outputs: walking the meta (worker, times, logs) of
+    every task's result cost a tenth of a worker's time on no-op operators.
+    """
+
+
+@sizeof.register(Envelope)
+def _sizeof_envelope(envelope: Envelope) -> int:
+    meta = envelope.get("meta") or {}
+    return sizeof(envelope.get("outputs")) + 1024 + len(meta.get("logs") or "")
+
+
 def meta_of(envelope: dict) -> dict:
     return envelope["meta"]
 
@@ -214,28 +314,38 @@ def _worker():
 #: how often a running operator's new output is sent to the run's view, and how much of it
 LIVE_LOG_SECONDS = 1.0
 LIVE_LOG_CHARS = 4000
+#: an operator still running after this long is reported running; a shorter one is reported
+#: once, when it ends (half the events of a run of many small operators)
+RUNNING_NOTICE_SECONDS = 0.1
 
 
 @contextlib.contextmanager
-def _live_tail(worker, spec: TaskSpec, logs):
-    """While the operator runs, send the tail of what it printed or logged when it grew, so a
-    run view shows a long operator's progress before it ends (the full logs come at the end)."""
+def _live_tail(worker, spec: TaskSpec, logs, meta: dict):
+    """While the operator runs: say it runs once it has run RUNNING_NOTICE_SECONDS, and send
+    the tail of what it printed or logged when it grew, so a run view shows a long operator's
+    progress before it ends (the full logs come at the end). Yields ``quiet()``, which ends
+    this before the operator's last report, so nothing of this arrives after it."""
     if worker is None or not spec.topic:
-        yield
+        yield lambda: None
         return
-    entry = [worker, spec, logs, 0]
+    # worker, spec, logs, chars sent, meta, announced, last tail sent
+    entry = [worker, spec, logs, 0, meta, False, time.monotonic()]
+
+    def quiet() -> None:
+        with _tails_lock:
+            _tails.pop(id(entry), None)
+
     with _tails_lock:
         _tails[id(entry)] = entry
         _start_tail_thread()
     try:
-        yield
+        yield quiet
     finally:
-        with _tails_lock:
-            _tails.pop(id(entry), None)
+        quiet()
 
 
-# One thread per worker process sends every running operator's new output: a thread per
-# operator cost a thread start and join per task (measured: most of a no-op task's time)
+# One thread per worker process sends every running operator's news: a thread per operator
+# cost a thread start and join per task (measured: most of a no-op task's time)
 _tails: dict[int, list] = {}
 _tails_lock = threading.Lock()
 _tail_thread: threading.Thread | None = None
@@ -250,20 +360,28 @@ def _start_tail_thread() -> None:
 
 def _send_tails() -> None:
     while True:
-        time.sleep(LIVE_LOG_SECONDS)
+        time.sleep(RUNNING_NOTICE_SECONDS)
+        now, wall = time.monotonic(), time.time()
+        # under the lock: an entry ended by quiet() gets nothing more, so the operator's own
+        # last report is the last word
         with _tails_lock:
-            entries = list(_tails.values())
-        for entry in entries:
-            worker, spec, logs, sent = entry
-            try:
-                size = logs.tell()
-                if size == sent:
+            for entry in list(_tails.values()):
+                worker, spec, logs, sent, meta, announced, last = entry
+                if not announced and wall - meta["started"] >= RUNNING_NOTICE_SECONDS:
+                    entry[5] = True
+                    _report(worker, spec.topic, {**meta, "state": "running"})
+                if now - last < LIVE_LOG_SECONDS:
                     continue
-                entry[3] = size
-                text = logs.getvalue()[-LIVE_LOG_CHARS:]
-            except ValueError:  # the operator ended and its buffer closed meanwhile
-                continue
-            _report(worker, spec.topic, {"node": spec.node_id, "state": "logs", "logs": text})
+                entry[6] = now
+                try:
+                    size = logs.tell()
+                    if size == sent:
+                        continue
+                    entry[3] = size
+                    text = logs.getvalue()[-LIVE_LOG_CHARS:]
+                except ValueError:  # the operator ended and its buffer closed meanwhile
+                    continue
+                _report(worker, spec.topic, {"node": spec.node_id, "state": "logs", "logs": text})
 
 
 def _report(worker, topic: str | None, message: dict) -> None:

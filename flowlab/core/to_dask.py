@@ -7,7 +7,7 @@ from typing import Any
 
 from flowlab.core.dask_graph import TaskGraph, delayed_of
 from flowlab.core.records import task_key
-from flowlab.core.task import Boxed, TaskSpec, run_task
+from flowlab.core.task import Boxed, Sealed, TaskSpec, run_task, seal
 
 #: Workflow inputs bigger than this are scattered to the cluster once, not put in the graph.
 SCATTER_BYTES = 1 << 20
@@ -42,6 +42,7 @@ def build_tasks(
     input_keys = _inputs(graph, run_id, tasks, client)
     needed = {p for n, node in graph.nodes.items() if n not in cached for p in node.parents}
     identifying = {p for parents in content_keyed.values() for p in parents}
+    sealed: dict[int, bytes] = {}  # each operator pickled once for all its tasks
     for node_id, node in graph.nodes.items():
         if node_id in cached:
             if node_id in needed:  # children read the stored outputs
@@ -68,6 +69,9 @@ def build_tasks(
             mapped=node.mapped,
             guard=node.guard,
         )
+        if id(operator) not in sealed:
+            sealed[id(operator)] = seal(operator)
+        spec.sealed_operator = sealed[id(operator)]
         parents = {p: task_keys[p] for p in node.parents}
         parents.update(
             {
@@ -95,17 +99,16 @@ def _inputs(graph, run_id: str, tasks: TaskGraph, client) -> dict[str, Any]:
             continue
         value = graph.input_values[name]
         # boxed, so a dask DataFrame reaches the operator as a collection, uncomputed
-        boxed = Boxed(value)
         if (
             client is not None
             and not is_dask_collection(value)
             and value_size(value) > SCATTER_BYTES
         ):
             # sent to the workers once, as data, rather than inside the graph
-            keys[name] = client.scatter(boxed, hash=False)
+            keys[name] = client.scatter(Boxed(value), hash=False)
         else:
             keys[name] = f"$input:{name}@{run_id}"
-            tasks.data(keys[name], boxed, "inputs")
+            tasks.data(keys[name], Sealed(value), "inputs")  # .value, as a Boxed
     return keys
 
 
@@ -136,7 +139,7 @@ def to_delayed(graph, seed: int | None = None) -> dict[str, Any]:
         key = f"output:{name}@{run_id}"
         parents = {node: task_keys[node] for node in _ref_nodes(ref)}
         spec = OutputSpec(graph, name, ref)
-        tasks.task(key, workflow_output, spec, parents=parents)
+        tasks.task(key, workflow_output, Sealed(spec), parents=parents)
         result[name] = key
     built = tasks.build()
     return {name: delayed_of(tasks, built, key) for name, key in result.items()}
@@ -154,8 +157,9 @@ class OutputSpec:
         self.literals = _literals_in(ref, graph.literals)
 
 
-def workflow_output(spec: OutputSpec, envelopes: dict[str, dict]) -> Any:
+def workflow_output(sealed: Sealed, envelopes: dict[str, dict]) -> Any:
     """One workflow output from its operators' results, checked against its declared type."""
+    spec: OutputSpec = sealed.value
     from flowlab.core.graph import resolve
 
     results = {node: envelope["outputs"] for node, envelope in envelopes.items()}

@@ -24,6 +24,10 @@ from flowlab.types import from_json
 from flowlab.types.dataset import resolve_name
 
 FLUSH_SECONDS = 0.25
+#: a record write is followed by at least this many times its duration without one, so writing
+#: a big record (thousands of operators, ~30 ms each) takes at most ~2% of the run's CPU; the
+#: scheduler of a local cluster shares this process, and a chain of operators waits on it
+FLUSH_SHARE = 50
 # (input content hash, artifact root) -> the artifact an input was written to, in this process
 _INPUT_ARTIFACTS: dict[tuple, dict] = {}
 
@@ -137,14 +141,17 @@ class RunTracker:
                     self._apply_meta(op, message)
                 return
             state = message.get("state")
+            if message.get("started") is not None and state != "logs":
+                # an attempt is known by its start: a short one is only reported when it ends
+                started = now_iso(message["started"])
+                if started != op["started"]:
+                    op.update(started=started, attempts=op["attempts"] + 1)
             if state == "running":
                 op.update(
                     state="running",
                     worker=message.get("worker"),
                     pid=message.get("pid"),
-                    started=now_iso(message["started"]),
                     ended=None,
-                    attempts=op["attempts"] + 1,
                 )
             elif state == "skipped":  # the other side of a flowlab.branch was taken
                 self._apply_meta(op, message)
@@ -445,9 +452,7 @@ class RunTracker:
                 started = time.perf_counter()
                 self._flush()
                 last_flush = time.monotonic()
-                # a big record (thousands of operators) is written less often, so that
-                # bookkeeping never takes more than a small share of the run's CPU
-                interval = max(self.flush_seconds, 10 * (time.perf_counter() - started))
+                interval = max(self.flush_seconds, FLUSH_SHARE * (time.perf_counter() - started))
 
     def _drain(self) -> None:
         changed = False

@@ -174,7 +174,8 @@ class TinyDBRunStore(RunStore):
     # -- records ------------------------------------------------------------------------------
     def put_run(self, record: dict) -> None:
         """Insert or replace a run record; the index changes only when its summary does."""
-        self.put_run_json(record["id"], json.dumps(record, default=str))
+        summary = json.loads(json.dumps(summary_of(record), default=str))
+        self.put_run_json(record["id"], json.dumps(record, default=str), summary)
 
     def put_run_json(self, run_id: str, text: str, summary: dict | None = None) -> None:
         """Like put_run, for a record already serialised (the run tracker's batched writes).
