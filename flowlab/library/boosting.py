@@ -116,7 +116,6 @@ def _fit_distributed(task: str, params: dict, frame, features: list[str], label:
     Returns the local estimator and the number of workers that held training data.
     """
     import lightgbm as lgb
-    from distributed import futures_of, wait
 
     params = {k: v for k, v in params.items() if k != "n_jobs"}
     with cluster_client() as client:
@@ -135,9 +134,7 @@ def _fit_distributed(task: str, params: dict, frame, features: list[str], label:
                 params.update(objective="multiclass", num_class=len(classes))
             else:
                 params.update(objective="binary")
-        x, target = client.persist([frame[features], target])
-        wait([x, target])
-        holders = {w for ws in client.who_has(futures_of(x)).values() for w in ws}
+        x, target, holders = _spread(client, frame[features].assign(**{_TARGET: target}), features)
         with warnings.catch_warnings():
             # the Dask estimators always carry n_jobs (None) and warn that they ignore it
             warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
@@ -145,6 +142,35 @@ def _fit_distributed(task: str, params: dict, frame, features: list[str], label:
     if task != "regression":
         local = EncodedLabelsClassifier(local, classes)
     return local, len(holders)
+
+
+_TARGET = "__flowlab_target__"
+
+
+def _spread(client, frame, features: list[str]):
+    """The training partitions (features and target of a partition together) computed
+    round-robin on the workers and kept there: left to itself, the scheduler may put every
+    partition on the one idle worker (this operator holds another), or steal them there, and
+    lightgbm.dask then trains on one."""
+    import dask.dataframe as dd
+    from distributed import wait
+
+    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
+    xs, ys = [], []
+    parts = zip(frame[features].to_delayed(), frame[_TARGET].to_delayed(), strict=True)
+    for i, (x, y) in enumerate(parts):
+        x, y = client.compute(
+            [x, y], workers=[workers[i % len(workers)]], allow_other_workers=False
+        )
+        xs.append(x)
+        ys.append(y)
+    wait(xs + ys)
+    holders = {w for ws in client.who_has(xs).values() for w in ws}
+    return (
+        dd.from_delayed(xs, meta=frame[features]._meta),
+        dd.from_delayed(ys, meta=frame[_TARGET]._meta),
+        holders,
+    )
 
 
 def _train_gbdt(
