@@ -114,6 +114,11 @@ class StoreError(FlowlabError, RuntimeError):
     """The run store could not be read or written (names the file and how to recover)."""
 
 
+class RunKeeperError(FlowlabError, RuntimeError):
+    """The cluster could not keep a run: its keeper process failed (its message follows) or
+    exited; the launching process then follows the run itself."""
+
+
 class RunNotFound(FlowlabError, KeyError):
     """No run with this id in the store."""
 

@@ -49,12 +49,8 @@ class RunTracker:
         store_url: str | None = None,
         content_keyed: dict | None = None,
         priority: int = 0,
-        flush_seconds: float = FLUSH_SECONDS,
     ):
         self.run, self.graph, self.client = run, graph, client
-        #: the least time between two record writes (the scheduler's keeper writes less often:
-        #: it shares its process with the scheduler)
-        self.flush_seconds = flush_seconds
         self.seeds, self.keys, self.cached = seeds, keys, cached
         # keep: cached operators' outputs are kept (launch(cache=True)); content_keyed: nodes
         # whose key is finished on the worker (core/content_keys.py)
@@ -445,14 +441,14 @@ class RunTracker:
 
     def _pump(self) -> None:
         """Apply queued worker events every few milliseconds; write the record in batches."""
-        interval, last_flush = self.flush_seconds, time.monotonic()
+        interval, last_flush = FLUSH_SECONDS, time.monotonic()
         while not self.done.wait(timeout=0.05):
             self._drain()
             if self._dirty.is_set() and time.monotonic() - last_flush >= interval:
                 started = time.perf_counter()
                 self._flush()
                 last_flush = time.monotonic()
-                interval = max(self.flush_seconds, FLUSH_SHARE * (time.perf_counter() - started))
+                interval = max(FLUSH_SECONDS, FLUSH_SHARE * (time.perf_counter() - started))
 
     def _drain(self) -> None:
         changed = False

@@ -48,8 +48,15 @@ class CLI:
             time.sleep(0.5)
         raise AssertionError(f"run {run_id} still {shown['status']} after {timeout} s")
 
+    def state_file(self) -> Path:
+        return self.home / "cluster" / "cluster.json"
+
     def state(self) -> dict:
-        return json.loads((self.home / "cluster" / "cluster.json").read_text())
+        return json.loads(self.state_file().read_text())
+
+    def record(self, run_id: str) -> dict:
+        """The run's whole record, as the store wrote it (``show`` leaves fields out)."""
+        return json.loads((self.home / "runs" / f"{run_id}.json").read_text())
 
 
 def started_pids(state: dict) -> list[int]:
@@ -62,6 +69,18 @@ def started_pids(state: dict) -> list[int]:
         except psutil.Error:
             pass
     return found
+
+
+def keeper_of(record: dict, state: dict) -> psutil.Process:
+    """The process keeping a run the cluster keeps: the run keeper beside the scheduler (its
+    child), not the scheduler itself nor the process that launched the run."""
+    launcher = record["launcher"]
+    assert launcher["scheduler"] == state["address"]
+    assert launcher["pid"] != state["scheduler"]["pid"]
+    keeper = psutil.Process(launcher["pid"])
+    assert keeper.ppid() == state["scheduler"]["pid"]
+    assert "flowlab.core.run_keeper_process" in keeper.cmdline()
+    return keeper
 
 
 def assert_all_gone(pids: list[int], timeout: float = 10) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from tests.cli.conftest import ROOT
+from tests.cli.conftest import ROOT, keeper_of
 
 FLOWS = "tests.cli.flows"
 
@@ -44,9 +44,8 @@ def test_a_launcher_killed_with_sigkill_after_launch_leaves_a_complete_record(cl
     record = json.loads((cli.home / "runs" / f"{run_id}.json").read_text())
     assert record["inputs"] == {"x": 8, "seconds": 2.0}
     assert record["operators"]["add"]["logs"] == "adding 8 and 0\n"
-    # the scheduler kept the run, not the process that launched it
-    assert record["launcher"]["scheduler"] == cli.state()["address"]
-    assert record["launcher"]["pid"] == cli.state()["scheduler"]["pid"]
+    # the cluster kept the run (its keeper process, beside the scheduler), not the launcher
+    keeper_of(record, cli.state())
 
 
 def test_wait_and_subscribe_in_the_launching_process_follow_a_run_the_cluster_keeps(cli):
@@ -119,3 +118,45 @@ def test_cancel_of_a_run_the_cluster_keeps_records_cancelled_and_frees_its_worke
     while any(w["running"] for w in cli.json("cluster", "status")["workers"]):
         assert time.monotonic() < deadline, "a worker is still busy with the cancelled run"
         time.sleep(0.3)
+
+
+def test_a_keepers_error_comes_back_to_the_launcher_with_its_message(cli):
+    code = (
+        "from flowlab.cluster import get_client\n"
+        "from flowlab.core.cluster_runs import keep_parent\n"
+        "from flowlab.store import store_url\n"
+        "try:\n"
+        "    keep_parent(get_client(), 'no-such-run', [], print, store_url())\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+        f"from {FLOWS} import adder\n"
+        "print(adder.launch(a=1, b=2).wait(60).status)\n"  # the keeper goes on keeping runs
+    )
+    done = _python(cli, code)
+    assert done.returncode == 0, done.stderr
+    error, status = done.stdout.splitlines()
+    assert error.startswith("RunKeeperError flowlab's run keeper process: RunNotFound")
+    assert "no-such-run" in error
+    assert status == "succeeded"
+
+
+def test_a_run_whose_keeper_died_reads_failed_and_the_next_run_gets_a_new_keeper(cli):
+    code = f"from {FLOWS} import sleeper\nprint(sleeper.launch(x=1, seconds=3).id, flush=True)\n"
+    done = _python(cli, code)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.strip()
+    keeper = keeper_of(cli.record(run_id), cli.state())
+    keeper.kill()
+    shown = cli.wait_for(run_id)
+    assert shown["status"] == "failed"
+    assert f"pid {keeper.pid} " in cli.record(run_id)["error"]["message"]
+    code = (
+        f"from {FLOWS} import adder\n"
+        "run = adder.launch(a=1, b=2)\n"
+        "print(run.id, run.wait(60).status)\n"
+    )
+    done = _python(cli, code)
+    assert done.returncode == 0, done.stderr
+    run_id, status = done.stdout.split()
+    assert status == "succeeded"
+    assert keeper_of(cli.record(run_id), cli.state()).pid != keeper.pid
