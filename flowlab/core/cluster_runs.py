@@ -13,7 +13,7 @@ times, logs, outputs, cache entries) in batches through the store contract. The 
 launching process may exit, or be killed, as soon as ``launch()`` returns.
 
 The launching process keeps a :class:`ClusterFollower` as its ``Run``'s tracker: it reads the
-record back from the store (woken by the run's worker events), so ``run.wait()``,
+record back from the store (woken by the keeper each time it wrote it), so ``run.wait()``,
 ``run.subscribe`` and the run view work as before, and forwards ``flowlab.report`` values to
 studies. A notebook on flowlab's in-kernel LocalCluster keeps tracking in the kernel.
 
@@ -51,7 +51,7 @@ from flowlab.core.records import TERMINAL_RUN, launcher_alive
 from flowlab.errors import RunKeeperError
 
 PLUGIN_NAME = "flowlab-runs"
-#: how often a follower re-reads a run's record when no worker event woke it
+#: how often a follower re-reads a run's record when its keeper did not say it wrote it
 POLL_SECONDS = 0.5
 _registered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _register_lock = threading.Lock()
@@ -278,7 +278,11 @@ class ClusterFollower:
             for listener in list(self._report_listeners):
                 listener(message["report"])
             return
-        self._wake.set()
+        # the keeper wrote the record (a worker's event reaches the record only when the
+        # keeper next writes it: reading on those read the same record again and again, and
+        # took the CPU the run needed)
+        if "written" in message:
+            self._wake.set()
 
     def _follow(self) -> None:
         from flowlab.core.run import _mark_orphaned

@@ -87,6 +87,7 @@ class Keeper:
             store_url=spec["store_url"],
             content_keyed=spec["content_keyed"],
             priority=spec["priority"],
+            announce=True,
         )
         run._tracker = tracker
         tracker.submit(spec["plans"])

@@ -49,8 +49,12 @@ class RunTracker:
         store_url: str | None = None,
         content_keyed: dict | None = None,
         priority: int = 0,
+        announce: bool = False,
     ):
         self.run, self.graph, self.client = run, graph, client
+        #: tell the run's topic after each record write: a process following the run from
+        #: the store (cluster_runs.ClusterFollower) reads it then, not on every worker event
+        self.announce = announce
         self.seeds, self.keys, self.cached = seeds, keys, cached
         # keep: cached operators' outputs are kept (launch(cache=True)); content_keyed: nodes
         # whose key is finished on the worker (core/content_keys.py)
@@ -490,6 +494,11 @@ class RunTracker:
             self._written_status = summary["status"]
             if entries:
                 self.store.cache_put(entries)
+        if self.announce:
+            try:
+                self.client.log_event(self.topic, {"written": summary["status"]})
+            except Exception:  # followers still read the record every few tenths of a second
+                pass
 
     def _keep_their_end(self, stored: dict) -> None:
         """A terminal status another party wrote (a study's ``pruned`` once the run ended) is
