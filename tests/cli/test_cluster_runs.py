@@ -63,6 +63,28 @@ def test_wait_and_subscribe_in_the_launching_process_follow_a_run_the_cluster_ke
     assert done.stdout.split("\n")[:3] == ["ClusterFollower", "succeeded 5 succeeded", "True"]
 
 
+def test_the_keeper_tells_the_runs_topic_each_time_it_wrote_the_record(cli):
+    # the launching process reads the record on these, not on every worker event
+    code = (
+        "import time\n"
+        "from distributed import Client\n"
+        f"from {FLOWS} import sleeper\n"
+        "run = sleeper.launch(x=31, seconds=1)\n"
+        "seen = []\n"
+        "watcher = Client(run._tracker.client.scheduler.address)\n"  # a topic has one handler
+        "watcher.subscribe_topic(f'flowlab-run-{run.id}', seen.append)\n"
+        "run.wait(60)\n"
+        "deadline = time.monotonic() + 10\n"
+        "while not any(m.get('written') == 'succeeded' for _, m in seen):\n"
+        "    assert time.monotonic() < deadline, seen\n"
+        "    time.sleep(0.05)\n"
+        "print(sorted({m['written'] for _, m in seen if 'written' in m}))\n"
+    )
+    done = _python(cli, code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in ("['running', 'succeeded']", "['succeeded']")
+
+
 def test_logs_follow_prints_lines_as_the_operator_logs_them_and_exits_when_the_run_ends(cli):
     submitted = cli("submit", f"{FLOWS}:ticker", "--input", "n=4", "--input", "seconds=1.5")
     assert submitted.returncode == 0, submitted.stderr
@@ -141,7 +163,7 @@ def test_a_keepers_error_comes_back_to_the_launcher_with_its_message(cli):
 
 
 def test_a_run_whose_keeper_died_reads_failed_and_the_next_run_gets_a_new_keeper(cli):
-    code = f"from {FLOWS} import sleeper\nprint(sleeper.launch(x=1, seconds=3).id, flush=True)\n"
+    code = f"from {FLOWS} import sleeper\nprint(sleeper.launch(x=41, seconds=3).id, flush=True)\n"
     done = _python(cli, code)
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
