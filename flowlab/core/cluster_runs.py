@@ -25,8 +25,9 @@ goes through the scheduler's event loop, and a tracker there (its event handling
 encoding, garbage collection, its client's messages) shares that loop's GIL and GC. Measured
 on ``benchmarks/overhead.py`` (1000 operators, two workers): tracking inside the scheduler
 made flowlab 1.6x (wide) and 1.4x (chain) raw Dask, against 1.0x when the launcher tracked;
-from a process beside the scheduler the kept runs cost what launcher-tracked runs do (see the
-README's Overhead section). The plugin only copies bytes to the keeper, off the event loop.
+from a process beside the scheduler, kept runs cost what launcher-tracked runs do (chain 1.2x
+both ways, side by side; see the README's Overhead section). The plugin only copies bytes to
+the keeper, off the event loop.
 
 Example::
 
