@@ -25,8 +25,8 @@ from flowlab.types.dataset import resolve_name
 
 FLUSH_SECONDS = 0.25
 #: a record write is followed by at least this many times its duration without one, so writing
-#: a big record (thousands of operators, ~30 ms each) takes at most ~2% of the run's CPU; the
-#: scheduler of a local cluster shares this process, and a chain of operators waits on it
+#: a big record (thousands of operators, ~30 ms each) takes at most ~2% of the run's CPU (the
+#: cores a run's workers and scheduler need)
 FLUSH_SHARE = 50
 # (input content hash, artifact root) -> the artifact an input was written to, in this process
 _INPUT_ARTIFACTS: dict[tuple, dict] = {}
