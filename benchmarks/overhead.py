@@ -85,13 +85,20 @@ class _null:
         return False
 
 
-def timed(fn, repeat: int) -> float:
-    samples = []
+def elapsed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def interleaved(sides: dict, repeat: int) -> dict[str, list[float]]:
+    """Each side once per round, ``repeat`` rounds: a machine whose speed drifts (other
+    jobs) drifts under every side alike, so each round's ratio compares like with like."""
+    times: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        for name, fn in sides.items():
+            times[name].append(elapsed(fn))
+    return times
 
 
 def main() -> None:
@@ -107,7 +114,8 @@ def main() -> None:
     flowlab.cluster.use_client(client)
     print(
         f"cluster: {len(client.scheduler_info(n_workers=-1)['workers'])} workers, "
-        f"{os.cpu_count()} cores; median of {args.repeat}; runs kept by "
+        f"{os.cpu_count()} cores; medians of {args.repeat} interleaved rounds (ratio: "
+        "median of the rounds' ratios); runs kept by "
         + ("the scheduler" if kept_by_cluster(client) else "this process")
     )
     print(f"{'shape':6s} {'N':>5s} {'raw':>8s} {'raw+ann':>8s} {'flowlab':>8s} {'ratio':>6s}")
@@ -115,11 +123,25 @@ def main() -> None:
     raw_wide(client, 2, None)
     for shape, raw, flow in (("wide", raw_wide, wide), ("chain", raw_chain, chain)):
         for n in args.sizes:
-            plain = timed(lambda: raw(client, n, None), args.repeat)  # noqa: B023
-            annotated = timed(lambda: raw(client, n, {"CPU": 1}), args.repeat)  # noqa: B023
-            ours = timed(lambda: flow.launch(n=n, cache=False).result(), args.repeat)  # noqa: B023
-            best = min(plain, annotated)
-            print(f"{shape:6s} {n:5d} {plain:8.3f} {annotated:8.3f} {ours:8.3f} {ours / best:6.2f}")
+            times = interleaved(
+                {
+                    "raw": lambda: raw(client, n, None),  # noqa: B023
+                    "raw+ann": lambda: raw(client, n, {"CPU": 1}),  # noqa: B023
+                    "flowlab": lambda: flow.launch(n=n, cache=False).result(),  # noqa: B023
+                },
+                args.repeat,
+            )
+            # per round: flowlab against the better raw side of that round
+            ratios = [
+                ours / min(plain, annotated)
+                for plain, annotated, ours in zip(*times.values(), strict=True)
+            ]
+            medians = [statistics.median(t) for t in times.values()]
+            print(
+                f"{shape:6s} {n:5d} "
+                + " ".join(f"{m:8.3f}" for m in medians)
+                + f" {statistics.median(ratios):6.2f}"
+            )
     client.close()
     if cluster is not None:
         cluster.close()
