@@ -278,7 +278,9 @@ def _content_keyed(spec: TaskSpec, parents: dict[str, Any], meta: dict) -> dict 
 
 
 class Boxed:
-    """Carries a value through the Dask graph untouched (dask would compute a collection)."""
+    """Carries a value untouched (dask would compute a collection): a big workflow input
+    scattered to the workers, which never crosses the scheduler (in the graph, inputs are
+    :class:`Sealed`, read the same way, through ``.value``)."""
 
     def __init__(self, value: Any):
         self.value = value

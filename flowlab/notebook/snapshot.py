@@ -34,12 +34,16 @@ _hook_installed = False
 class Snapshot:
     """Mixin for an ipywidgets widget: adds the static snapshot to its display data.
 
-    A subclass defines :meth:`snapshot_html` (and may define :meth:`snapshot_text` and
-    :meth:`settle`, which brings the widget up to date before a snapshot is taken).
+    A subclass draws itself in :meth:`snapshot_html` (and may define :meth:`snapshot_text`
+    and :meth:`settle`, which brings the widget up to date before a snapshot is taken); one
+    that does not still leaves its text in the saved notebook.
     """
 
-    def snapshot_html(self) -> str:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
+    def snapshot_html(self) -> str:
+        """The widget as static HTML; by default its text, escaped."""
+        import html
+
+        return f"<pre>{html.escape(self.snapshot_text())}</pre>"
 
     def snapshot_text(self) -> str:
         return f"<flowlab {type(self).__name__}>"

@@ -125,3 +125,17 @@ def test_failed_run_is_one_clear_error_without_dask_worker_noise(monkeypatch, tm
     traceback = "\n".join(error["traceback"])
     assert "workflows.py" in traceback and "flowlab/core/task.py" not in traceback
     assert "flowlab/core/run.py" not in traceback  # run.result()'s own frame is hidden too
+
+
+def test_a_widget_without_its_own_drawing_still_saves_its_text():
+    """The Snapshot mixin's default snapshot is the widget's text, escaped (it raised
+    NotImplementedError before: such a widget lost its output on save)."""
+    import ipywidgets as w
+
+    from flowlab.notebook.snapshot import Snapshot
+
+    class Plain(Snapshot, w.VBox):
+        def snapshot_text(self) -> str:
+            return "loss < 0.3 & done"
+
+    assert Plain().snapshot_html() == "<pre>loss &lt; 0.3 &amp; done</pre>"
