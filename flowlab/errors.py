@@ -140,3 +140,14 @@ class TrialPruned(FlowlabError, RuntimeError):
 
 class SweepError(FlowlabError, ValueError):
     """A sweep or study asked for something it cannot do (names the input or metric)."""
+
+
+class Untrusted(FlowlabError, PermissionError):
+    """Something read from the store would run code or read outside the configured places,
+    and its author is not authenticated: a model naming types flowlab does not load, an
+    unsigned workflow or checkpoint, an artifact reference outside the artifact location.
+    Nothing of it ran; the message names it and says how to trust it on purpose."""
+
+
+class SigningKeyError(FlowlabError, PermissionError):
+    """The signing key cannot be used (a key file others can read, or one unreadable)."""

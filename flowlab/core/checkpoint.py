@@ -2,7 +2,10 @@
 
 A checkpoint belongs to the operator call's cache key (its code, inputs and seed), so a
 retry of the same call, or the same call in a resumed run, finds it. It is removed when the
-operator succeeds. The state is pickled: only your own operators read it back.
+operator succeeds. The state is pickled, so the file carries an HMAC made with your key
+(``flowlab.store.signing``): a checkpoint somebody else put in the artifact location is never
+unpickled; it is ignored with a warning naming the file, and the operator starts afresh.
+Workers on other hosts need the same ``FLOWLAB_KEY`` to resume each other's checkpoints.
 
 Example::
 
@@ -17,10 +20,18 @@ Example::
 from __future__ import annotations
 
 import uuid
+import warnings
 from typing import Any
 
 from flowlab.core.context import current
-from flowlab.errors import FlowlabError
+from flowlab.errors import FlowlabError, Untrusted
+
+#: a checkpoint file: this line, the signature line, then the pickled state
+MAGIC = b"flowlab-checkpoint-1\n"
+
+
+class UntrustedCheckpoint(Untrusted, UserWarning):
+    """A checkpoint file not signed with this user's key: ignored, never unpickled."""
 
 
 class CheckpointError(FlowlabError, RuntimeError):
@@ -48,9 +59,12 @@ def save(state: Any) -> None:
         notes["checkpointed"] = True  # so the checkpoint is removed when the call succeeds
     fs, path = fsspec.core.url_to_fs(location)
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    from flowlab.store.signing import sign
+
+    payload = cloudpickle.dumps(state)
     temporary = f"{path}.{uuid.uuid4().hex}.tmp"
     with fs.open(temporary, "wb") as f:
-        f.write(cloudpickle.dumps(state))
+        f.write(MAGIC + sign(payload).encode() + b"\n" + payload)
     fs.mv(temporary, path)
 
 
@@ -60,11 +74,26 @@ def load(default: Any = None) -> Any:
 
     import fsspec
 
-    fs, path = fsspec.core.url_to_fs(_location())
+    from flowlab.store.signing import verify
+
+    location = _location()
+    fs, path = fsspec.core.url_to_fs(location)
     if not fs.exists(path):
         return default
     with fs.open(path, "rb") as f:
-        return pickle.loads(f.read())
+        data = f.read()
+    signature, _, payload = data.removeprefix(MAGIC).partition(b"\n")
+    if not data.startswith(MAGIC) or not verify(payload, signature.decode("ascii", "replace")):
+        warnings.warn(
+            UntrustedCheckpoint(
+                f"checkpoint {location} is not signed with your key (somebody else wrote it, "
+                "or a worker with another FLOWLAB_KEY): ignored, not loaded; the operator "
+                "starts from the beginning"
+            ),
+            stacklevel=2,
+        )
+        return default
+    return pickle.loads(payload)
 
 
 def clear(location: str) -> None:

@@ -11,6 +11,15 @@ its catalog entry, kept in the run store under the entry kind ``"workflows"``:
   recorded), in the same Python minor version.
 - ``reason``: why neither works, when neither does; :func:`rebuild_workflow` raises
   :class:`WorkflowNotRebuildable` with it, so a page can say so instead of failing.
+- ``signature``: an HMAC of the entry with its writer's key (``flowlab.store.signing``).
+
+Anyone who can write the store can write an entry, so reading one never runs code: a form is
+built from the entry's JSON (:class:`StoredWorkflow`), and rebuilding (to launch, rerun or
+resume) runs an entry's code only when its author is authenticated: a captured (``pickled``)
+entry or a file target must carry a signature made with the reader's key (or the file must
+lie under a directory in ``FLOWLAB_WORKFLOW_PATH``); a module target is imported only when it
+is an importable module name (installed code is trusted). Anything else raises
+:class:`UnsignedWorkflow` naming the workflow and how to record it again.
 
 Entries are written by :meth:`Workflow.register` and, once per process and workflow, when a
 workflow is launched. :func:`workflow_catalog` lists them, with the workflows defined in
@@ -27,11 +36,16 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import inspect
+import json
+import os
+import re
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
-from flowlab.errors import FlowlabError
+from flowlab.errors import FlowlabError, Untrusted
 
 KIND = "workflows"
 # a workflow captured by value carries the globals its body uses: refuse to store a big one
@@ -41,8 +55,18 @@ _recorded: set[tuple[str, str, int]] = set()
 _lock = threading.Lock()
 
 
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+#: directories whose files a catalog entry may name as its target without a signature
+PATH_ENV = "FLOWLAB_WORKFLOW_PATH"
+
+
 class WorkflowNotRebuildable(FlowlabError, LookupError):
     """A catalog workflow that cannot be rebuilt outside the process that defined it."""
+
+
+class UnsignedWorkflow(WorkflowNotRebuildable, Untrusted):
+    """A catalog entry whose code would run, written by someone this reader cannot
+    authenticate (no signature, or one made with another key). Nothing of it ran."""
 
 
 def entry_of(workflow) -> dict:
@@ -62,10 +86,33 @@ def entry_of(workflow) -> dict:
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "recorded": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "reason": None,
+        "defaults": _defaults(workflow),
     }
     if entry["target"] is None:
         entry["pickled"], entry["reason"] = _pickled(workflow)
     return entry
+
+
+def signed(entry: dict) -> dict:
+    """``entry`` with its signature: an HMAC with this user's key over everything else.
+
+    Example::
+
+        is_authentic(signed(entry_of(iris)))   # True
+    """
+    from flowlab.store.signing import canonical, key_id, sign
+
+    entry = {k: v for k, v in entry.items() if k not in ("signature", "signed_by")}
+    entry["signed_by"] = key_id()
+    entry["signature"] = sign(canonical(entry))
+    return entry
+
+
+def is_authentic(entry: dict) -> bool:
+    """Whether ``entry`` carries a valid signature made with this reader's key."""
+    from flowlab.store.signing import canonical, verify
+
+    return verify(canonical(entry), entry.get("signature"))
 
 
 def record_workflow(workflow, store=None) -> dict:
@@ -73,7 +120,7 @@ def record_workflow(workflow, store=None) -> dict:
     from flowlab.store import get_store
 
     store = store or get_store()
-    entry = entry_of(workflow)
+    entry = signed(entry_of(workflow))
     store.put_entry(KIND, workflow.name, entry)
     with _lock:
         _recorded.add((store.url, workflow.name, id(workflow)))
@@ -99,8 +146,9 @@ def record_once(workflow, store=None) -> None:
 def workflow_catalog(store=None) -> list[dict]:
     """Every workflow that can be launched: the catalog's entries and this process's own.
 
-    Each item is an entry (see :func:`entry_of`) plus ``rebuildable`` (bool). Sorted by name.
-    A workflow defined in this process wins over a stored entry of the same name.
+    Each item is an entry (see :func:`entry_of`) plus ``rebuildable`` (bool: this reader
+    would rebuild it; deciding runs no code) and, when not, ``reason``. Sorted by name. A
+    workflow defined in this process wins over a stored entry of the same name.
     """
     from flowlab.core.workflow import registered_workflows
     from flowlab.store import get_store
@@ -109,9 +157,12 @@ def workflow_catalog(store=None) -> list[dict]:
     found = {e["name"]: e for e in store.list_entries(KIND)}
     for name, wf in registered_workflows().items():
         if name not in found or found[name].get("source") != wf.source():
-            found[name] = entry_of(wf)
+            found[name] = {**entry_of(wf), "local": True}
     for entry in found.values():
-        entry["rebuildable"] = bool(entry.get("target") or entry.get("pickled"))
+        refusal = None if entry.get("local") else _refusal(entry)
+        entry["rebuildable"] = bool(entry.get("target") or entry.get("pickled")) and not refusal
+        if refusal:
+            entry["reason"] = refusal
     return [found[k] for k in sorted(found)]
 
 
@@ -142,6 +193,9 @@ def rebuild_workflow(name_or_entry: str | dict, store=None):
                 "launch it once or call .register() where it is defined"
             )
     name = entry["name"]
+    refusal = _refusal(entry)
+    if refusal:
+        raise UnsignedWorkflow(refusal)
     if entry.get("target"):
         from flowlab.core.targets import load_workflow
 
@@ -174,6 +228,121 @@ def rebuild_workflow(name_or_entry: str | dict, store=None):
         f"workflow '{name}' cannot be rebuilt outside the kernel that defined it: "
         f"{entry.get('reason') or 'nothing was recorded to rebuild it'}"
     )
+
+
+def _refusal(entry: dict) -> str | None:
+    """Why this reader must not run ``entry``'s code (None: it may). Runs no code."""
+    name, target = entry.get("name"), entry.get("target")
+    if target:
+        module_text = str(target).rpartition(":")[0]
+        if _MODULE_NAME.match(module_text) and not module_text.endswith(".py"):
+            return None  # an installed module: the reader's own packages are trusted
+        if is_authentic(entry) or _under_workflow_path(module_text):
+            return None
+        return (
+            f"workflow '{name}': its catalog entry names the file {module_text!r}, and it is "
+            f"not signed with your key: flowlab does not import a file the store names. If "
+            f"you trust that file, add its directory to {PATH_ENV}; or run "
+            f"`{name}.register()` where the workflow is defined (with your key, or your "
+            "team's FLOWLAB_KEY) to record it again"
+        )
+    if entry.get("pickled") and not is_authentic(entry):
+        return (
+            f"workflow '{name}': its catalog entry holds code captured from a notebook and is "
+            "not signed with your key (it was recorded by someone else, or changed since), so "
+            f"flowlab will not run it. Run `{name}.register()` in the notebook that defines it "
+            "to record it again; a team that rebuilds each other's notebook workflows shares "
+            "one FLOWLAB_KEY (see the Security page)"
+        )
+    return None
+
+
+def _under_workflow_path(path_text: str) -> bool:
+    allowed = [Path(p).resolve() for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+    try:
+        path = Path(path_text).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
+    return any(path.is_relative_to(directory) for directory in allowed)
+
+
+def _defaults(workflow) -> dict:
+    """The workflow's signature defaults that JSON holds (a form shows them)."""
+    found = {}
+    for name, param in workflow.signature.parameters.items():
+        if param.default is inspect.Parameter.empty:
+            continue
+        try:
+            json.dumps(param.default)
+        except (TypeError, ValueError):
+            continue
+        found[name] = param.default
+    return found
+
+
+class StoredWorkflow:
+    """A catalog entry seen as a workflow's description: its name, inputs, defaults and
+    description, built from the entry's JSON alone, so showing it or filling its form runs
+    no code. Launching it rebuilds the workflow (:func:`rebuild_workflow`, which authenticates
+    the entry first) and launches that.
+
+    Example::
+
+        form = FormModel(StoredWorkflow(entry))      # nothing of the entry's code ran
+        run = form.launch()                          # rebuilds it, if its author is trusted
+    """
+
+    def __init__(self, entry: dict, store=None):
+        from flowlab.types import from_json
+
+        self.entry, self._store = entry, store
+        self.name = entry["name"]
+        self.description = entry.get("description") or ""
+        self.input_schema = {
+            name: from_json(schema) for name, schema in (entry.get("inputs") or {}).items()
+        }
+        defaults = entry.get("defaults") or {}
+        self.signature = inspect.Signature(
+            [
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=defaults.get(name, inspect.Parameter.empty),
+                )
+                for name in self.input_schema
+            ]
+        )
+
+    def workflow(self):
+        """The Workflow itself, rebuilt (UnsignedWorkflow when its author is not trusted)."""
+        return rebuild_workflow(self.entry, self._store)
+
+    def _launch(self, inputs: dict, **options: Any):
+        return self.workflow()._launch(inputs, **options)
+
+    def __repr__(self) -> str:
+        return f"StoredWorkflow({self.name!r})"
+
+
+def stored_workflow(name: str, store=None):
+    """The workflow ``name`` for a form: this process's own Workflow, else a
+    :class:`StoredWorkflow` from its catalog entry (no code of the entry runs).
+
+    Example::
+
+        FormModel(stored_workflow("iris"))
+    """
+    from flowlab.core.workflow import registered_workflows
+    from flowlab.store import get_store
+
+    local = registered_workflows().get(name)
+    if local is not None:
+        return local
+    entry = (store or get_store()).get_entry(KIND, name)
+    if entry is None:
+        known = ", ".join(e["name"] for e in workflow_catalog(store)) or "none"
+        raise WorkflowNotRebuildable(f"workflow '{name}' is not in the catalog (known: {known})")
+    return StoredWorkflow(entry, store)
 
 
 def _target_of(workflow) -> str | None:

@@ -205,10 +205,11 @@ class FormModel:
 
             FormModel.for_run(baseline, max_depth=6).launch().parent == baseline.id
         """
-        from flowlab.core.workflow_catalog import rebuild_workflow
+        from flowlab.core.workflow_catalog import stored_workflow
 
-        # this process's workflow, or rebuilt from the catalog (WorkflowNotRebuildable says why)
-        workflow = rebuild_workflow(run.workflow)
+        # this process's workflow, or its catalog entry's description: filling the form runs
+        # no stored code; launching rebuilds it from a signed entry only
+        workflow = stored_workflow(run.workflow)
         prefill = {**inputs_of(run), **changes}
         options = {"seed": run.record.get("seed"), "parent": run.id}
         for name, value in options.items():

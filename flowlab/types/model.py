@@ -1,34 +1,161 @@
 """MODEL: a trained estimator with its metadata, saved in skops' safe format.
 
-Why skops: unlike pickle, loading a ``.skops`` file never runs arbitrary code; only types we
-allow (scikit-learn, LightGBM, XGBoost, numpy, scipy) are rebuilt. The file carries the
-versions of the libraries that wrote it, so a model from another environment is detectable.
+Why skops: unlike pickle, loading a ``.skops`` file rebuilds only the types it is told to
+trust. A model file comes from the store, which other people may write, so flowlab trusts
+exactly the types its library produces (:data:`ALLOWED_TYPES`, listed by full name: never
+a prefix) and what skops itself trusts; a file naming any other type is refused before
+anything in it is built. Types you trust deliberately are added with :func:`trust_types`
+or ``FLOWLAB_TRUSTED_MODEL_TYPES``; types that can call code are never accepted there.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowlab.errors import FlowTypeError
+from flowlab.errors import FlowTypeError, Untrusted
 from flowlab.types.base import FlowType, given_text, text_error
 from flowlab.types.registry import register_type
 
 FORMAT_VERSION = 1
-_TRUSTED_PREFIXES = (
-    "sklearn.",
-    "lightgbm.",
-    "xgboost.",
-    "numpy.",
-    "scipy.",
-    "builtins.",
-    "collections.",
-    "flowlab.",
+#: the types flowlab's library puts in a model file beyond those skops trusts by itself
+#: (skops trusts scikit-learn's estimators and numpy/scipy arrays), by exact name
+ALLOWED_TYPES = frozenset(
+    {
+        "collections.OrderedDict",
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn._loss.link.IdentityLink",
+        "sklearn._loss.link.LogitLink",
+        "sklearn._loss.link.MultinomialLogit",
+        "sklearn._loss.link.LogLink",
+        "sklearn._loss.loss.HalfSquaredError",
+        "sklearn._loss.loss.HalfBinomialLoss",
+        "sklearn._loss.loss.HalfMultinomialLoss",
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMClassifier",
+        "lightgbm.sklearn.LGBMRegressor",
+        "lightgbm.sklearn.LGBMRanker",
+        "xgboost.core.Booster",
+        "xgboost.sklearn.XGBClassifier",
+        "xgboost.sklearn.XGBRegressor",
+        "xgboost.sklearn.XGBRanker",
+        "flowlab.library.estimators.EncodedLabelsClassifier",
+        "flowlab.library.estimators.SmoothedTreeClassifier",
+        "flowlab.library.neural.TorchMLP",
+    }
 )
+#: what no model file may name, even when a user asks to trust it: each can call code
+NEVER_TRUSTED = (
+    "builtins.exec",
+    "builtins.eval",
+    "builtins.compile",
+    "builtins.getattr",
+    "builtins.setattr",
+    "builtins.delattr",
+    "builtins.__import__",
+    "builtins.open",
+    "builtins.input",
+    "builtins.breakpoint",
+    "builtins.globals",
+    "builtins.locals",
+    "builtins.vars",
+    "builtins.type",
+    "builtins.object",
+    "functools.partial",
+    "functools.reduce",
+    "operator.attrgetter",
+    "operator.itemgetter",
+    "operator.methodcaller",
+    "operator.call",
+    "types.",
+    "os.",
+    "posix.",
+    "nt.",
+    "subprocess.",
+    "sys.",
+    "shutil.",
+    "importlib.",
+    "pickle.",
+    "_pickle.",
+    "cloudpickle.",
+    "dill.",
+    "marshal.",
+    "runpy.",
+    "code.",
+    "codeop.",
+    "ctypes.",
+    "socket.",
+    "pty.",
+    "webbrowser.",
+    "multiprocessing.",
+    "threading.",
+    "asyncio.",
+    "signal.",
+    "inspect.",
+    "pydoc.",
+    "timeit.",
+    "platform.",
+    "builtins.print",
+    "numpy.load",
+    "numpy.save",
+    "numpy.fromfile",
+    "numpy.lib.",
+    "numpy.testing.",
+    "numpy.f2py.",
+    "numpy.distutils.",
+    "torch.load",
+    "joblib.",
+)
+_user_trusted: set[str] = set()
+
+
+class UntrustedModelTypes(Untrusted, FlowTypeError):
+    """A model file names types flowlab does not load (nothing of the file was built)."""
+
+
+def can_call_code(name: str) -> bool:
+    """Whether the type or function ``name`` is one a model file may never name.
+
+    Example::
+
+        can_call_code("builtins.exec"), can_call_code("sklearn.tree._tree.Tree")  # True, False
+    """
+    return any(
+        name == bad or (bad.endswith(".") and name.startswith(bad)) for bad in NEVER_TRUSTED
+    ) or "__" in name.rsplit(".", 1)[-1]
+
+
+def trust_types(*names: str) -> None:
+    """Also load model files that hold these types (full names: ``"mypkg.models.MyNet"``),
+    for this process; ``FLOWLAB_TRUSTED_MODEL_TYPES`` (comma-separated) does it for every
+    process. A name that can call code (``builtins.exec``, ``os.*``…) is refused.
+
+    Example::
+
+        flowlab.types.model.trust_types("mypkg.models.MyNet")
+    """
+    refused = [n for n in names if can_call_code(n)]
+    if refused:
+        raise ValueError(
+            f"model types {refused} can run code when a file is loaded; flowlab never trusts them"
+        )
+    _user_trusted.update(names)
+
+
+def trusted_types() -> frozenset[str]:
+    """Every type a model file may hold beyond skops' own: flowlab's, and those trusted with
+    :func:`trust_types` or ``FLOWLAB_TRUSTED_MODEL_TYPES``."""
+    from_env = {
+        n.strip() for n in os.environ.get("FLOWLAB_TRUSTED_MODEL_TYPES", "").split(",") if n.strip()
+    }
+    return ALLOWED_TYPES | _user_trusted | {n for n in from_env if not can_call_code(n)}
 
 
 @dataclass
@@ -135,10 +262,21 @@ class ModelType(FlowType):
             meta = json.loads(z.read("meta.json"))
             blob = z.read("estimator.skops")
         untrusted = sio.get_untrusted_types(data=blob)
-        refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        allowed = trusted_types()
+        refused = sorted(t for t in untrusted if t not in allowed or can_call_code(t))
         if refused:
-            raise TypeError(f"MODEL file holds types flowlab will not load: {refused}")
-        estimator = sio.loads(blob, trusted=untrusted)
+            dangerous = [t for t in refused if can_call_code(t)]
+            advice = (
+                f"{', '.join(dangerous)} can run code: never load this file"
+                if dangerous
+                else "if you trust these types, call flowlab.types.model.trust_types(...) or "
+                "set FLOWLAB_TRUSTED_MODEL_TYPES"
+            )
+            raise UntrustedModelTypes(
+                f"MODEL file holds types flowlab does not load: {', '.join(refused)}; "
+                f"nothing in it was built ({advice})"
+            )
+        estimator = sio.loads(blob, trusted=sorted(untrusted))
         return Model(
             estimator=estimator,
             task=meta["task"],
