@@ -6,9 +6,11 @@ The handlers (``handlers.py``) only translate these into HTTP; the tests call bo
 from __future__ import annotations
 
 import html
+import re
 
 from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES, TERMINAL_OPERATOR, TERMINAL_RUN
 from flowlab.core.run import get_run
+from flowlab.errors import FlowlabError
 from flowlab.render import STATE_COLOURS, record_dag_svg, render_html
 from flowlab.store.records import json_summary as summary
 from flowlab.store.records import jsonable as _jsonable
@@ -16,6 +18,40 @@ from flowlab.store.search import runs, searches
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+#: The longest run id looked up: the SQL stores' id column holds 64 characters, and flowlab's
+#: own ids (``new_run_id``: ``20261123-194501-a1b2c3``) have 22.
+MAX_RUN_ID_LENGTH = 64
+#: What a run id may hold: letters, digits, ``.``, ``_`` and ``-``, not starting with ``.``
+#: (flowlab's ids, and the plain names tests and imports use, like ``r1``). Checked before
+#: the store is asked, which would otherwise make a file name of it (the TinyDB store).
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
+class InvalidRunId(FlowlabError, ValueError):
+    """A run id that no run can have: too long, or holding other characters than
+    :data:`RUN_ID_PATTERN` allows."""
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` when it has the shape of a run id; else :class:`InvalidRunId` saying why.
+
+    Example::
+
+        check_run_id("20261123-194501-a1b2c3")   # returned as is
+        check_run_id("x" * 100)                  # InvalidRunId: run id: 100 characters; …
+    """
+    example = "like 20261123-194501-a1b2c3"
+    if len(run_id) > MAX_RUN_ID_LENGTH:
+        raise InvalidRunId(
+            f"run id: {len(run_id)} characters ({run_id[:20]!r}…); a run id has at most "
+            f"{MAX_RUN_ID_LENGTH}, {example}"
+        )
+    if not RUN_ID_PATTERN.fullmatch(run_id):
+        raise InvalidRunId(
+            f"run id {run_id!r}: use only letters, digits, '.', '_' and '-' (not '.' first), "
+            f"{example}"
+        )
+    return run_id
 
 
 def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT) -> list[dict]:
@@ -35,9 +71,10 @@ def run_detail(run_id: str) -> dict:
     """One run: its summary, inputs, outputs, operators (states, times, logs), graph and
     ``html`` (its outputs rendered by flowlab's renderers, as the notebook shows them).
 
-    Raises ``KeyError`` (flowlab's ``RunNotFound``) for an unknown id.
+    Raises :class:`InvalidRunId` (a ``ValueError``) for an id no run can have (see
+    :func:`check_run_id`), ``KeyError`` (flowlab's ``RunNotFound``) for an unknown id.
     """
-    run = get_run(run_id)
+    run = get_run(check_run_id(run_id))
     record = run.record
     detail = summary(record)
     detail["inputs"] = _jsonable(record.get("inputs") or {})

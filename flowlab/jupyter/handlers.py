@@ -18,15 +18,22 @@ from flowlab.jupyter.dashboard import DashboardUnavailable, server_dashboard
 class FlowlabHandler(APIHandler):
     """Runs the store read off the event loop and answers JSON."""
 
-    async def answer(self, fn, *args, refused: tuple[type, int] | None = None) -> None:
-        """Answer ``fn(*args)`` as JSON; ``refused`` = (exception class, HTTP status) turns
-        that error into ``{"message": ...}`` with the status."""
+    async def answer(self, fn, *args, refused: tuple = ()) -> None:
+        """Answer ``fn(*args)`` as JSON; ``refused`` = (exception class, HTTP status), or a
+        tuple of such pairs, turns that error into ``{"message": ...}`` with the status.
+
+        Example::
+
+            await self.answer(api.run_detail, run_id, refused=(RunNotFound, 404))
+        """
+        pairs = [refused] if refused and isinstance(refused[0], type) else list(refused)
         try:
             data = await IOLoop.current().run_in_executor(None, fn, *args)
         except Exception as e:
-            if refused is None or not isinstance(e, refused[0]):
+            status = next((code for kind, code in pairs if isinstance(e, kind)), None)
+            if status is None:
                 raise
-            self.set_status(refused[1])
+            self.set_status(status)
             data = {"message": e.args[0] if isinstance(e, KeyError) and e.args else str(e)}
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data))
@@ -37,18 +44,27 @@ class RunsHandler(FlowlabHandler):
     async def get(self) -> None:
         query = self.get_query_argument("q", "")
         limit = self.get_query_argument("limit", str(api.DEFAULT_LIMIT))
-        if not limit.isdigit():
+        # ASCII only: "²".isdigit() is true, but int() refuses it
+        if not (limit.isascii() and limit.isdigit()):
             self.set_status(400)
-            self.finish(json.dumps({"message": f"limit must be a whole number; got {limit!r}"}))
+            self.finish(
+                json.dumps({"message": f"limit must be a whole number; got {limit[:40]!r}"})
+            )
             return
-        # a malformed query: QueryError, a ValueError naming the column of the mistake
-        await self.answer(api.run_summaries, query, int(limit), refused=(ValueError, 400))
+        # past MAX_LIMIT it is clamped anyway; int() of 4300+ digits raises ValueError
+        count = int(limit) if len(limit) <= 9 else api.MAX_LIMIT
+        # a malformed (or too deeply nested) query: QueryError, a ValueError naming the
+        # column of the mistake or the nesting limit
+        await self.answer(api.run_summaries, query, count, refused=(ValueError, 400))
 
 
 class RunHandler(FlowlabHandler):
     @tornado.web.authenticated
     async def get(self, run_id: str) -> None:
-        await self.answer(api.run_detail, run_id, refused=(RunNotFound, 404))
+        # an id no run can have (20,000 characters, a "%2F") is the caller's mistake: 400
+        await self.answer(
+            api.run_detail, run_id, refused=((api.InvalidRunId, 400), (RunNotFound, 404))
+        )
 
 
 class SearchesHandler(FlowlabHandler):

@@ -29,6 +29,8 @@ What a query means (every backend, the same runs in the same order; see the READ
 - ``order by``: numbers before text, each in the asked direction; runs without the value
   (or with a list) come last; ties are broken by run id in the same direction. Newest first
   when no order is given.
+- Parentheses and ``not`` nest at most :data:`MAX_NESTING` levels deep (``not (a or not
+  (b))`` is 3); a deeper query is a ``QueryError`` naming the limit, before it is parsed.
 
 Example::
 
@@ -39,6 +41,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +117,19 @@ GRAMMAR = r"""
 """
 
 _PARSER: Lark | None = None  # built on first use: building it costs ~60 ms at import
+
+#: How deep parentheses and ``not`` may nest. Every layer is a level of recursion in the
+#: tree transformer, the Python matcher and SQLAlchemy's compiler, and of SQLite's parser,
+#: whose fixed stack overflowed at 45 nested ``not`` (measured): a query nested past this
+#: would fail there as a server error (or a RecursionError in Python), not as a QueryError.
+MAX_NESTING = 20
+# the tokens that change nesting; strings are matched whole so a "(" or "not" inside one
+# is text, not structure
+_NESTING_TOKENS = re.compile(
+    r""""(?:[^"\\]|\\.)*"|'[^']*'|(?P<open>\()|(?P<close>\))|\b(?P<not>not)\b"""
+    r"|\b(?P<join>and|or)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -250,6 +266,7 @@ def parse(text: str | None) -> Query:
     text = (text or "").strip()
     if not text:
         return Query()
+    check_nesting(text)
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as e:
@@ -269,11 +286,70 @@ def parse(text: str | None) -> Query:
         raise QueryError(text, getattr(e, "column", 1), str(e)) from None
     try:
         return _Build(text).transform(tree)
+    except RecursionError:  # check_nesting should make this unreachable; never a server error
+        raise QueryError(text, None, _too_deep(None)) from None
     except Exception as e:
         inner = getattr(e, "orig_exc", e)
         if isinstance(inner, QueryError):
             raise inner from None
+        if isinstance(inner, RecursionError):
+            raise QueryError(text, None, _too_deep(None)) from None
         raise
+
+
+def nesting(text: str) -> tuple[int, int]:
+    """(depth, column): how deep parentheses and ``not`` nest in ``text`` and the 1-based
+    column where that depth is first reached; one pass over the text, no parsing.
+
+    ``not`` binds tighter than ``and``/``or``, so a run of ``not`` nests only up to the next
+    ``and``, ``or`` or ``)``; text in quotes is skipped.
+
+    Example::
+
+        nesting('not (status = "failed" or not tags = "x")')   # (3, 27)
+    """
+    depth, column = 0, 0
+    outer: list[tuple[int, int]] = []  # (base, pending) of each enclosing parenthesis
+    base = pending = 0  # levels of the enclosing parentheses; `not`s waiting for an operand
+    for match in _NESTING_TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            outer.append((base, pending))
+            base, pending = base + pending + 1, 0
+        elif kind == "close":
+            base, pending = outer.pop() if outer else (0, 0)
+            pending = 0  # the parenthesis was the operand of its `not`s
+        elif kind == "not":
+            pending += 1
+        elif kind == "join":
+            pending = 0
+        else:
+            continue
+        if base + pending > depth:
+            depth, column = base + pending, match.start() + 1
+    return depth, column
+
+
+def check_nesting(text: str) -> None:
+    """Refuse ``text`` when parentheses and ``not`` nest deeper than :data:`MAX_NESTING`.
+
+    Example::
+
+        check_nesting("not " * 100 + 'status = "x"')   # QueryError: … at most 20 levels …
+    """
+    depth, column = nesting(text)
+    if depth > MAX_NESTING:
+        if len(text) <= 200:  # short enough to show with a pointer to the deepest level
+            raise QueryError(text, column, _too_deep(depth))
+        raise QueryError(text, None, f"{_too_deep(depth)} (deepest at column {column})")
+
+
+def _too_deep(depth: int | None) -> str:
+    found = f"{depth} levels" if depth is not None else "too deeply"
+    return (
+        f"the query nests parentheses and `not` {found}; at most {MAX_NESTING} levels "
+        f"(MAX_NESTING) are allowed: write `not (a or b)` as `not a and not b`, or split it"
+    )
 
 
 def _expected(names) -> str:
