@@ -127,9 +127,10 @@ def can_call_code(name: str) -> bool:
 
         can_call_code("builtins.exec"), can_call_code("sklearn.tree._tree.Tree")  # True, False
     """
-    return any(
-        name == bad or (bad.endswith(".") and name.startswith(bad)) for bad in NEVER_TRUSTED
-    ) or "__" in name.rsplit(".", 1)[-1]
+    return (
+        any(name == bad or (bad.endswith(".") and name.startswith(bad)) for bad in NEVER_TRUSTED)
+        or "__" in name.rsplit(".", 1)[-1]
+    )
 
 
 def trust_types(*names: str) -> None:
@@ -261,7 +262,12 @@ class ModelType(FlowType):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             meta = json.loads(z.read("meta.json"))
             blob = z.read("estimator.skops")
-        untrusted = sio.get_untrusted_types(data=blob)
+        try:
+            untrusted = sio.get_untrusted_types(data=blob)
+        except Exception as exc:  # noqa: BLE001 - any malformed schema is the same answer
+            raise ValueError(
+                f"MODEL file is not a model file flowlab wrote ({type(exc).__name__}: {exc})"
+            ) from None
         allowed = trusted_types()
         refused = sorted(t for t in untrusted if t not in allowed or can_call_code(t))
         if refused:
