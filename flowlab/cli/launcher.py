@@ -13,19 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
 
-#: the runs this process follows (a cancel request may arrive while they are launched)
-followed: list = []
 #: the sweep an --array submission made (followed to its end too)
 sweeps: list = []
 
 
 def main() -> None:
-    # `flowlab cancel` of a run on a cluster only this process knows (its own LocalCluster)
-    signal.signal(signal.SIGUSR1, lambda *_: cancel_requested(followed))
     spec = json.loads(sys.stdin.read())
     out = os.fdopen(os.dup(1), "w")
     # from here on nothing else may reach the submitter's pipe
@@ -42,8 +36,7 @@ def main() -> None:
     described = [{"id": r.id, "status": r.status, "parent": r.parent} for r in runs]
     out.write(json.dumps({"runs": described}) + "\n")
     out.close()
-    followed.extend(runs)
-    cancel_requested(followed)  # asked before we were listening
+    # `flowlab cancel` reaches these runs through the store: their trackers look for requests
     for run in runs:
         run.wait()
     for sweep in sweeps:
@@ -51,21 +44,6 @@ def main() -> None:
     from flowlab.core.cluster import get_client
 
     get_client().close()
-
-
-def cancel_request(run_id: str):
-    """The file `flowlab cancel` writes to ask a launcher to cancel ``run_id``."""
-    from flowlab.store.config import home
-
-    return home() / "launchers" / f"cancel-{run_id}"
-
-
-def cancel_requested(runs: list) -> None:
-    for run in runs:
-        request = cancel_request(run.id)
-        if request.exists():
-            request.unlink(missing_ok=True)
-            threading.Thread(target=run.cancel, daemon=True).start()
 
 
 def launch(spec: dict) -> list:

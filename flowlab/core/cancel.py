@@ -1,10 +1,49 @@
-"""Cancelling a run on the cluster, from any process: its tasks' futures cancelled, and the
-workers still executing one of them restarted (Dask cannot stop a running thread), so those
-workers are free again within seconds."""
+"""Cancelling a run, from any process.
+
+Whoever tracks a run (the launching process, or the keeper beside a persistent cluster's
+scheduler) cancels it: its tasks' futures cancelled, and the workers still executing one of
+them restarted (Dask cannot stop a running thread), so those workers are free again within
+seconds. Any other process asks for it through the store (:func:`request_cancel`, an entry of
+kind ``cancels``); the tracker looks for a request about once a second. No process is ever
+sent a signal.
+"""
 
 from __future__ import annotations
 
+import os
+import socket
 import time
+
+#: the store's entry kind of cancel requests (one per run, named by the run's id)
+KIND = "cancels"
+#: how often a tracker looks for a cancel request in the store
+POLL_SECONDS = 1.0
+
+
+def request_cancel(run_id: str, store) -> dict:
+    """Ask whoever tracks ``run_id`` to cancel it (they do within about a second).
+
+    Example::
+
+        request_cancel(run.id, get_store())
+    """
+    from flowlab.core.records import now_iso
+
+    entry = {
+        "name": run_id,
+        "requested": now_iso(),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+    }
+    return store.put_entry(KIND, run_id, entry)
+
+
+def take_request(run_id: str, store) -> bool:
+    """Whether a cancel of ``run_id`` was requested (the request is consumed)."""
+    if store.get_entry(KIND, run_id) is None:
+        return False
+    store.delete_entry(KIND, run_id)
+    return True
 
 
 def task_keys(record: dict) -> list[str]:

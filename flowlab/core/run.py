@@ -165,9 +165,24 @@ class Run:
 
     # -- control ----------------------------------------------------------------------------------
     def cancel(self) -> Run:
-        """Cancel what has not finished; finished operators keep their results."""
-        if self._tracker is not None and not self.done:
-            self._tracker.cancel()
+        """Cancel what has not finished; finished operators keep their results.
+
+        Works on any handle, in any process: the process tracking the run cancels it at once;
+        any other asks that tracker through the store (it acts within about a second). The
+        status reads ``cancelled`` once it has.
+
+        Example::
+
+            flowlab.get_run("20261207-…").cancel().wait(timeout=30).status   # 'cancelled'
+        """
+        if self._tracker is not None:
+            if not self.done:
+                self._tracker.cancel()
+            return self
+        if not self.done:
+            from flowlab.core.cancel import request_cancel
+
+            request_cancel(self.id, self._store_or_default())
         return self
 
     # -- annotations ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from flowlab.core.cache import CachedOutputs, usable
+from flowlab.core.cancel import POLL_SECONDS, take_request
 from flowlab.core.records import (
     TERMINAL_OPERATOR,
     TERMINAL_RUN,
@@ -425,6 +426,15 @@ class RunTracker:
             self.record["inputs"] = inputs
         self._changed()
 
+    def _look_for_cancel(self) -> None:
+        """Cancel the run when another process asked for it through the store."""
+        try:
+            asked = take_request(self.run.id, self.store)
+        except Exception:  # noqa: BLE001 - a store hiccup: look again next time
+            return
+        if asked:
+            threading.Thread(target=self.cancel, name=f"flowlab-cancel-{self.run.id}").start()
+
     def cancel(self) -> None:
         from flowlab.core.cancel import cancel_tasks
 
@@ -446,7 +456,11 @@ class RunTracker:
     def _pump(self) -> None:
         """Apply queued worker events every few milliseconds; write the record in batches."""
         interval, last_flush = FLUSH_SECONDS, time.monotonic()
+        last_look = time.monotonic()
         while not self.done.wait(timeout=0.05):
+            if time.monotonic() - last_look >= POLL_SECONDS:
+                last_look = time.monotonic()
+                self._look_for_cancel()
             self._drain()
             if self._dirty.is_set() and time.monotonic() - last_flush >= interval:
                 started = time.perf_counter()
