@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from dask.utils import format_bytes
 
@@ -22,20 +24,52 @@ def cluster() -> None:
     "worker, or once per worker.",
 )
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Any but loopback gets TLS (mutual, with certificates made "
+    "for the cluster in $FLOWLAB_HOME/cluster/tls) unless --insecure.",
+)
 @click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Plain TCP on a non-loopback --host: anyone who can reach it can run code as you.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
-def up(workers, resources, threads, host, port, as_json):
-    """Start a detached scheduler and workers; print the address once they accept work."""
-    from flowlab.core.persistent import ClusterStateError
+def up(workers, resources, threads, host, port, insecure, as_json):
+    """Start a detached scheduler and workers; print the address once they accept work.
+
+    \b
+    flowlab cluster up --host 0.0.0.0     # TLS: only holders of the cluster's certificate
+    """
+    from flowlab.core.persistent import ClusterStateError, is_loopback
     from flowlab.core.persistent import up as start
 
+    if insecure and not is_loopback(host):
+        click.echo(
+            f"warning: --insecure: the scheduler and workers on {host or 'every address'} "
+            "take unauthenticated, unencrypted connections: anyone who can reach them can "
+            "run any code as this user on every worker and read all data. Use it only on a "
+            "network where you trust everyone; without --insecure they use TLS.",
+            err=True,
+        )
     try:
-        state = start(workers, list(resources), threads=threads, host=host, port=port)
+        state = start(
+            workers, list(resources), threads=threads, host=host, port=port, insecure=insecure
+        )
     except ValueError as exc:
         usage(str(exc))
     except ClusterStateError as exc:
         fail(str(exc))
+    if state["tls"]:
+        folder = Path(state["tls"]["ca_file"]).parent
+        click.echo(
+            f"TLS: only clients with the cluster's certificate connect; flowlab here finds it "
+            f"in {folder} (another machine needs those three files, see the README)",
+            err=True,
+        )
     if as_json:
         emit_json(state)
     else:
@@ -59,6 +93,7 @@ def status(as_json):
     click.echo(
         f"scheduler {info['address']}  dashboard {info['dashboard']}  up since {info['started']}"
     )
+    click.echo(f"security  {_security_line(info)}")
     rows = [
         {
             **w,
@@ -71,6 +106,15 @@ def status(as_json):
         for w in info["workers"]
     ]
     table(rows, ["name", "address", "threads", "resources", "memory", "memory_limit", "running"])
+
+
+def _security_line(info: dict) -> str:
+    """How clients reach the scheduler, in words (``cluster status``)."""
+    if info["security"] == "tls":
+        return f"TLS, mutual (certificates in {Path(info['tls']['ca_file']).parent})"
+    if info["security"] == "insecure":
+        return "NONE: plain TCP, no authentication (started with --insecure)"
+    return "plain TCP on loopback (this machine only)"
 
 
 @cluster.command()

@@ -156,9 +156,13 @@ def get_client():
             return _client
         from distributed import Client
 
+        from flowlab.core.persistent import client_security, read_state, security_for
+
         address = os.environ.get("FLOWLAB_SCHEDULER")
         if address:
-            _client = Client(address)
+            # the persistent cluster's certificate when it names that cluster; else Dask's
+            # configuration (distributed.comm.tls) secures it
+            _client = Client(address, security=security_for(address))
             return _client
         try:
             from distributed import default_client
@@ -167,11 +171,10 @@ def get_client():
             return _client
         except ValueError:
             pass
-        from flowlab.core.persistent import address as persistent_address
-
-        address = persistent_address()
-        if address:
-            _client = Client(address)
+        state = read_state()
+        if state:
+            # a cluster on a public address speaks TLS only (core/persistent.py)
+            _client = Client(state["address"], security=client_security(state))
             return _client
         _tell("starting", None)
         _cluster = start_local_cluster()

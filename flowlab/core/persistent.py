@@ -7,18 +7,30 @@ notebooks and the CLI share one cluster whose runs outlive the process that laun
 ``down`` stops exactly the processes ``up`` started, by pid (and start time, so a reused pid is
 never touched), and nothing else.
 
+On any address but loopback the cluster speaks TLS, Dask's own (``distributed.security``):
+whoever reaches an unauthenticated scheduler can run code on every worker. ``up`` makes a
+certificate authority for the cluster and one certificate (PEM files, mode 0600, in
+``$FLOWLAB_HOME/cluster/tls``); the scheduler and workers require it of every peer (mutual
+TLS), so only the owner of those files can connect. The CA's key is thrown away once it has
+signed: nothing else can ever be signed by it. ``insecure=True`` keeps plain TCP.
+
 Example::
 
     from flowlab.core import persistent
     state = persistent.up(workers=2, resources=["CPU=1,MEMORY=4GB"])
     state["address"]          # tcp://127.0.0.1:…
     persistent.down()
+    persistent.up(workers=2, host="0.0.0.0")["address"]   # tls://10.0.0.5:…
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,6 +79,59 @@ def address() -> str | None:
     return state["address"] if state else None
 
 
+def client_security(state: dict | None):
+    """The ``distributed.security.Security`` a client of the cluster ``state`` describes
+    needs: the cluster's CA and client certificate when it speaks TLS, None for plain TCP.
+
+    Example::
+
+        state = persistent.read_state()
+        Client(state["address"], security=persistent.client_security(state))
+    """
+    tls = (state or {}).get("tls")
+    if not tls:
+        return None
+    from distributed.security import Security
+
+    return Security(
+        tls_ca_file=tls["ca_file"],
+        tls_client_cert=tls["cert"],
+        tls_client_key=tls["key"],
+        require_encryption=True,
+    )
+
+
+def security_for(scheduler: str | None):
+    """:func:`client_security` of the persistent cluster when ``scheduler`` is its address
+    (``FLOWLAB_SCHEDULER`` may name it too), else None: Dask's configuration decides.
+
+    Example::
+
+        Client(address, security=persistent.security_for(address))
+    """
+    state = read_state() if scheduler else None
+    if state is None or state["address"] != scheduler:
+        return None
+    return client_security(state)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only: ``localhost``, 127.0.0.0/8, ::1.
+    An empty host listens everywhere, so it is not.
+
+    Example::
+
+        is_loopback("127.0.0.1"), is_loopback("0.0.0.0")   # (True, False)
+    """
+    name = host.strip().strip("[]")
+    if name.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def parse_resources(text: str) -> dict[str, float]:
     """``"CPU=1,MEMORY=4GB,GPU=1"`` → ``{"CPU": 1.0, "MEMORY": 4e9, "GPU": 1.0}``."""
     found: dict[str, float] = {}
@@ -98,11 +163,14 @@ def up(
     port: int = 0,
     threads: int = 1,
     timeout: float = 60.0,
+    insecure: bool = False,
 ) -> dict:
     """Start a scheduler and ``workers`` workers, detached; return once they accept work.
 
     ``resources`` holds one text per worker, or one for all (``"CPU=1,MEMORY=4GB"``);
     without it each worker advertises ``CPU=threads`` and its share of this machine's memory.
+    A ``host`` other than loopback gets TLS (see the module's docstring) unless ``insecure``.
+    The state's ``security`` says which: ``"loopback"``, ``"tls"`` or ``"insecure"``.
     """
     existing = read_state()
     if existing:
@@ -114,6 +182,9 @@ def up(
     folder = cluster_dir()
     scheduler_file = folder / "scheduler.json"
     scheduler_file.unlink(missing_ok=True)
+    security = "loopback" if is_loopback(host) else "insecure" if insecure else "tls"
+    tls = make_certificates(folder / "tls", host) if security == "tls" else None
+    flags, env = _tls_arguments(tls)
     started: dict[str, Any] = {"workers": []}
     try:
         started["scheduler"] = _spawn(
@@ -127,8 +198,10 @@ def up(
                 f"{host}:0",
                 "--scheduler-file",
                 str(scheduler_file),
+                *flags,
             ],
             folder / "scheduler.log",
+            env,
         )
         info = _wait_for_file(scheduler_file, started["scheduler"], timeout, folder)
         addr = info["address"]
@@ -151,13 +224,16 @@ def up(
             ]
             if "MEMORY" in res:
                 command += ["--memory-limit", str(int(res["MEMORY"]))]
-            started["workers"].append(_spawn(command, folder / f"worker-{i}.log"))
-        _wait_for_workers(addr, workers, timeout, started, folder)
+            command += flags
+            started["workers"].append(_spawn(command, folder / f"worker-{i}.log", env))
+        _wait_for_workers(addr, workers, timeout, started, folder, tls)
     except BaseException:
         _stop(started)
         raise
     state = {
         "address": addr,
+        "security": security,
+        "tls": tls,
         "dashboard": _dashboard(info, host),
         "started": _now(),
         "workers": specs,
@@ -180,6 +256,8 @@ def down(timeout: float = 30.0) -> dict:
         ) from None
     left = _stop({"scheduler": state["scheduler"], "workers": state["worker_processes"]}, timeout)
     path.unlink(missing_ok=True)
+    for path in (state.get("tls") or {}).values():  # they admit to this cluster: gone with it
+        Path(path).unlink(missing_ok=True)
     if left:
         raise ClusterStateError(
             f"processes {', '.join(map(str, left))} did not exit within {timeout:g} s"
@@ -197,7 +275,7 @@ def status(timeout: float = 10.0) -> dict:
         )
     from distributed import Client
 
-    with Client(state["address"], timeout=timeout) as client:
+    with Client(state["address"], timeout=timeout, security=client_security(state)) as client:
         info = client.scheduler_info(n_workers=-1)
         processing = client.processing()
     workers = []
@@ -216,11 +294,157 @@ def status(timeout: float = 10.0) -> dict:
         )
     return {
         "address": state["address"],
+        "security": state.get("security") or _security_before_tls(state["address"]),
+        "tls": state.get("tls"),
         "dashboard": state.get("dashboard"),
         "started": state["started"],
         "logs": state["logs"],
         "workers": workers,
     }
+
+
+def _security_before_tls(address: str) -> str:
+    """What a state written before TLS existed means: plain TCP, on loopback or not."""
+    host = address.split("://")[-1].rsplit(":", 1)[0]
+    return "loopback" if is_loopback(host) else "insecure"
+
+
+# -- TLS ------------------------------------------------------------------------------------------
+#: how long the cluster's certificates are valid; a new ``up`` makes new ones
+CERTIFICATE_DAYS = 365
+
+
+def make_certificates(folder: Path, host: str = "") -> dict[str, str]:
+    """A new CA and one certificate it signed (for the scheduler, the workers and clients
+    alike), written to ``folder`` (mode 0700) as PEM files of mode 0600; returns their paths
+    as ``{"ca_file", "cert", "key"}``. The CA's key is never written: once it has signed,
+    nothing else can be signed by it.
+
+    Example::
+
+        make_certificates(cluster_dir() / "tls", "0.0.0.0")["cert"]   # …/tls/cluster.pem
+    """
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+    except ImportError:  # a flowlab dependency, but an environment may have lost it
+        raise ClusterStateError(
+            "--host: a cluster on a non-loopback address uses TLS, and making its "
+            "certificates needs the `cryptography` package: `pip install cryptography` "
+            "(or --insecure for plain TCP)"
+        ) from None
+
+    now = dt.datetime.now(tz=dt.UTC)
+    start, end = now - dt.timedelta(minutes=5), now + dt.timedelta(days=CERTIFICATE_DAYS)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "flowlab cluster CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    names: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.DNSName(socket.gethostname())]
+    try:  # Dask checks no host names (its docs: a dedicated CA, IP addresses); others may
+        ip = ipaddress.ip_address(host.strip("[]"))
+        if not ip.is_unspecified:
+            names.append(x509.IPAddress(ip))
+    except ValueError:
+        pass
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "flowlab cluster")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(cert_sign=False), critical=True)
+        .add_extension(
+            # one certificate serves both ends of every connection (mutual TLS)
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # mkdir's mode is not applied to a folder that was there
+    paths = {"ca_file": folder / "ca.pem", "cert": folder / "cluster.pem"}
+    paths["key"] = folder / "cluster-key.pem"
+    _write_private(paths["ca_file"], ca.public_bytes(serialization.Encoding.PEM))
+    _write_private(paths["cert"], cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(
+        paths["key"],
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+    return {name: str(path) for name, path in paths.items()}
+
+
+def _key_usage(cert_sign: bool):
+    from cryptography import x509
+
+    return x509.KeyUsage(
+        digital_signature=not cert_sign,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new file only this user can read (never through a planted link)."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def _tls_arguments(tls: dict | None) -> tuple[list[str], dict[str, str] | None]:
+    """The ``dask scheduler``/``dask worker`` flags for ``tls``, and their environment.
+
+    The flags secure the scheduler's and workers' own connections; the environment (Dask's
+    configuration) gives the same certificate to every client those processes make: the run
+    keeper the scheduler starts (core/run_keeper_process.py) and an operator's client to
+    its worker's scheduler (a workflow launched from an operator).
+    """
+    if tls is None:
+        return [], None
+    flags = ["--protocol", "tls", "--tls-ca-file", tls["ca_file"]]
+    flags += ["--tls-cert", tls["cert"], "--tls-key", tls["key"]]
+    env = {
+        "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+        "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": tls["ca_file"],
+    }
+    for role in ("SCHEDULER", "WORKER", "CLIENT"):
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] = tls["cert"]
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] = tls["key"]
+    return flags, env
 
 
 # -- processes --------------------------------------------------------------------------------------
@@ -242,8 +466,9 @@ def _worker_resources(workers: int, resources: list[str] | None, threads: int) -
     return parsed * workers if len(parsed) == 1 else parsed
 
 
-def _spawn(args: list[str], log: Path) -> dict:
-    """One detached ``dask`` process (its own session: a closed terminal does not stop it)."""
+def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> dict:
+    """One detached ``dask`` process (its own session: a closed terminal does not stop it),
+    with ``env`` added to this process's environment."""
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "dask", *args],
@@ -252,6 +477,7 @@ def _spawn(args: list[str], log: Path) -> dict:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            env={**os.environ, **env} if env else None,
         )
     return {"pid": proc.pid, "create_time": _create_time(proc.pid), "log": str(log)}
 
@@ -335,11 +561,14 @@ def _wait_for_file(path: Path, proc: dict, timeout: float, folder: Path) -> dict
     raise ClusterStateError(f"the scheduler did not start within {timeout:g} s; see its log")
 
 
-def _wait_for_workers(addr: str, n: int, timeout: float, started: dict, folder: Path) -> None:
+def _wait_for_workers(
+    addr: str, n: int, timeout: float, started: dict, folder: Path, tls: dict | None
+) -> None:
     from distributed import Client
 
     deadline = time.monotonic() + timeout
-    with Client(addr, timeout=timeout) as client:
+    security = client_security({"tls": tls})
+    with Client(addr, timeout=timeout, security=security) as client:
         while len(client.scheduler_info(n_workers=-1)["workers"]) < n:
             for i, proc in enumerate(started["workers"]):
                 if not _alive(proc):
