@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import time
 
@@ -223,29 +221,19 @@ def logs(run_id, operator, follow):
 @click.argument("run_id", metavar="RUN")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the record.")
 def cancel(run_id, timeout):
-    """Cancel RUN: its queued and running operators stop, finished outputs are kept."""
-    from distributed import Client
+    """Cancel RUN: its queued and running operators stop, finished outputs are kept.
 
-    from flowlab.cli.launcher import cancel_request
-    from flowlab.core.cancel import cancel_tasks, task_keys
-    from flowlab.core.persistent import address as persistent_address
-    from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
+    The process tracking the run cancels it (asked through the store, as ``Run.cancel()``
+    does from any process); no process is sent a signal."""
+    from flowlab.core.records import TERMINAL_RUN, now_iso, tracker_alive
 
     run = _get(run_id)
     if run.done:
         fail(f"run {run_id} has already ended ({run.status}); nothing to cancel")
-    address = os.environ.get("FLOWLAB_SCHEDULER") or persistent_address()
-    launcher = run.record.get("launcher") or {}
-    if address:
-        with Client(address, timeout=30) as client:
-            cancel_tasks(client, run.id, task_keys(run.record))
-    elif launcher_alive(run.record):
-        # the run is on the launcher's own local cluster: ask the launcher to cancel it
-        cancel_request(run.id).write_text("")
-        os.kill(int(launcher["pid"]), signal.SIGUSR1)
+    run.cancel()
     deadline = time.monotonic() + timeout
     while not run.refresh().done:
-        if not launcher_alive(run.record):
+        if not tracker_alive(run.record):
             break
         if time.monotonic() > deadline:
             fail(f"run {run_id} is still {run.status} {timeout:g} s after cancelling")
@@ -263,7 +251,7 @@ def cancel(run_id, timeout):
             if op["state"] in ("queued", "running"):
                 op.update(state="cancelled", error="cancelled")
 
-    if run.status != "cancelled" and not launcher_alive(run.record):
+    if run.status != "cancelled" and not tracker_alive(run.record):
         run._store.update_run(run.id, mark)
         run.refresh()
     click.echo(f"{run_id} {run.status}")

@@ -48,8 +48,9 @@ import weakref
 
 from distributed.diagnostics.plugin import SchedulerPlugin
 
-from flowlab.core.records import TERMINAL_RUN, launcher_alive
+from flowlab.core.records import TERMINAL_RUN
 from flowlab.errors import RunKeeperError
+from flowlab.store.leases import lapsed_reason, mark_lapsed
 
 PLUGIN_NAME = "flowlab-runs"
 #: how often a follower re-reads a run's record when its keeper did not say it wrote it
@@ -169,7 +170,7 @@ class RunKeeper(SchedulerPlugin):
                 close_fds=True,
             )
             # reaped as soon as it ends: a dead keeper left a zombie would still look alive
-            # to the readers of the records it kept (records.launcher_alive)
+            # to the readers of the records it kept (store.leases)
             threading.Thread(
                 target=self.process.wait, name="flowlab-keeper-reaper", daemon=True
             ).start()
@@ -286,8 +287,6 @@ class ClusterFollower:
             self._wake.set()
 
     def _follow(self) -> None:
-        from flowlab.core.run import _mark_orphaned
-
         try:
             while True:
                 self._wake.wait(POLL_SECONDS)
@@ -296,8 +295,8 @@ class ClusterFollower:
                     record = self.store.get_run(self.run.id)
                 except Exception:  # being written, or a store hiccup: read again
                     continue
-                if record["status"] not in TERMINAL_RUN and not launcher_alive(record):
-                    record = self.store.update_run(self.run.id, _mark_orphaned)
+                if lapsed_reason(record) is not None:
+                    record = self.store.update_run(self.run.id, mark_lapsed)
                 if record != self.record:
                     with self.lock:
                         self.record = self.run.record = record

@@ -11,6 +11,8 @@ import socket
 import time
 from importlib import metadata
 
+from flowlab.store.leases import lapsed_reason, new_lease
+
 #: Every state an operator's record can be in, in the order views count them. ``skipped``:
 #: on the side of a ``flowlab.branch`` not taken. Views colour and count from this one list.
 OPERATOR_STATES = ("queued", "running", "succeeded", "cached", "skipped", "failed", "cancelled")
@@ -99,6 +101,7 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
         "source": {"workflow": source, "operators": _operator_sources(graph)},
         "packages": package_versions(),
         "launcher": {"host": socket.gethostname(), "pid": os.getpid()},
+        "lease": new_lease("launcher"),
     }
 
 
@@ -116,18 +119,9 @@ def task_key(run_id: str, node_id: str, operator: str) -> str:
     return f"{operator}-{node_id}@{run_id}"
 
 
-def launcher_alive(record: dict) -> bool:
-    """Whether the process that launched a run still lives (only knowable on its host)."""
-    launcher = record.get("launcher") or {}
-    if launcher.get("host") != socket.gethostname():
-        return True
-    try:
-        os.kill(int(launcher["pid"]), 0)
-        return True
-    except (ProcessLookupError, KeyError, TypeError, ValueError):
-        return False
-    except PermissionError:
-        return True
+def tracker_alive(record: dict) -> bool:
+    """Whether a live run is still followed by someone: its lease (``store.leases``) holds."""
+    return lapsed_reason(record) is None
 
 
 def _operator_sources(graph) -> dict[str, str]:

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flowlab.core.output import Output
-from flowlab.core.records import TERMINAL_RUN, launcher_alive, now_iso
+from flowlab.core.records import TERMINAL_RUN
 from flowlab.errors import RunFailed
+from flowlab.store.leases import lapsed_reason, mark_lapsed
 from flowlab.store.search import register_run_handle
 
 
@@ -99,13 +100,17 @@ class Run:
     def refresh(self) -> Run:
         """Re-read the record from the store (for runs launched by another process).
 
-        A run still marked queued or running whose launching process has ended (on this
-        host) can never finish: it is recorded as failed, saying so, and can be resumed.
+        A run still marked queued or running whose tracker's lease lapsed (the launcher or the
+        keeper died, on any host) can never finish: it reads as failed, saying what stopped,
+        and can be resumed. The failure is recorded when this process can write the store.
         """
         if self._tracker is None and self._store is not None:
             self.record = self._store.get_run(self.id)
-            if self.record["status"] not in TERMINAL_RUN and not launcher_alive(self.record):
-                self.record = self._store.update_run(self.id, _mark_orphaned)
+            if lapsed_reason(self.record) is not None:
+                try:
+                    self.record = self._store.update_run(self.id, mark_lapsed)
+                except Exception:  # noqa: BLE001 - a reader without write access still sees it
+                    mark_lapsed(self.record)
         return self
 
     # -- waiting and results ----------------------------------------------------------------------
@@ -319,7 +324,9 @@ class Run:
         """The run view as static HTML (the notebook shows a Run this way)."""
         # the render layer draws and registers itself here (core imports no renderer)
         if _RUN_HTML is None:
-            return f"<pre>{self!r}</pre>"
+            import html
+
+            return f"<pre>{html.escape(repr(self))}</pre>"
         return _RUN_HTML(self)
 
 
@@ -379,21 +386,6 @@ class _NoLock:
 
     def __exit__(self, *exc):
         return False
-
-
-def _mark_orphaned(record: dict) -> None:
-    if record["status"] in TERMINAL_RUN or launcher_alive(record):
-        return  # finished, or another reader got here first
-    launcher = record.get("launcher") or {}
-    message = (
-        f"the process that launched this run (pid {launcher.get('pid')} on "
-        f"{launcher.get('host')}) ended before the run did; resume() reruns what did "
-        "not finish"
-    )
-    record.update(status="failed", ended=now_iso(), error={"operator": None, "message": message})
-    for op in record.get("operators", {}).values():
-        if op["state"] in ("queued", "running"):
-            op.update(state="cancelled", error="the launching process ended")
 
 
 def diff_records(a: dict, b: dict) -> dict:

@@ -21,6 +21,7 @@ from flowlab.core.task import meta_of
 from flowlab.core.to_dask import build_tasks, output_type
 from flowlab.errors import OperatorError
 from flowlab.store import summary_of
+from flowlab.store.leases import LEASE_SECONDS, lease_holder, new_lease
 from flowlab.types import from_json
 from flowlab.types.dataset import resolve_name
 
@@ -108,6 +109,7 @@ class RunTracker:
             self.futures = dict(zip(to_run, futures, strict=True))
         with self.lock:
             self.record.update(status="running", started=now_iso())
+            self._renew_lease()
         self._dirty.set()
         threading.Thread(target=self._follow, name=f"flowlab-{self.run.id}", daemon=True).start()
         threading.Thread(
@@ -426,6 +428,10 @@ class RunTracker:
             self.record["inputs"] = inputs
         self._changed()
 
+    def _renew_lease(self, interval: float = 0.0) -> None:
+        holder = lease_holder(self.record.get("launcher"))
+        self.record["lease"] = new_lease(holder, max(LEASE_SECONDS, 3 * interval))
+
     def _look_for_cancel(self) -> None:
         """Cancel the run when another process asked for it through the store."""
         try:
@@ -456,11 +462,18 @@ class RunTracker:
     def _pump(self) -> None:
         """Apply queued worker events every few milliseconds; write the record in batches."""
         interval, last_flush = FLUSH_SECONDS, time.monotonic()
-        last_look = time.monotonic()
+        last_look = last_renewal = time.monotonic()
         while not self.done.wait(timeout=0.05):
             if time.monotonic() - last_look >= POLL_SECONDS:
                 last_look = time.monotonic()
                 self._look_for_cancel()
+            if time.monotonic() - last_renewal >= LEASE_SECONDS / 5:
+                # the lease says this run is followed: renewed by a write well before it lapses
+                last_renewal = time.monotonic()
+                with self.lock:
+                    self._renew_lease(interval)
+                self._dirty.set()
+                interval = min(interval, LEASE_SECONDS / 5)
             self._drain()
             if self._dirty.is_set() and time.monotonic() - last_flush >= interval:
                 started = time.perf_counter()
@@ -518,9 +531,18 @@ class RunTracker:
         """A terminal status another party wrote (a study's ``pruned`` once the run ended) is
         the record's: a later write of ours must not undo it."""
         theirs = stored.get("status")
+        if theirs == "failed" and self._lapsed_only():
+            return  # written while our lease lapsed (the store was out of reach): we live
         if theirs in TERMINAL_RUN and theirs != self._written_status:
             self.record["status"] = theirs
             self.record["ended"] = stored.get("ended") or self.record.get("ended")
+
+    def _lapsed_only(self) -> bool:
+        try:
+            error = self.store.get_run(self.run.id).get("error") or {}
+        except Exception:  # noqa: BLE001 - unreadable now: keep what we have
+            return False
+        return bool(error.get("lapsed"))
 
 
 def _ref_nodes(value: Any) -> list[str]:

@@ -9,7 +9,7 @@ Example::
 from __future__ import annotations
 
 from flowlab.store.artifacts import ArtifactStore
-from flowlab.store.config import artifacts_url, home, store_url
+from flowlab.store.config import artifacts_url, home, redacted, store_url
 from flowlab.store.portability import export_runs, import_runs, migrate
 from flowlab.store.protocol import RunStore
 from flowlab.store.records import summary_of
@@ -28,6 +28,7 @@ __all__ = [
     "import_runs",
     "migrate",
     "open_store",
+    "redacted",
     "summary_of",
 ]
 
@@ -64,7 +65,7 @@ def open_store(url: str) -> RunStore:
             _STORES[url] = SQLRunStore(url)
         else:
             raise ValueError(
-                f"store URL {url!r}: use tinydb:///dir, sqlite:///file.db or "
+                f"store URL {redacted(url)!r}: use tinydb:///dir, sqlite:///file.db or "
                 "postgresql://user@host/db"
             )
     return _STORES[url]

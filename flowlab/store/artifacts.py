@@ -1,11 +1,25 @@
-"""Artifact files: content-addressed, written atomically, anywhere fsspec can write."""
+"""Artifact files: content-addressed, written atomically, anywhere fsspec can write.
+
+A run record names its artifacts (``{"$artifact": uri}``), and anyone who can write the store
+can write a record, so an artifact is read only from under the configured location (and
+those in ``FLOWLAB_ARTIFACTS_ALSO``): a reference anywhere else raises
+:class:`~flowlab.errors.Untrusted` naming it, and nothing is opened.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import posixpath
 import uuid
 
 import fsspec
+
+from flowlab.errors import Untrusted
+from flowlab.store.config import redacted
+
+#: more locations artifacts may be read from (os.pathsep-separated), e.g. an old bucket
+ALSO_ENV = "FLOWLAB_ARTIFACTS_ALSO"
 
 
 class ArtifactStore:
@@ -34,12 +48,49 @@ class ArtifactStore:
         return {"uri": f"{self.root}/{relative}", "hash": f"sha256:{digest}", "size": len(data)}
 
     def get(self, ref: dict) -> bytes:
-        with fsspec.open(ref["uri"], "rb") as f:
+        """The bytes of the artifact ``ref`` names, checked against its hash; Untrusted when
+        ``ref`` points outside the artifact locations.
+
+        Example::
+
+            ArtifactStore("/tmp/a").get({"uri": "/etc/passwd"})   # Untrusted: not under /tmp/a
+        """
+        fs, path = self.located(ref["uri"])
+        with fs.open(path, "rb") as f:
             data = f.read()
         expected = ref.get("hash", "").removeprefix("sha256:")
         if expected and hashlib.sha256(data).hexdigest() != expected:
             raise ValueError(
-                f"artifact {ref['uri']} does not match its hash {ref['hash']}; "
+                f"artifact {redacted(ref['uri'])} does not match its hash {ref['hash']}; "
                 "the file was changed after the run wrote it"
             )
         return data
+
+    def located(self, uri: str):
+        """``(filesystem, path)`` of ``uri`` when it lies under an artifact location."""
+        roots = [self.root] + [r for r in os.environ.get(ALSO_ENV, "").split(os.pathsep) if r]
+        if isinstance(uri, str) and "::" not in uri:
+            fs, path = fsspec.core.url_to_fs(uri)
+            wanted = _normal(fs, path)
+            for root in roots:
+                root_fs, root_path = (
+                    (self.fs, self.path) if root == self.root else fsspec.core.url_to_fs(root)
+                )
+                if fs.protocol != root_fs.protocol:
+                    continue
+                base = _normal(root_fs, root_path).rstrip("/")
+                if wanted.startswith(base + "/"):
+                    return fs, wanted
+        raise Untrusted(
+            f"artifact reference {redacted(str(uri))!r} is outside the artifact location {redacted(self.root)}"
+            f"{' (and ' + ALSO_ENV + ')' if len(roots) > 1 else ''}: not read. A run record "
+            f"names its artifacts, and only the configured locations are trusted; if that "
+            f"place is yours, add it to {ALSO_ENV}"
+        )
+
+
+def _normal(fs, path: str) -> str:
+    """``path`` without ``..`` or symbolic links (local files), as the filesystem names it."""
+    if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        return os.path.realpath(path)
+    return posixpath.normpath("/" + path.lstrip("/")).lstrip("/") if path else path

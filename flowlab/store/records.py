@@ -17,6 +17,7 @@ SUMMARY_KEYS = (
     "notes",
     "parent",
     "seed",
+    "lease",
 )
 
 

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from flowlab.errors import RunNotFound
+from flowlab.store.config import redacted
+from flowlab.store.leases import LIVE, effective, expire_lapsed
 from flowlab.store.protocol import RunStore, check_kind
 from flowlab.store.records import summary_of
 from flowlab.store.sql_query import COLUMNS, SQLQuery, driving_filter, without
@@ -203,7 +205,7 @@ class SQLRunStore(RunStore):
                 )
             found = conn.execute(query).scalar_one_or_none()
             if found is None:
-                raise RunNotFound(f"no run {run_id!r} in the store {self.url}")
+                raise RunNotFound(f"no run {run_id!r} in the store {redacted(self.url)}")
             change(found)
             self._write(conn, [found])
         return found
@@ -241,7 +243,7 @@ class SQLRunStore(RunStore):
                 sa.select(self.records.c.record).where(self.records.c.id == run_id)
             ).scalar_one_or_none()
         if found is None:
-            raise RunNotFound(f"no run {run_id!r} in the store {self.url}")
+            raise RunNotFound(f"no run {run_id!r} in the store {redacted(self.url)}")
         return found
 
     def get_summary(self, run_id: str) -> dict | None:
@@ -264,8 +266,17 @@ class SQLRunStore(RunStore):
                 .order_by(self.runs.c.created)
             ).scalars()
 
+    def _live_summaries(self) -> list[dict]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(self.runs.c.summary).where(self.runs.c.status.in_(LIVE))
+                ).scalars()
+            )
+
     def count(self, query=None) -> int:
         """How many runs match ``query`` (all when None), counted in the database."""
+        expire_lapsed(self, self._live_summaries)
         statement = sa.select(sa.func.count()).select_from(self.runs)
         if query is not None and query.where is not None:
             statement = statement.where(self.compiler.where(query.where))
@@ -274,6 +285,8 @@ class SQLRunStore(RunStore):
 
     def search(self, query) -> list[dict]:
         """Summaries matching a parsed query; filtering, order and paging run in the database."""
+        # runs whose tracker's lease lapsed are recorded failed first, so the query sees it
+        expire_lapsed(self, self._live_summaries)
         # First the ids of the page (narrow rows to sort: no JSON read for runs not shown),
         # then the summaries of just those runs.
         statement = sa.select(self.runs.c.id)
@@ -311,7 +324,7 @@ class SQLRunStore(RunStore):
                     sa.select(self.runs.c.id, self.runs.c.summary).where(self.runs.c.id.in_(chunk))
                 )
                 found.update((run_id, summary) for run_id, summary in rows)
-        return [found[i] for i in ids]
+        return [effective(found[i]) for i in ids]
 
     # -- named entries --------------------------------------------------------------------------
     def update_entry(self, kind: str, name: str, change):
@@ -378,7 +391,7 @@ class SQLRunStore(RunStore):
                 del _STORES[url]
 
     def __repr__(self) -> str:
-        return f"SQLRunStore({self.url!r})"
+        return f"SQLRunStore({redacted(self.url)!r})"  # never the password
 
 
 def _value_rows(record: dict) -> list[dict]:

@@ -27,6 +27,7 @@ from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
 from flowlab.store.journal import Journal
+from flowlab.store.leases import effective
 from flowlab.store.protocol import RunStore, check_kind
 from flowlab.store.records import SUMMARY_KEYS, summary_of
 
@@ -229,7 +230,9 @@ class TinyDBRunStore(RunStore):
     def list_runs(self) -> list[dict]:
         """Summaries of every run (id, workflow, status, times, tags, inline inputs/outputs)."""
         with self._lock:
-            return list(self._load().values())
+            summaries = list(self._load().values())
+        # a live run whose tracker's lease lapsed reads failed, for every query and count
+        return [effective(s) for s in summaries]
 
     def all_records(self):
         """Every full record, oldest first (exports and migrations)."""

@@ -104,3 +104,31 @@ def test_flowlab_cancel_never_terminates_the_launching_process(launched):
     assert done.stdout.strip() == f"{run_id} cancelled"
     assert process.wait(timeout=120) == 0  # not killed by a signal (SIGUSR1 was exit 138)
     assert "ended cancelled" in process.stdout.read()
+
+
+def test_a_run_whose_launcher_was_killed_is_not_listed_as_live(launched):
+    import signal
+
+    process, run_id, env = launched
+    wait_until(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    lister = textwrap.dedent(
+        f"""
+        import flowlab
+        live = flowlab.runs('status = "running" or status = "queued"')
+        print("live" if any(r.id == {run_id!r} for r in live) else "gone")
+        """
+    )
+
+    def gone() -> bool:
+        done = subprocess.run(
+            [sys.executable, "-c", lister], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip() == "gone"
+
+    wait_until(gone, timeout=60, what=f"run {run_id} to leave the live runs")
+    shown = _status(run_id, env)
+    assert shown["status"] == "failed"
+    assert f"the launcher (pid {process.pid}" in str(shown["error"])
