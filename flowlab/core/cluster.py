@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any
 
 import dask
@@ -232,9 +233,20 @@ def shutdown() -> None:
 
 
 def worker_resources(client) -> dict[str, dict[str, float]]:
-    """Address -> the resources each worker advertises (read from the scheduler)."""
-    workers = client.scheduler_info(n_workers=-1)["workers"]
+    """Address -> the resources each worker advertises, asked of the scheduler now.
+
+    Not ``client.scheduler_info()``: it answers the client's cached copy, which distributed's
+    periodic update overwrites with one that has no workers in it (a launch was refused with
+    "no workers are connected" while both workers were registered)."""
+    if getattr(client, "asynchronous", False):
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    else:
+        workers = client.sync(client.scheduler.identity, n_workers=-1)["workers"]
     return {addr: dict(info.get("resources") or {}) for addr, info in workers.items()}
+
+
+#: how long a launch waits for a first worker to register (a cluster still starting)
+RESOURCE_WAIT_SECONDS = 10.0
 
 
 def plan_resources(client, requests: dict[str, dict[str, float]]) -> dict[str, dict]:
@@ -244,20 +256,34 @@ def plan_resources(client, requests: dict[str, dict[str, float]]) -> dict[str, d
     workers offer. Resource names no worker declares (a cluster started without resources)
     are not annotated, except GPU, which a node cannot do without.
     """
-    offers = worker_resources(client)
+    deadline = time.monotonic() + RESOURCE_WAIT_SECONDS
+    while True:
+        offers = worker_resources(client)
+        plans, refused = _plans(offers, requests)
+        if refused is None or offers or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)  # no worker yet (a cluster starting): ask again before refusing
+    if refused is not None:
+        node, needed = refused
+        raise ResourceUnavailable(
+            f"operator '{node}' asks for {_describe(needed)}, which no worker offers. "
+            f"Workers offer: {_describe_offers(offers)}. Ask for less in its Resources, "
+            "or run on a cluster that has such workers (FLOWLAB_SCHEDULER).",
+            operator=node,
+        )
+    return plans
+
+
+def _plans(offers: dict, requests: dict) -> tuple[dict, tuple | None]:
+    """The annotations of each node, and the first (node, needs) no worker meets."""
     declared = {name for res in offers.values() for name in res}
     plans = {}
     for node, wanted in requests.items():
         needed = {k: v for k, v in wanted.items() if k in declared or k == "GPU"}
         if not any(all(res.get(k, 0) >= v for k, v in needed.items()) for res in offers.values()):
-            raise ResourceUnavailable(
-                f"operator '{node}' asks for {_describe(needed)}, which no worker offers. "
-                f"Workers offer: {_describe_offers(offers)}. Ask for less in its Resources, "
-                "or run on a cluster that has such workers (FLOWLAB_SCHEDULER).",
-                operator=node,
-            )
+            return plans, (node, needed)
         plans[node] = needed
-    return plans
+    return plans, None
 
 
 def _describe(resources: dict) -> str:
