@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -16,15 +17,32 @@ import click
     "--token",
     default=None,
     envvar="FLOWLAB_UI_TOKEN",
-    help="Token every request must carry (generated when serving beyond 127.0.0.1).",
+    help="Token every request must carry, on 127.0.0.1 too (generated when serving beyond "
+    "127.0.0.1); FLOWLAB_UI_TOKEN gives it without showing it to other users in `ps`.",
 )
-@click.option("--store", "store_url", default=None, help="Run store URL (default: FLOWLAB_STORE).")
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    envvar="FLOWLAB_UI_ALLOW_HOST",
+    help="Another name the dashboard answers to in the Host header (a proxy's); repeatable. "
+    "Other names are refused, against DNS rebinding.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Run store URL (default: FLOWLAB_STORE, the place for one with a password: other "
+    "users can read a command line).",
+)
 @click.option("--no-show", is_flag=True, help="Do not open a browser tab.")
-def ui(host, port, token, store_url, no_show):
+def ui(host, port, token, allow_hosts, store_url, no_show):
     """Serve the dashboard (runs, run, compare, sweeps, launch) and print its URL."""
     from flowlab.dashboard.app import store_env
     from flowlab.dashboard.server import LOOPBACK, serve
 
+    # read: what this process starts (`flowlab cancel`, runs' processes) need not carry it
+    os.environ.pop("FLOWLAB_UI_TOKEN", None)
     store_env(store_url)
     if host not in LOOPBACK:
         click.echo(f"serving on {host} (beyond loopback): every request needs the token", err=True)
@@ -38,4 +56,4 @@ def ui(host, port, token, store_url, no_show):
             url = line.split(": ", 1)[1]
             webbrowser.open(url.replace(f"//{url.split('/')[2].split(':')[0]}:", "//127.0.0.1:"))
 
-    serve(host=host, port=port, token=token, announce=announce)
+    serve(host=host, port=port, token=token, announce=announce, allowed_hosts=allow_hosts)

@@ -68,10 +68,11 @@ def _nav(plugins: Plugins) -> pn.pane.HTML:
 
 
 def _store_url() -> str:
+    """The configured store's URL as the pages show it: without its password."""
     try:
-        from flowlab.store.config import store_url
+        from flowlab.store.config import redacted, store_url
 
-        return store_url()
+        return redacted(store_url())
     except Exception:  # noqa: BLE001 - only shown
         return ""
 
@@ -87,7 +88,7 @@ def message(text: str, error: bool = True) -> pn.pane.HTML:
 
 def _open_store():
     """The configured store, or a message saying why it cannot be opened."""
-    from flowlab.store import get_store
+    from flowlab.store import get_store, redacted
 
     try:
         store = get_store()
@@ -96,7 +97,7 @@ def _open_store():
     except Exception as exc:  # noqa: BLE001 - any reason is shown on the page
         return None, message(
             f"the run store {_store_url() or '(FLOWLAB_STORE)'} cannot be opened: "
-            f"{type(exc).__name__}: {exc}"
+            f"{type(exc).__name__}: {redacted(str(exc))}"  # a driver's text may quote the URL
         )
 
 
@@ -104,7 +105,13 @@ def _page(title: str, build: Callable[[], list], plugins: Plugins) -> pn.Column:
     try:
         body = build()
     except Exception as exc:  # noqa: BLE001 - a page shows what went wrong, never a traceback
-        body = [message(f"the {title} page could not be shown: {type(exc).__name__}: {exc}")]
+        from flowlab.store.config import redacted
+
+        body = [
+            message(
+                f"the {title} page could not be shown: {type(exc).__name__}: {redacted(str(exc))}"
+            )
+        ]
     pn.state.curdoc.title = f"flowlab · {title}" if pn.state.curdoc else None
     return pn.Column(_nav(plugins), *body, sizing_mode="stretch_width")
 
@@ -382,11 +389,12 @@ def _live_runs(store, query: str, size: int = PAGE_SIZE) -> list:
 def inputs_html(record: dict) -> str:
     """The run's inputs: scalars as they are, datasets by name, artifacts by kind."""
     from flowlab.render.compare import show_value
+    from flowlab.store.config import redacted
 
     rows = []
     for name, value in (record.get("inputs") or {}).items():
         if isinstance(value, dict) and "$uri" in value:
-            shown = value.get("catalog") or value["$uri"]
+            shown = value.get("catalog") or redacted(value["$uri"])  # s3://key:secret@…
         elif isinstance(value, dict) and "$artifact" in value:
             shown = f"({value.get('type') or 'artifact'} {str(value.get('hash', ''))[:12]})"
         else:
@@ -616,7 +624,7 @@ def run_content(plugins: Plugins) -> list:
     try:
         run = Run(store.get_run(run_id), store=store).refresh()
     except KeyError:
-        return [message(f"no run {run_id!r} in the store {store.url}")]
+        return [message(f"no run {run_id!r} in the store {_store_url()}")]
     view = RunView(run, plugins)
     if not run.done:
         callback = None
@@ -647,7 +655,7 @@ def compare_content() -> list:
         except KeyError:
             missing.append(run_id)
     if missing:
-        return [message(f"no run {', '.join(map(repr, missing))} in the store {store.url}")]
+        return [message(f"no run {', '.join(map(repr, missing))} in the store {_store_url()}")]
     baseline = _arg("baseline") or ids[0]
     if baseline not in ids:
         baseline = ids[0]

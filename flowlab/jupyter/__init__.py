@@ -59,9 +59,10 @@ def _warm_up() -> None:
 
 
 def _where() -> str:
-    from flowlab.store.config import store_url
+    """The store's URL for the server's log, which others may read: without its password."""
+    from flowlab.store.config import redacted, store_url
 
-    return store_url()
+    return redacted(store_url())
 
 
 # Jupyter Server looks these names up on the module it is told to load.

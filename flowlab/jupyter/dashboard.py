@@ -2,13 +2,18 @@
 the server extension, on 127.0.0.1 and a free port, reading the server's store (it inherits
 FLOWLAB_HOME / FLOWLAB_STORE), stopped when the server stops.
 
-``GET /flowlab/api/dashboard`` starts it on first use and answers its URL; the palette command
-"Flowlab: open dashboard" opens that URL beside the notebooks.
+It requires a token of its own, random, given in FLOWLAB_UI_TOKEN (other users could read the
+command line): other local users and processes, who can reach 127.0.0.1 too, get 403 where
+Jupyter's token would have stopped them.
+
+``GET /flowlab/api/dashboard`` (behind Jupyter's authentication) starts it on first use and
+answers its URL with ``?token=``; the palette command "Flowlab: open dashboard" opens that URL
+beside the notebooks, and the first page sets the cookie the rest of the session uses.
 
 Example::
 
     dashboard = DashboardProcess()
-    dashboard.url()      # 'http://127.0.0.1:41234/…' (starts it, waits for its URL line)
+    dashboard.url()      # 'http://127.0.0.1:41234/runs?token=…' (starts it, waits for its URL)
     dashboard.stop()
 """
 
@@ -18,6 +23,7 @@ import atexit
 import collections
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,10 +32,13 @@ import threading
 import time
 
 from flowlab.errors import FlowlabError
+from flowlab.store.config import redacted
 
 # the dashboard imports Panel and Bokeh before it prints its URL: seconds, more on a busy machine
 STARTUP_TIMEOUT_S = 180.0
-URL = re.compile(r"https?://[^\s'\"<>]+")
+#: the line ``flowlab ui`` announces its URL with (Panel's own "Launching server at" line
+#: comes first, without the token)
+URL = re.compile(r"flowlab dashboard: (https?://[^\s'\"<>]+)")
 
 
 class DashboardUnavailable(FlowlabError, RuntimeError):
@@ -49,6 +58,7 @@ class DashboardProcess:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._url: str | None = None
+        self._token: str | None = None
         self._tail: collections.deque[str] = collections.deque(maxlen=40)
         self._said_url = threading.Event()
 
@@ -64,6 +74,8 @@ class DashboardProcess:
                 return
             self._url, self._tail = None, collections.deque(maxlen=40)
             self._said_url = threading.Event()
+            # a new token for each process: one that died may have shown its own somewhere
+            self._token = secrets.token_urlsafe(32)
             self._process = subprocess.Popen(
                 self.command,
                 stdin=subprocess.DEVNULL,
@@ -71,16 +83,17 @@ class DashboardProcess:
                 stderr=subprocess.STDOUT,
                 text=True,
                 bufsize=1,
-                env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                env=dict(os.environ, PYTHONUNBUFFERED="1", FLOWLAB_UI_TOKEN=self._token),
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
             threading.Thread(
-                target=self._read, args=(self._process,), name="flowlab-dashboard-output",
+                target=self._read, args=(self._process, self._token),
+                name="flowlab-dashboard-output",
                 daemon=True,
             ).start()  # fmt: skip
 
     def url(self) -> str:
-        """The dashboard's URL, starting it first if needed.
+        """The dashboard's URL with its token (``?token=``), starting it first if needed.
 
         Raises :class:`DashboardUnavailable` with the command's last output lines when it
         exits, or says no URL within ``startup_timeout_s``.
@@ -122,14 +135,15 @@ class DashboardProcess:
             process.kill()
             process.wait()
 
-    def _read(self, process: subprocess.Popen) -> None:
+    def _read(self, process: subprocess.Popen, token: str) -> None:
         for line in process.stdout:  # drains it for the process's whole life
             line = line.rstrip()
-            self._tail.append(line)
+            # the tail goes into error messages, and from there into logs: never the token
+            self._tail.append(redacted(line.replace(token, "***") if token else line))
             if not self._said_url.is_set():
                 found = URL.search(line)
                 if found:
-                    self._url = found.group(0).rstrip(".,;)")
+                    self._url = _with_token(found.group(1).rstrip(".,;)"), token)
                     self._said_url.set()
 
     def _last_lines(self) -> str:
@@ -159,6 +173,13 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _with_token(url: str, token: str) -> str:
+    """``url`` carrying ``?token=`` (``flowlab ui`` prints it so; said here, not assumed)."""
+    if not token or f"token={token}" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}token={token}"
 
 
 def _shown(args) -> str:
