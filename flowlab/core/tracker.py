@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import threading
 import time
 from typing import Any
@@ -30,6 +31,10 @@ FLUSH_SECONDS = 0.25
 #: a big record (thousands of operators, ~30 ms each) takes at most ~2% of the run's CPU (the
 #: cores a run's workers and scheduler need)
 FLUSH_SHARE = 50
+#: the longest pause between two tries of a write the store refused
+MAX_BACKOFF_SECONDS = 5.0
+#: how long a run's end is retried before it is kept in FLOWLAB_HOME (store.spill)
+FINAL_WRITE_SECONDS = float(os.environ.get("FLOWLAB_FINAL_WRITE_SECONDS", "60"))
 # (input content hash, artifact root) -> the artifact an input was written to, in this process
 _INPUT_ARTIFACTS: dict[tuple, dict] = {}
 
@@ -224,9 +229,11 @@ class RunTracker:
                     error={"operator": None, "message": f"flowlab: {exc!r}"},
                 )
         finally:
-            self._flush()
-            self.done.set()
-            self._notify()
+            try:
+                self._final_flush()
+            finally:
+                self.done.set()
+                self._notify()
             try:
                 self.client.unsubscribe_topic(self.topic)
             except Exception:
@@ -477,7 +484,12 @@ class RunTracker:
             self._drain()
             if self._dirty.is_set() and time.monotonic() - last_flush >= interval:
                 started = time.perf_counter()
-                self._flush()
+                try:
+                    self._flush()
+                except Exception:  # noqa: BLE001 - the store is away: retry, backing off
+                    last_flush = time.monotonic()
+                    interval = min(max(2 * interval, 0.5), MAX_BACKOFF_SECONDS)
+                    continue
                 last_flush = time.monotonic()
                 interval = max(FLUSH_SECONDS, FLUSH_SHARE * (time.perf_counter() - started))
 
@@ -507,7 +519,11 @@ class RunTracker:
         # snapshot and write under one lock so an older snapshot never lands after a newer one
         with self._write_lock:
             self._dirty.clear()
-            stored = self.store.get_summary(self.run.id) or {}
+            try:
+                stored = self.store.get_summary(self.run.id) or {}
+            except BaseException:
+                self._dirty.set()  # the store is out of reach: the next flush tries again
+                raise
             with self.lock:
                 # tags and notes another process added while this run goes on are kept
                 for key in ("tags", "notes"):
@@ -517,15 +533,61 @@ class RunTracker:
                 text = json.dumps(self.record, default=str)
                 summary = json.loads(json.dumps(summary_of(self.record), default=str))
                 entries, self._cache_entries = self._cache_entries, []
-            self.store.put_run_json(self.record["id"], text, summary)
-            self._written_status = summary["status"]
-            if entries:
-                self.store.cache_put(entries)
+            try:
+                self.store.put_run_json(self.record["id"], text, summary)
+                self._written_status = summary["status"]
+                if entries:
+                    self.store.cache_put(entries)
+            except BaseException:
+                # the store is out of reach: nothing is lost, the next flush writes it all
+                with self.lock:
+                    self._cache_entries[:0] = entries
+                self._dirty.set()
+                raise
         if self.announce:
             try:
                 self.client.log_event(self.topic, {"written": summary["status"]})
             except Exception:  # followers still read the record every few tenths of a second
                 pass
+
+    def _final_flush(self) -> None:
+        """Write the run's end, retrying with backoff while the store is out of reach; past
+        ``FINAL_WRITE_SECONDS`` keep it in FLOWLAB_HOME for the next process (store.spill)."""
+        deadline = time.monotonic() + FINAL_WRITE_SECONDS
+        pause = 0.2
+        while True:
+            try:
+                self._flush()
+                return
+            except Exception as exc:  # noqa: BLE001 - any store error: retry, then spill
+                if time.monotonic() + pause > deadline:
+                    self._spill(exc)
+                    return
+                time.sleep(pause)
+                pause = min(2 * pause, MAX_BACKOFF_SECONDS)
+
+    def _spill(self, exc: Exception) -> None:
+        import warnings
+
+        from flowlab.store.config import redacted
+        from flowlab.store.spill import spill
+
+        with self.lock:
+            text = json.dumps(self.record, default=str)
+            summary = json.loads(json.dumps(summary_of(self.record), default=str))
+            entries, self._cache_entries = self._cache_entries, []
+        try:
+            where = spill(self.store, self.run.id, text, summary, entries)
+        except OSError as error:
+            where = f"nowhere ({error})"
+        warnings.warn(
+            f"run {self.run.id} ended {summary['status']}, but the store "
+            f"{redacted(str(self.store.url))} did not take its record "
+            f"({type(exc).__name__}: {redacted(str(exc))}); it is kept in {where} and written "
+            "there the next time flowlab opens that store",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     def _keep_their_end(self, stored: dict) -> None:
         """A terminal status another party wrote (a study's ``pruned`` once the run ended) is

@@ -68,7 +68,18 @@ def open_store(url: str) -> RunStore:
                 f"store URL {redacted(url)!r}: use tinydb:///dir, sqlite:///file.db or "
                 "postgresql://user@host/db"
             )
+        _replay_spilled(_STORES[url])
     return _STORES[url]
+
+
+def _replay_spilled(store: RunStore) -> None:
+    """Write the run ends an earlier process could not (store.spill); never fails an open."""
+    from flowlab.store.spill import replay
+
+    try:
+        replay(store)
+    except Exception:  # noqa: BLE001 - a read-only home or a store still away: next time
+        pass
 
 
 def get_artifacts() -> ArtifactStore:
