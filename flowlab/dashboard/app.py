@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import panel as pn
@@ -247,7 +248,8 @@ class RunsView:
         ticked = set(self.ticked)
         self.page, self.page_number, self._shown = page, page.page, shown
         frame = pd.DataFrame(page.rows, columns=page.columns)
-        self.table.titles = page.titles
+        # Tabulator puts a column title in with innerHTML: output and input names are text
+        self.table.titles = {c: html.escape(t) for c, t in page.titles.items()}
         self.table.value = frame
         self.table.selection = [i for i, run_id in enumerate(page.ids) if run_id in ticked]
         self.info.object = f"<span style='color:#555'>{html.escape(count_text(page))}</span>"
@@ -278,10 +280,11 @@ class RunsView:
                 "<span style='color:#888'>tick two or more runs to compare them</span>"
             )
             return
-        joined = ",".join(ids)
+        joined = ",".join(quote(i, safe="") for i in ids)
+        href = f"compare?ids={joined}&baseline={quote(ids[0], safe='')}"
         self.compare_link.object = (
-            f"<a class='flowlab-compare' href='compare?ids={html.escape(joined)}&baseline="
-            f"{html.escape(ids[0])}' style='font-weight:600'>Compare {len(ids)} runs →</a>"
+            f"<a class='flowlab-compare' href='{html.escape(href)}' "
+            f"style='font-weight:600'>Compare {len(ids)} runs →</a>"
         )
 
     # -- saved searches ----------------------------------------------------------------------
@@ -442,8 +445,10 @@ class RunView:
         self.resume_button = pn.widgets.Button(name="Resume", width=90)
         self.resume_button.on_click(lambda _e: self.resume())
         self.rerun_link = pn.pane.HTML(
-            f"<a class='flowlab-rerun' href='launch?workflow={html.escape(run.workflow)}"
-            f"&from={html.escape(run.id)}'>Rerun with changes…</a>",
+            "<a class='flowlab-rerun' href='"
+            + html.escape(f"launch?workflow={quote(run.workflow, safe='')}&from=")
+            + html.escape(quote(run.id, safe=""))
+            + "'>Rerun with changes…</a>",
             margin=(14, 12, 0, 10),
         )
         self.deploy_name = pn.widgets.TextInput(
@@ -806,7 +811,8 @@ class LaunchView:
             return
         _remember(run)
         self.note.object = (
-            f"<span>launched <a class='flowlab-new-run' href='run?id={run.id}'>{run.id}</a></span>"
+            f"<span>launched <a class='flowlab-new-run' href='run?id="
+            f"{html.escape(quote(run.id, safe=''))}'>{html.escape(run.id)}</a></span>"
         )
         _go(f"run?id={run.id}")
 
@@ -830,7 +836,7 @@ def launch_content() -> list:
 
     def on_pick(event) -> None:
         if event.new:
-            _go(f"launch?workflow={event.new}")
+            _go(f"launch?workflow={quote(event.new, safe='')}")
 
     picker.param.watch(on_pick, "value")
     head = [_html("<h3 style='margin:6px 0'>Launch a workflow</h3>"), picker]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from flowlab.render.run import badge, human_time, run_seconds, seconds_text
 from flowlab.store.fields import BoolOp
@@ -140,7 +141,7 @@ def row_of(summary: dict, columns: list[str]) -> dict[str, Any]:
     run_id = str(summary["id"])
     status = summary.get("status") or "queued"
     row: dict[str, Any] = {
-        "id": f"<a href='run?id={html.escape(run_id)}' class='flowlab-run-link'>"
+        "id": f"<a href='run?id={html.escape(quote(run_id, safe=''))}' class='flowlab-run-link'>"
         f"{html.escape(run_id)}</a>",
         "status": status_html(status),
         "workflow": summary.get("workflow") or "",

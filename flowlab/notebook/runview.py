@@ -151,7 +151,7 @@ class RunView(Snapshot, w.VBox):
                 "pruned": "warning",
             }.get(status, "")
             self.progress_label.value = (
-                f"<span style='margin-left:8px'>{state_counts(states.values())}</span>"
+                f"<span style='margin-left:8px'>{html.escape(state_counts(states.values()))}</span>"
             )
             self.table.value = operator_table(operators, now)
             self.dag.value = record_dag_svg(record)

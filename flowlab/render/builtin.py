@@ -10,6 +10,7 @@ import html
 import json
 import numbers
 import os
+import urllib.parse
 import uuid
 
 from flowlab.render.registry import Renderer, Subject, register_renderer
@@ -71,7 +72,7 @@ def _render_dataset(subject: Subject) -> str:
         rows = len(frame)
     columns = len(frame.columns)
     schema = " · ".join(
-        f"{html.escape(str(c))} <i>{getattr(type_of_dtype(t), 'name', t)}</i>"
+        f"{html.escape(str(c))} <i>{html.escape(str(getattr(type_of_dtype(t), 'name', t)))}</i>"
         for c, t in frame.dtypes.items()
     )
     title = f"<b>{html.escape(subject.name)}</b> " if subject.name else ""
@@ -240,24 +241,48 @@ def _is_path(subject: Subject) -> bool:
     return isinstance(subject.value, (str, os.PathLike))
 
 
+#: schemes a FILE value's URI is linked with; any other (``javascript:``, ``data:``…) is
+#: shown as text only: a FILE value may come from a record another writer of the store made
+LINKED_SCHEMES = ("http", "https", "file", "s3", "gs", "gcs", "az", "abfs", "abfss", "hdfs")
+
+
+def file_href(path: str) -> str | None:
+    """The link of a FILE value: its URI when its scheme is one of :data:`LINKED_SCHEMES`,
+    else None; a local path percent-encoded (relative to the working directory when under
+    it), so no part of it can be read as a scheme.
+
+    Example::
+
+        file_href("reports/a b.csv")      # "reports/a%20b.csv"
+        file_href("javascript:alert(1)")  # "javascript%3Aalert%281%29" (a relative path)
+    """
+    if "://" in path:
+        scheme = urllib.parse.urlsplit(path).scheme.lower()
+        return path.strip() if scheme in LINKED_SCHEMES else None
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:
+        relative = absolute
+    if relative.startswith(".."):
+        return "file://" + urllib.parse.quote(absolute)
+    return urllib.parse.quote(relative)
+
+
 def _render_file(subject: Subject) -> str:
     path = os.fspath(subject.value)
-    href = path
-    if "://" not in path:
-        absolute = os.path.abspath(path)
-        try:
-            relative = os.path.relpath(absolute)
-        except ValueError:
-            relative = absolute
-        href = relative if not relative.startswith("..") else "file://" + absolute
+    href = file_href(path)
     size = ""
     if "://" not in path and os.path.exists(path):
         size = f" ({os.path.getsize(path):,} bytes)"
     title = f"<b>{html.escape(subject.name)}</b> " if subject.name else ""
-    return (
-        f'<div class="flowlab-file">{title}FILE <a href="{html.escape(href)}" '
-        f'target="_blank">{html.escape(path)}</a>{size}</div>'
+    shown = html.escape(path)
+    link = (
+        f'<a href="{html.escape(href)}" target="_blank" rel="noopener">{shown}</a>'
+        if href is not None
+        else f"<code>{shown}</code>"
     )
+    return f'<div class="flowlab-file">{title}FILE {link}{size}</div>'
 
 
 def _is_plain(subject: Subject) -> bool:

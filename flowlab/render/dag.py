@@ -154,9 +154,10 @@ def dag_svg(
         skipped = state == "skipped"
         stroke = SKIPPED_STROKE if skipped else 'stroke="#555"'
         ink = ' fill="#999"' if skipped else ""
-        mapped = f' data-elements="{counts.get("total")}"' if counts else ""
+        mapped = f' data-elements="{html.escape(str(counts.get("total")))}"' if counts else ""
         parts.append(
-            f'<g class="flowlab-node" data-node="{html.escape(node)}" data-state="{state}"'
+            f'<g class="flowlab-node" data-node="{html.escape(node)}" '
+            f'data-state="{html.escape(str(state))}"'
             f"{mapped}><title>{html.escape(title)}</title>"
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{BOX_H}" rx="6" '
             f'fill="{STATE_COLOURS.get(state, "#eee")}" {stroke}/>'

@@ -34,7 +34,8 @@ LOG_TAIL_LINES = 20
 
 
 def state_counts(states: Iterable[str]) -> str:
-    """Operators counted by state, in a fixed order: ``"2 succeeded · 1 failed · 1 cancelled"``.
+    """Operators counted by state, in a fixed order: ``"2 succeeded · 1 failed · 1 cancelled"``
+    (text: states come from the record, so HTML escapes it).
 
     Example::
 
@@ -143,7 +144,7 @@ def operator_table(operators: dict, now: float | None = None) -> str:
     for node, op in operators.items():
         state = op.get("state", "queued")
         rows.append(
-            f'<tr data-node="{html.escape(node)}" data-state="{state}">'
+            f'<tr data-node="{html.escape(node)}" data-state="{html.escape(str(state))}">'
             f"<td style='{cell};text-align:left;white-space:nowrap'>{html.escape(node)}</td>"
             f"<td style='{cell};text-align:left;white-space:nowrap'>{badge(state)}"
             f"{_element_counts(op.get('elements'))}</td>"
@@ -272,7 +273,8 @@ def run_html(
         "<div class='flowlab-run-snapshot'>",
         header_html(record, now),
         after_header,
-        f"<div class='flowlab-counts' style='color:#333;margin:4px 0'>{state_counts(states.values())}</div>",
+        "<div class='flowlab-counts' style='color:#333;margin:4px 0'>"
+        f"{html.escape(state_counts(states.values()))}</div>",
         operator_table(operators, now),
         record_dag_svg(record),
         all_logs_html(operators),

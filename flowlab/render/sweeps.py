@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import html
 import math
+import urllib.parse
 
 from flowlab.render import sweep_charts as charts
 from flowlab.render.registry import Renderer, Subject, register_renderer
 from flowlab.render.svg import bar_chart
 
 TOP_N = 10
-RUN_LINK = "run?id={id}"  # the dashboard's run page (relative, as its own pages link)
+#: the dashboard's run page (relative, as its own pages link); ``id`` is put in percent-encoded
+RUN_LINK = "run?id={id}"
 
 
 def _kind(subject: Subject) -> str | None:
@@ -104,7 +106,7 @@ def top_table(ds, metric: str | None, n: int = TOP_N, link: str = RUN_LINK) -> s
     for rank, cell in enumerate(rows[:n], 1):
         run_id = str(cell["run_id"].values)
         link_html = (
-            f"<a href='{html.escape(link.format(id=run_id))}' "
+            f"<a href='{html.escape(link.format(id=urllib.parse.quote(run_id, safe='')))}' "
             f"title='flowlab.get_run(\"{html.escape(run_id)}\")'>{html.escape(run_id)}</a>"
             if run_id
             else ""
