@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import html
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -526,11 +524,8 @@ class RunView:
     def cancel(self) -> None:
         with _lock:
             live = _launched.get(self.run.id)
-        if live is not None:
-            off_loop(live.cancel)
-        else:
-            # launched by another process: `flowlab cancel` knows every way to reach it
-            threading.Thread(target=_cancel_elsewhere, args=(self.run.id,), daemon=True).start()
+        # this process's own handle cancels at once; any other asks the run's tracker
+        off_loop((live or self.run).cancel)
         self._say(f"cancelling {self.run.id}…")
 
     def resume(self) -> None:
@@ -581,15 +576,6 @@ class RunView:
             return
         self.new_note.value = ""
         self.draw()
-
-
-def _cancel_elsewhere(run_id: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "flowlab", "cancel", run_id],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def off_loop(fn: Callable[[], Any]) -> Any:
@@ -818,7 +804,7 @@ class LaunchView:
 
 
 def launch_content() -> list:
-    from flowlab.core.workflow_catalog import rebuild_workflow, workflow_catalog
+    from flowlab.core.workflow_catalog import stored_workflow, workflow_catalog
     from flowlab.forms import FormModel
     from flowlab.forms.model import inputs_of
 
@@ -844,10 +830,15 @@ def launch_content() -> list:
         return [*head, message("pick a workflow to fill its form", error=False)]
     if chosen not in names:
         return [*head, message(f"no workflow {chosen!r} in the catalog; known: {', '.join(names)}")]
+    # the form comes from the entry's JSON: opening this page runs none of the entry's code;
+    # Launch rebuilds the workflow, and only from an entry its author signed
     try:
-        workflow = rebuild_workflow(chosen, store)
+        workflow = stored_workflow(chosen, store)
     except Exception as exc:  # noqa: BLE001 - WorkflowNotRebuildable says why
         return [*head, message(str(exc))]
+    entry = next(e for e in catalog if e["name"] == chosen)
+    if not entry.get("rebuildable"):
+        head.append(message(f"this workflow cannot be launched here: {entry.get('reason')}"))
     prefill: dict[str, Any] = {}
     source = _arg("from")
     note = None
