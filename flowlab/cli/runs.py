@@ -225,7 +225,8 @@ def cancel(run_id, timeout):
 
     The process tracking the run cancels it (asked through the store, as ``Run.cancel()``
     does from any process); no process is sent a signal."""
-    from flowlab.core.records import TERMINAL_RUN, now_iso, tracker_alive
+    from flowlab.core.records import tracker_alive
+    from flowlab.store.transitions import end_operators, run_event
 
     run = _get(run_id)
     if run.done:
@@ -240,16 +241,8 @@ def cancel(run_id, timeout):
         time.sleep(0.2)
 
     def mark(record):  # nobody follows the run any more: say so in its record
-        if record["status"] in TERMINAL_RUN and record["status"] != "failed":
-            return
-        record.update(
-            status="cancelled",
-            ended=record.get("ended") or now_iso(),
-            error={"operator": None, "message": "the run was cancelled"},
-        )
-        for op in record["operators"].values():
-            if op["state"] in ("queued", "running"):
-                op.update(state="cancelled", error="cancelled")
+        if run_event(record, "cancel"):
+            end_operators(record, "cancelled", "cancelled")
 
     if run.status != "cancelled" and not tracker_alive(run.record):
         run._store.update_run(run.id, mark)

@@ -19,12 +19,12 @@ from flowlab.core.content_keys import content_keyed_nodes
 from flowlab.core.records import (
     new_record,
     new_run_id,
-    now_iso,
 )
 from flowlab.core.resources import Resources
 from flowlab.core.run import Run
 from flowlab.core.tracker import RunTracker
 from flowlab.errors import ResourceUnavailable
+from flowlab.store.transitions import run_event
 from flowlab.types import from_json
 
 #: fields the caller adds to the records of the runs it launches (the CLI: ``target``)
@@ -132,9 +132,7 @@ def launch_graph(
         plans = plan_resources(client, requests)
     except ResourceUnavailable as exc:
         exc.run_id = run_id
-        record.update(
-            status="failed", ended=now_iso(), error={"operator": exc.operator, "message": str(exc)}
-        )
+        run_event(record, "fail", operator=exc.operator, message=str(exc))
         record["operators"][exc.operator].update(state="failed", error=str(exc))
         store.put_run(record)
         raise

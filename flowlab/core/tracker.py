@@ -23,6 +23,7 @@ from flowlab.core.to_dask import build_tasks, output_type
 from flowlab.errors import OperatorError
 from flowlab.store import summary_of
 from flowlab.store.leases import LEASE_SECONDS, lease_holder, new_lease
+from flowlab.store.transitions import lapsed_failure, run_event
 from flowlab.types import from_json
 from flowlab.types.dataset import resolve_name
 
@@ -113,7 +114,7 @@ class RunTracker:
             )
             self.futures = dict(zip(to_run, futures, strict=True))
         with self.lock:
-            self.record.update(status="running", started=now_iso())
+            run_event(self.record, "start")
             self._renew_lease()
         self._dirty.set()
         threading.Thread(target=self._follow, name=f"flowlab-{self.run.id}", daemon=True).start()
@@ -223,11 +224,7 @@ class RunTracker:
             self._finish_run()
         except Exception as exc:  # a bug of ours must still leave a truthful record
             with self.lock:
-                self.record.update(
-                    status="failed",
-                    ended=now_iso(),
-                    error={"operator": None, "message": f"flowlab: {exc!r}"},
-                )
+                run_event(self.record, "fail", message=f"flowlab: {exc!r}")
         finally:
             try:
                 self._final_flush()
@@ -280,22 +277,14 @@ class RunTracker:
         with self.lock:
             if failed:
                 first = failed[0]
-                self.record.update(
-                    status="failed",
-                    error={
-                        "operator": first,
-                        "message": f"operator '{first}' failed: {ops[first]['error']}",
-                    },
-                )
+                message = f"operator '{first}' failed: {ops[first]['error']}"
+                run_event(self.record, "fail", operator=first, message=message)
             elif problem:
-                self.record.update(status="failed", error={"operator": None, "message": problem})
+                run_event(self.record, "fail", message=problem)
             elif cancelled:
-                self.record.update(
-                    status="cancelled", error={"operator": None, "message": "the run was cancelled"}
-                )
+                run_event(self.record, "cancel")
             else:
-                self.record["status"] = "succeeded"
-            self.record["ended"] = now_iso()
+                run_event(self.record, "succeed")
         self.run._values = values
         self.futures = {}  # let the cluster free intermediate results
 
@@ -601,10 +590,9 @@ class RunTracker:
 
     def _lapsed_only(self) -> bool:
         try:
-            error = self.store.get_run(self.run.id).get("error") or {}
+            return lapsed_failure(self.store.get_run(self.run.id))
         except Exception:  # noqa: BLE001 - unreadable now: keep what we have
             return False
-        return bool(error.get("lapsed"))
 
 
 def _ref_nodes(value: Any) -> list[str]:

@@ -28,6 +28,8 @@ import time
 import weakref
 from typing import Any
 
+from flowlab.store.transitions import end_operators, run_event
+
 #: seconds a lease lasts; its holder renews it every LEASE_SECONDS / 5
 LEASE_SECONDS = float(os.environ.get("FLOWLAB_LEASE_SECONDS", "30"))
 LIVE = ("queued", "running")
@@ -93,15 +95,8 @@ def mark_lapsed(record: dict, reason: str | None = None) -> None:
     reason = reason or lapsed_reason(record)
     if reason is None:
         return  # finished, or renewed, meanwhile
-    message = f"{reason}; resume() reruns what did not finish"
-    record.update(
-        status="failed",
-        ended=record.get("ended") or _now().isoformat(),
-        error={"operator": None, "message": message, "lapsed": True},
-    )
-    for op in (record.get("operators") or {}).values():
-        if op.get("state") in LIVE:
-            op.update(state="cancelled", error="the run's tracker ended")
+    if run_event(record, "lapse", message=f"{reason}; resume() reruns what did not finish"):
+        end_operators(record, "cancelled", "the run's tracker ended")
 
 
 def effective(summary: dict, now: dt.datetime | None = None) -> dict:

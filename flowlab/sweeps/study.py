@@ -7,6 +7,7 @@ from typing import Any
 
 from flowlab.core.records import TERMINAL_RUN, now_iso
 from flowlab.errors import SweepError
+from flowlab.store.transitions import run_event
 from flowlab.sweeps.records import CHILD_PRIORITY, new_parent_record
 from flowlab.sweeps.sweep import Sweep
 from flowlab.sweeps.validate import check_fixed, check_space, metric_direction
@@ -177,7 +178,7 @@ class Study(Sweep):
         errors = [op.get("error") or "" for op in record.get("operators", {}).values()]
         if any(e.startswith("TrialPruned") for e in errors):
             self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            run._update(lambda r: r.update(status="pruned"))
+            run._update(lambda r: run_event(r, "prune"))
             return
         self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
 

@@ -7,8 +7,9 @@ import threading
 import time
 import warnings
 
-from flowlab.core.records import TERMINAL_RUN, now_iso
+from flowlab.core.records import TERMINAL_RUN
 from flowlab.errors import SweepError
+from flowlab.store.transitions import run_event
 from flowlab.sweeps.records import CHILD_PRIORITY, new_parent_record
 from flowlab.sweeps.validate import (
     check_fixed,
@@ -188,7 +189,7 @@ class Sweep:
         store = self._store_or_default()
 
         def finish(record: dict) -> None:
-            record.update(status="succeeded", ended=now_iso())
+            run_event(record, "succeed")
             record[self.kind]["counts"] = counts
 
         self.record = store.update_run(self.id, finish)
