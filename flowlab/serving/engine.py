@@ -16,6 +16,8 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import math
+import numbers
 import random
 import secrets
 import threading
@@ -91,6 +93,14 @@ class LoadedModel:
 
     @staticmethod
     def _check(flow_type, value, index: int, feature: str):
+        # Python's json reads NaN, Infinity and overflowing numbers (1e400) as floats that no
+        # flowlab type refuses and that models either choke on (a 500) or silently predict on
+        bad = non_finite(value)
+        if bad is not None:
+            raise InvalidInstance(
+                f"instance {index}: field '{feature}' is {bad}, which is not a number a model "
+                f"can take; send a finite number ({flow_type.name})"
+            )
         try:
             return flow_type.validate(value, f"instance {index}: field '{feature}'")
         except FlowTypeError as e:
@@ -260,6 +270,34 @@ class ModelService:
         if routing.shadow is not None:
             self.monitor.mirror(routing, answer, rows)
         return answer
+
+
+def non_finite(value: Any) -> str | None:
+    """How ``value`` (or a number inside it) is not finite, as JSON would write it; else None.
+
+    Example::
+
+        non_finite(float("nan")), non_finite([1.0, float("-inf")]), non_finite(2.5)
+        # ('NaN', '-Infinity', None)
+    """
+    if type(value) in (int, str, bool):  # what most instances hold: decided at once
+        return None
+    if isinstance(value, list | tuple):
+        values = value
+    elif isinstance(value, dict):
+        values = value.values()
+    elif isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        # json's floats, and numpy's in process
+        if math.isfinite(value):
+            return None
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    else:
+        return None
+    for item in values:
+        bad = non_finite(item)
+        if bad is not None:
+            return bad
+    return None
 
 
 def _plain(value: Any) -> Any:

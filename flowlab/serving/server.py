@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - httptools not installed
     from uvicorn.protocols.http.h11_impl import H11Protocol as _BaseProtocol
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+WILDCARD = ("0.0.0.0", "::", "")
 
 
 class NoDelayProtocol(_BaseProtocol):
@@ -47,6 +48,51 @@ def token_for(host: str, token: str | None) -> str | None:
     return secrets.token_urlsafe(24)
 
 
+def allowed_hosts(host: str, extra: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The names a request's ``Host`` header may give for a server bound to ``host``: the
+    loopback names, ``host`` itself, on a wildcard address (0.0.0.0, ::) this machine's name,
+    full name and addresses, and ``extra`` (``"*.example.com"`` for a domain, ``"*"`` for any).
+
+    Example::
+
+        allowed_hosts("127.0.0.1")                   # ['localhost', '127.0.0.1', '[::1]']
+        allowed_hosts("0.0.0.0", ["models.example.com"])
+    """
+    names = ["localhost", "127.0.0.1", "[::1]"]
+    if host in WILDCARD:
+        names += _machine_names()
+    else:
+        names.append(host)
+    for name in extra:
+        if "*" in name[1:] or (name.startswith("*") and name != "*" and not name.startswith("*.")):
+            raise ValueError(
+                f"allowed host {name!r}: give a name (models.example.com), a domain "
+                "(*.example.com) or * for any"
+            )
+        names.append(name)
+    shown = []
+    for name in names:
+        name = name.strip().lower()
+        if (name.startswith("[") and "]:" in name) or name.count(":") == 1:
+            name = name.rsplit(":", 1)[0]  # a port: any port of an allowed name is allowed
+        if ":" in name and not name.startswith("["):  # an IPv6 address: Host writes [::1]
+            name = f"[{name}]"
+        if name and name not in shown:
+            shown.append(name)
+    return shown
+
+
+def _machine_names() -> list[str]:
+    """This machine's host name, full name and addresses: what others call it by."""
+    names = [socket.gethostname(), socket.getfqdn()]
+    try:
+        for *_, address in socket.getaddrinfo(socket.gethostname(), None):
+            names.append(address[0])
+    except OSError:  # a name that does not resolve: it has no addresses to add
+        pass
+    return names
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
@@ -54,10 +100,20 @@ def serve(
     workers: int = 1,
     token: str | None = None,
     body_limit: int | None = None,
+    max_instances: int | None = None,
+    allow_hosts: tuple[str, ...] | list[str] = (),
     log_level: str = "warning",
     announce=print,
 ) -> None:
-    """Serve every model of the configured store's registry until interrupted."""
+    """Serve every model of the configured store's registry until interrupted.
+
+    Requests must name this server in ``Host`` (see :func:`allowed_hosts`; ``allow_hosts`` adds
+    names, e.g. a load balancer's).
+
+    Example::
+
+        serve(host="0.0.0.0", port=8080, allow_hosts=["models.example.com"])
+    """
     import uvicorn
 
     token = token_for(host, token)
@@ -65,6 +121,10 @@ def serve(
         os.environ["FLOWLAB_SERVE_TOKEN"] = token  # workers are new processes: tell them
     if body_limit:
         os.environ["FLOWLAB_SERVE_BODY_LIMIT"] = str(body_limit)
+    if max_instances:
+        os.environ["FLOWLAB_SERVE_MAX_INSTANCES"] = str(max_instances)
+    names = allowed_hosts(host, allow_hosts)
+    os.environ["FLOWLAB_SERVE_ALLOWED_HOSTS"] = ",".join(names)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # one /metrics for all workers: prometheus-client's multiprocess mode
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="flowlab-metrics-")
@@ -72,6 +132,8 @@ def serve(
     announce(f"flowlab serving on http://{shown}:{port}/v1/models")
     if token:
         announce(f"token: {token}  (send 'Authorization: Bearer {token}')")
+    if "*" not in names:
+        announce(f"answering requests for: {', '.join(names)}  (more with --allow-host)")
     options = dict(
         host=host,
         port=port,

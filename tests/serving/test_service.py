@@ -286,6 +286,8 @@ def test_model_input_accepts_a_deployed_model(client, model, iris_versions):
 
 def test_json_bodies_round_trip_in_kserve_shape(server, model):
     answer = server.client.post(
-        f"/v1/models/{model}:predict", content=json.dumps({"instances": instances(1)})
+        f"/v1/models/{model}:predict",
+        content=json.dumps({"instances": instances(1)}),
+        headers={"Content-Type": "application/json"},  # the service takes JSON and only JSON
     )
     assert set(answer.json()) == {"predictions", "model_name", "model_version", "id"}
