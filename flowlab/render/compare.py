@@ -209,7 +209,9 @@ def _rows(records: list[dict]) -> dict[tuple[str, str], dict]:
 def _plain(stored: Any) -> Any:
     """A record entry as a comparable plain value (artifacts as a short description)."""
     if isinstance(stored, dict) and "$uri" in stored:
-        return stored.get("catalog") or stored["$uri"]
+        from flowlab.store.config import redacted
+
+        return stored.get("catalog") or redacted(str(stored["$uri"]))  # s3://key:secret@…
     if isinstance(stored, dict) and "$artifact" in stored:
         digest = str(stored.get("hash", "")).removeprefix("sha256:")[:8]
         kind = stored.get("type", "artifact")
