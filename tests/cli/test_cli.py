@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 
 import psutil
 import pytest
 
 from tests.cli.conftest import ROOT
+from tests.polling import wait_until
 
 FLOWS = "tests.cli.flows"
 
@@ -41,9 +41,9 @@ def test_cluster_up_when_one_is_up_says_where(cli):
 
 def test_submit_and_exit_then_queue_shows_the_run_and_show_reports_outputs(cli):
     done = cli(
-        "submit", f"{FLOWS}:sleeper", "--input", "x=7", "--input", "seconds=4", "--tag", "try"
+        "submit", f"{FLOWS}:sleeper", "--input", "x=7", "--input", "seconds=20", "--tag", "try"
     )
-    run_id = _id(done)  # the command has exited; the run goes on
+    run_id = _id(done)  # the command has exited; the run goes on (long enough to be queued)
     queued = cli.json("queue")
     assert run_id in [r["id"] for r in queued]
     mine = next(r for r in queued if r["id"] == run_id)
@@ -151,18 +151,17 @@ def _worker_pid(address: str, state: dict) -> int:
     raise AssertionError(f"no worker process listens on {address}")
 
 
-def _running_operator(cli, run_id, node, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _running_operator(cli, run_id, node, timeout=120):
+    def running():
         op = cli.json("show", run_id)["operators"][node]
-        if op["state"] == "running" and op["worker"]:
-            return op
-        time.sleep(0.3)
-    raise AssertionError(f"operator {node} of {run_id} never ran")
+        return op if op["state"] == "running" and op["worker"] else None
+
+    return wait_until(running, timeout=timeout, what=f"operator {node} of {run_id} to run")
 
 
 def test_a_worker_killed_during_an_operator_does_not_fail_the_run(cli):
-    run_id = _id(cli("submit", f"{FLOWS}:sleeper", "--input", "x=3", "--input", "seconds=5"))
+    # long enough to be seen running by a `show` every few seconds on a busy machine
+    run_id = _id(cli("submit", f"{FLOWS}:sleeper", "--input", "x=3", "--input", "seconds=20"))
     op = _running_operator(cli, run_id, "slow")
     os.kill(_worker_pid(op["worker"], cli.state()), signal.SIGKILL)
     shown = cli.wait_for(run_id, timeout=180)

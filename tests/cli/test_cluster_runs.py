@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -100,13 +101,15 @@ def test_logs_follow_prints_lines_as_the_operator_logs_them_and_exits_when_the_r
     )
     try:
         first = follow.stdout.readline()
-        status_at_first_line = cli.json("show", run_id)["status"]
+        first_line_at = datetime.datetime.now(datetime.UTC)
         rest = follow.stdout.read()
         follow.wait(timeout=120)
     finally:
         follow.kill()
     assert first.strip() == "[tick] tick 0"
-    assert status_at_first_line == "running"  # printed while the operator was still logging
+    # printed while the operator was still logging: before the run's end was recorded
+    ended = datetime.datetime.fromisoformat(cli.json("show", run_id)["ended"])
+    assert first_line_at < ended
     assert follow.returncode == 0
     assert [line for line in rest.splitlines() if line] == [
         "[tick] tick 1",

@@ -36,7 +36,7 @@ def test_corrected_seed_runs_end_to_end(client, store, iris_frame, unlabeled):
     iris = make_iris("logloss")
     run = iris.launch(labeled_data=iris_frame, unlabeled_data=unlabeled, seed=7, cache=False)
     assert run.status in ("queued", "running", "succeeded")
-    out = run.result(timeout=120)
+    out = run.result(timeout=600)
     assert run.status == "succeeded"
     assert 0 <= out.logloss < 3.0
     assert "species" in out.predictions.columns
@@ -66,7 +66,7 @@ def test_corrected_seed_run_record_on_disk(client, store, iris_frame, unlabeled)
     run = make_iris("logloss").launch(
         labeled_data=iris_frame, unlabeled_data=unlabeled, cache=False
     )
-    run.wait(timeout=120)
+    run.wait(timeout=600)
     record = store.get_run(run.id)
     assert record["status"] == "succeeded"
     assert record["workflow"] == "iris" and len(record["version"]) == 12
@@ -123,6 +123,6 @@ def test_parquet_path_is_accepted_as_a_dataset(client, iris_frame, unlabeled, tm
     path = tmp_path / "iris.parquet"
     iris_frame.to_parquet(path)
     run = make_iris("logloss").launch(labeled_data=str(path), unlabeled_data=unlabeled)
-    assert run.result(timeout=120).predictions.shape[0] == len(unlabeled)
+    assert run.result(timeout=600).predictions.shape[0] == len(unlabeled)
     recorded = run.record["inputs"]["labeled_data"]
     assert recorded["$uri"] == str(path) and recorded["hash"].startswith("sha256:")
