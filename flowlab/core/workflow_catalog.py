@@ -177,21 +177,13 @@ def rebuild_workflow(name_or_entry: str | dict, store=None):
         wf = rebuild_workflow("iris")
         run = wf.launch(labeled_data="iris_labeled")
     """
-    from flowlab.core.workflow import Workflow, registered_workflows
-    from flowlab.store import get_store
+    from flowlab.core.workflow import Workflow
 
     entry = name_or_entry
     if isinstance(name_or_entry, str):
-        local = registered_workflows().get(name_or_entry)
-        if local is not None:
-            return local
-        entry = (store or get_store()).get_entry(KIND, name_or_entry)
-        if entry is None:
-            known = ", ".join(e["name"] for e in workflow_catalog(store)) or "none"
-            raise WorkflowNotRebuildable(
-                f"workflow '{name_or_entry}' is not in the catalog (known: {known}); "
-                "launch it once or call .register() where it is defined"
-            )
+        entry = _local_or_entry(name_or_entry, store)
+        if isinstance(entry, Workflow):
+            return entry
     name = entry["name"]
     refusal = _refusal(entry)
     if refusal:
@@ -332,6 +324,13 @@ def stored_workflow(name: str, store=None):
 
         FormModel(stored_workflow("iris"))
     """
+    found = _local_or_entry(name, store)
+    return found if not isinstance(found, dict) else StoredWorkflow(found, store)
+
+
+def _local_or_entry(name: str, store=None):
+    """This process's Workflow named ``name``, else its catalog entry (WorkflowNotRebuildable
+    naming the known ones when there is neither)."""
     from flowlab.core.workflow import registered_workflows
     from flowlab.store import get_store
 
@@ -341,8 +340,11 @@ def stored_workflow(name: str, store=None):
     entry = (store or get_store()).get_entry(KIND, name)
     if entry is None:
         known = ", ".join(e["name"] for e in workflow_catalog(store)) or "none"
-        raise WorkflowNotRebuildable(f"workflow '{name}' is not in the catalog (known: {known})")
-    return StoredWorkflow(entry, store)
+        raise WorkflowNotRebuildable(
+            f"workflow '{name}' is not in the catalog (known: {known}); "
+            "launch it once or call .register() where it is defined"
+        )
+    return entry
 
 
 def _target_of(workflow) -> str | None:
