@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
 from typing import Any
 
@@ -45,3 +47,31 @@ def fail(message: str, code: int = FAILED) -> None:
 
 def usage(message: str) -> None:
     fail(message, USAGE)
+
+
+def refused_writes_fail(command):
+    """Decorate a command so that a write its home refuses (a full disk, a read-only or another
+    user's FLOWLAB_HOME) is one line naming the directory and exit code 1, not a traceback.
+
+    Example::
+
+        @click.command()
+        @refused_writes_fail
+        def cancel(run_id): ...   # on a read-only home: "flowlab: /data/.flowlab is read-only …"
+    """
+
+    @functools.wraps(command)
+    def checked(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except OSError as error:
+            # imported here: the store is heavy, and most commands never get here
+            from flowlab.store.tinydb_store import write_refused
+
+            where = os.environ.get("FLOWLAB_HOME") or "FLOWLAB_HOME"
+            refused = write_refused(error, "the files this command writes", where)
+            if refused is None:
+                raise
+            fail(str(refused))
+
+    return checked

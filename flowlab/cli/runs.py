@@ -7,7 +7,7 @@ import time
 
 import click
 
-from flowlab.cli.output import emit_json, fail, table, usage
+from flowlab.cli.output import emit_json, fail, refused_writes_fail, table, usage
 
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 
@@ -51,6 +51,7 @@ def _get(run_id: str):
 @click.option("--all", "everything", is_flag=True, help="Also list runs that have ended.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @_json
+@refused_writes_fail
 def queue(everything, limit, as_json):
     """Queued and running runs, with operators done/total (like squeue)."""
     from flowlab.store.search import runs as search
@@ -72,6 +73,7 @@ def queue(everything, limit, as_json):
 @click.option("--order-by", default=None, help='A field, "-" first for descending.')
 @click.option("--limit", default=None, type=int, help="At most this many runs.")
 @_json
+@refused_writes_fail
 def runs(query, order_by, limit, as_json):
     """Runs matching QUERY (the flowlab query language, like sacct).
 
@@ -97,6 +99,7 @@ def runs(query, order_by, limit, as_json):
 @click.command()
 @click.argument("run_id", metavar="RUN")
 @_json
+@refused_writes_fail
 def show(run_id, as_json):
     """One run: status, inputs, outputs and every operator's state and worker.
 
@@ -189,6 +192,7 @@ def _print_children(rows: list[dict], counts: dict[str, int]) -> None:
 @click.argument("run_id", metavar="RUN")
 @click.option("--operator", default=None, help="Only this operator's logs.")
 @click.option("--follow", "-f", is_flag=True, help="Keep printing until the run ends.")
+@refused_writes_fail
 def logs(run_id, operator, follow):
     """What the run's operators printed (stdout, stderr, logging), per operator."""
     run = _get(run_id)
@@ -220,6 +224,7 @@ def logs(run_id, operator, follow):
 @click.command()
 @click.argument("run_id", metavar="RUN")
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the record.")
+@refused_writes_fail
 def cancel(run_id, timeout):
     """Cancel RUN: its queued and running operators stop, finished outputs are kept.
 

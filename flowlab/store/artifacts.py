@@ -8,6 +8,7 @@ those in ``FLOWLAB_ARTIFACTS_ALSO``): a reference anywhere else raises
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import posixpath
@@ -17,6 +18,7 @@ import fsspec
 
 from flowlab.errors import Untrusted
 from flowlab.store.config import redacted
+from flowlab.store.tinydb_store import size_text, write_refused
 
 #: more locations artifacts may be read from (os.pathsep-separated), e.g. an old bucket
 ALSO_ENV = "FLOWLAB_ARTIFACTS_ALSO"
@@ -36,15 +38,36 @@ class ArtifactStore:
         self.fs, self.path = fsspec.core.url_to_fs(self.root)
 
     def put(self, data: bytes, extension: str) -> dict:
+        """Keep ``data``; its reference (uri, sha256 hash, size). Written to a temporary file
+        renamed into place, so a reader never sees part of it. A full disk or a read-only
+        location raises :class:`~flowlab.store.tinydb_store.StoreWriteError` (an ``OSError``
+        and a ``StoreError``) naming the location, and leaves no temporary file behind.
+
+        Example::
+
+            ArtifactStore("/tmp/a").put(b"0123", "bin")["hash"]   # 'sha256:1be2e4…'
+        """
         digest = hashlib.sha256(data).hexdigest()
         relative = f"{digest[:2]}/{digest}.{extension}"
         target = f"{self.path}/{relative}"
         if not self.fs.exists(target):
-            self.fs.makedirs(f"{self.path}/{digest[:2]}", exist_ok=True)
             temporary = f"{target}.{uuid.uuid4().hex}.tmp"
-            with self.fs.open(temporary, "wb") as f:
-                f.write(data)
-            self.fs.mv(temporary, target)
+            try:
+                self.fs.makedirs(f"{self.path}/{digest[:2]}", exist_ok=True)
+                with self.fs.open(temporary, "wb") as f:
+                    f.write(data)
+                self.fs.mv(temporary, target)
+            except BaseException as error:
+                # a full disk fails mid-write: what was written of it is no artifact
+                with contextlib.suppress(Exception):
+                    if self.fs.exists(temporary):
+                        self.fs.rm(temporary)
+                what = f"an artifact ({size_text(len(data))})"
+                if isinstance(error, OSError):
+                    refused = write_refused(error, what, redacted(self.root))
+                    if refused is not None and refused is not error:
+                        raise refused from error
+                raise
         return {"uri": f"{self.root}/{relative}", "hash": f"sha256:{digest}", "size": len(data)}
 
     def get(self, ref: dict) -> bytes:
