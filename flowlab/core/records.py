@@ -74,6 +74,10 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
             "ended": None,
             "duration": None,
             "attempts": 0,
+            # one address per execution, in order (a retry, or a result lost with its worker
+            # and computed again); "recomputed": executions after it had succeeded
+            "workers": [],
+            "recomputed": 0,
             "error": None,
             "traceback": None,
             "logs": "",

@@ -145,16 +145,14 @@ class RunTracker:
                 if op["state"] != "running":
                     return
                 op["logs"] = message.get("logs", "")  # and on to _changed() below
-            if op is None or op["state"] in TERMINAL_OPERATOR:
-                if op is not None and message.get("state") == op["state"] and not op["ended"]:
-                    self._apply_meta(op, message)
+            if op is None:
+                return
+            if op["state"] in TERMINAL_OPERATOR:
+                self._after_end(op, message)
                 return
             state = message.get("state")
             if message.get("started") is not None and state != "logs":
-                # an attempt is known by its start: a short one is only reported when it ends
-                started = now_iso(message["started"])
-                if started != op["started"]:
-                    op.update(started=started, attempts=op["attempts"] + 1)
+                self._execution(op, message)
             if state == "running":
                 op.update(
                     state="running",
@@ -177,13 +175,51 @@ class RunTracker:
                 )
         self._changed()
 
-    def _apply_meta(self, op: dict, meta: dict) -> None:
-        op.update(
-            worker=meta.get("worker"),
-            pid=meta.get("pid"),
-            started=now_iso(meta["started"]),
-            logs=meta.get("logs", ""),
-        )
+    def _execution(self, op: dict, message: dict) -> None:
+        """Count an execution of the operator at its first report: an execution is known by
+        its start (a short one is only reported when it ends); ``workers`` gets its worker."""
+        started = now_iso(message["started"])
+        if started != op["started"]:
+            op.update(started=started, attempts=op["attempts"] + 1)
+            op.setdefault("workers", []).append(message.get("worker"))
+
+    def _after_end(self, op: dict, message: dict) -> None:
+        """A report on an operator whose task ended: its own, trailing the future, or one of a
+        new execution. Dask computes a finished task again when the worker holding its result
+        died before every child read it; that execution is counted (``attempts``,
+        ``recomputed``, its worker in ``workers``) and the record shows it (worker, times,
+        logs), while the operator keeps its state: the run goes on. Should it fail, the child
+        that needed it fails with its error, and ``_finish_node`` records it on this one."""
+        state = message.get("state")
+        if message.get("started") is None or state not in _EXECUTION_STATES:
+            return
+        started = now_iso(message["started"])
+        again = op.get("recomputed") and started == op["started"]  # the last one, going on
+        if (
+            op["state"] in ("succeeded", "cached", "skipped")
+            and op["started"] is not None
+            and started > op["started"]  # ISO 8601 text sorts as the time it says
+        ):
+            self._execution(op, message)
+            op["recomputed"] = op.get("recomputed", 0) + 1
+            op.update(
+                worker=message.get("worker"), pid=message.get("pid"), ended=None, duration=None
+            )
+            again = True
+        if not again:  # this task's own report, after its future
+            if state == op["state"] and not op["ended"]:
+                self._apply_meta(op, message)
+            return
+        if state != "running" and not op["ended"]:  # the recomputation ended
+            self._apply_meta(op, message, again=True)
+            if state == "failed":
+                op.update(error=message.get("error"), traceback=message.get("traceback"))
+
+    def _apply_meta(self, op: dict, meta: dict, again: bool = False) -> None:
+        """A finished execution's report (``again``: a recomputation, which leaves the
+        operator's state as it is)."""
+        self._execution(op, meta)
+        op.update(worker=meta.get("worker"), pid=meta.get("pid"), logs=meta.get("logs", ""))
         if meta.get("elements"):  # a mapped node's element counts
             self._elements(op, meta)
         if meta.get("cache_key"):  # a content-keyed node's key is finished on the worker
@@ -192,10 +228,8 @@ class RunTracker:
             op.update(
                 ended=now_iso(meta["ended"]), duration=round(meta["ended"] - meta["started"], 6)
             )
-        if meta.get("cached_from"):  # found in the cache by the worker
+        if meta.get("cached_from") and not again:  # found in the cache by the worker
             op.update(state="cached", cached_from=meta["cached_from"], outputs=meta["outputs"])
-        if not op["attempts"]:
-            op["attempts"] = 1
 
     def _elements(self, op: dict, message: dict) -> None:
         """A mapped node's element counts (core/fanout.py); never fewer done than known."""
@@ -250,6 +284,7 @@ class RunTracker:
                         error=f"upstream operator '{exc.operator}' failed",
                         traceback=None,
                     )
+                    self._upstream_failed(exc)
                 elif isinstance(exc, OperatorError):
                     if exc.elements:  # a mapped node's element counts
                         self._elements(op, {"elements": exc.elements})
@@ -266,6 +301,21 @@ class RunTracker:
             else:
                 op.update(state="cancelled", error=op["error"] or "cancelled")
         self._changed()
+
+    def _upstream_failed(self, exc: OperatorError) -> None:
+        """A child failed with its upstream's error although the upstream's own task had
+        succeeded: the upstream's result was lost with its worker and computing it again
+        failed. The failure is the upstream's: recorded there, it names the run's error."""
+        up = self.record["operators"].get(exc.operator)
+        if up is None or up["state"] not in ("succeeded", "cached", "skipped"):
+            return  # failed already, or its own future will say
+        up.update(
+            state="failed",
+            error=exc.message,
+            traceback=exc.traceback,
+            logs=exc.logs or up["logs"],
+            ended=up["ended"] or now_iso(),
+        )
 
     def _finish_run(self) -> None:
         self._complete_meta()
@@ -296,6 +346,8 @@ class RunTracker:
             time.sleep(0.02)
             self._drain()
             missing = self._missing_meta()
+        # a task that failed has no report to ask for (a recomputation that could not end)
+        missing = [n for n in missing if self.futures[n].status not in ("error", "cancelled")]
         if missing:
             metas = self.client.gather(
                 [self.client.submit(meta_of, self.futures[n], pure=False) for n in missing]
@@ -593,6 +645,10 @@ class RunTracker:
             return lapsed_failure(self.store.get_run(self.run.id))
         except Exception:  # noqa: BLE001 - unreadable now: keep what we have
             return False
+
+
+#: the reports of an execution (``logs``, ``kept``, ``elements`` tell about one going on)
+_EXECUTION_STATES = ("running", "succeeded", "failed", "skipped")
 
 
 def _ref_nodes(value: Any) -> list[str]:
