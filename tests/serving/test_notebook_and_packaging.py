@@ -44,7 +44,8 @@ def test_kserve_manifest_runs_flowlab_serve_as_a_custom_predictor():
     assert manifest["kind"] == "InferenceService"
     container = manifest["spec"]["predictor"]["containers"][0]
     assert container["args"][:4] == ["python", "-m", "flowlab.cli", "serve"]
-    allowed = [a for k, a in zip(container["args"], container["args"][1:]) if k == "--allow-host"]
+    args = container["args"]
+    allowed = [a for k, a in zip(args, args[1:], strict=False) if k == "--allow-host"]
     assert "*.svc.cluster.local" in allowed  # KServe's Host names get past the Host check
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert {e["name"] for e in container["env"]} >= {"FLOWLAB_STORE", "FLOWLAB_SERVE_TOKEN"}
