@@ -16,6 +16,9 @@ import pytest
 
 from tests.polling import wait_until
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 LAUNCHER = textwrap.dedent(

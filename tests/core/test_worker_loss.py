@@ -17,6 +17,9 @@ import flowlab
 from flowlab import types
 from tests.polling import wait_until
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 
 @flowlab.operator(returns=types.Schema(value=types.INTEGER))
 def produce(marker: str):

@@ -15,6 +15,9 @@ import pytest
 from tests.cli.conftest import CLI, started_pids
 from tests.polling import wait_until
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 ONE_WORKER = ("--workers", "1", "--resources", "CPU=1,MEMORY=1GB")
 
 

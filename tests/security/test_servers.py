@@ -33,6 +33,9 @@ import pytest
 from tests.jupyter_app import free_port, running_jupyter
 from tests.polling import wait_until
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "s3cretpw"
 BASE = os.environ.get("FLOWLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

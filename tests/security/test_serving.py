@@ -21,6 +21,9 @@ from flowlab.library import data
 from tests.polling import wait_until
 from tests.serving.conftest import Server
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 FEATURES = ["petal_width", "petal_height", "sepal_width", "sepal_height"]
 ROW = {"petal_width": 2, "petal_height": 14, "sepal_width": 33, "sepal_height": 50}
 JSON = {"Content-Type": "application/json"}

@@ -25,6 +25,9 @@ from flowlab.errors import Untrusted
 from flowlab.types.model import MODEL, UntrustedModelTypes, trust_types
 from tests.security import flows
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -21,6 +21,9 @@ from flowlab.store import TinyDBRunStore
 from flowlab.store.query import parse
 from tests.polling import wait_until
 
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # A process that imports the store once, then forks a writer per "write PREFIX" line: each

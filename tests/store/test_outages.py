@@ -9,12 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from flowlab.core import tracker
 from flowlab.core.records import TERMINAL_RUN
 from flowlab.store import open_store
 from tests.core import ops
 from tests.polling import wait_until
 from tests.store.own_postgres import own_postgres
+
+# real servers, clusters and processes: on a busy machine they take minutes, not seconds
+pytestmark = pytest.mark.timeout(900)
 
 ROOT = Path(__file__).resolve().parents[2]
 
