@@ -31,6 +31,8 @@ ALLOWED_TYPES = frozenset(
         "sklearn.tree._tree.Tree",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+        "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
         "sklearn._loss.link.IdentityLink",
         "sklearn._loss.link.LogitLink",
         "sklearn._loss.link.MultinomialLogit",

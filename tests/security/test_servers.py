@@ -12,6 +12,7 @@ a schema of this module's own.
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import json
 import os
@@ -167,8 +168,13 @@ def page_document(port: int, page: str, arguments: dict) -> str:
     from bokeh.client import pull_session
     from bokeh.embed.util import standalone_docs_json
 
-    with pull_session(url=f"http://127.0.0.1:{port}/{page}", arguments=arguments) as session:
-        return json.dumps(standalone_docs_json([session.document]), default=str)
+    def pull() -> str:
+        with pull_session(url=f"http://127.0.0.1:{port}/{page}", arguments=arguments) as session:
+            return json.dumps(standalone_docs_json([session.document]), default=str)
+
+    # in a thread of its own: an earlier test may have left an event loop running in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(pull).result()
 
 
 # -- redacted ---------------------------------------------------------------------------------
