@@ -7,7 +7,7 @@ run recorded succeeded), and the scheduler's memory after each.
     python benchmarks/cli.py [--runs 200] [--workers 2]
 
 Each `flowlab submit` launches in its own process and exits: the scheduler keeps the runs
-(core/cluster_runs.py).
+(core/engine/cluster_runs.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ workflow's outputs).
     python benchmarks/overhead.py [--sizes 10 100 1000] [--repeat 3] [--scheduler ADDRESS]
 
 With ``--scheduler`` (e.g. the address ``flowlab cluster up`` prints) both sides run on that
-cluster, and flowlab's runs are kept by the scheduler (core/cluster_runs.py);
+cluster, and flowlab's runs are kept by the scheduler (core/engine/cluster_runs.py);
 ``FLOWLAB_TRACKING=launcher`` makes this process follow them instead, for comparison.
 """
 
@@ -26,8 +26,8 @@ from distributed import Client
 
 import flowlab
 from flowlab import Output, types, workflow
-from flowlab.core.cluster_runs import kept_by_cluster
-from flowlab.core.operator import operator
+from flowlab.core.definition.operator import operator
+from flowlab.core.engine.cluster_runs import kept_by_cluster
 
 
 def noop(x=0):

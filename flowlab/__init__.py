@@ -12,16 +12,17 @@ Example::
 import sys as _sys
 
 from flowlab import forms, models, types
-from flowlab.core import checkpoint, cluster
-from flowlab.core.context import current_seed
-from flowlab.core.dynamic import branch
-from flowlab.core.graph import Graph
-from flowlab.core.operator import Operator, operator
-from flowlab.core.output import Output
-from flowlab.core.reporting import report
-from flowlab.core.resources import Resources
-from flowlab.core.run import Run, get_run
-from flowlab.core.workflow import Workflow, workflow
+from flowlab.core.clusters import cluster
+from flowlab.core.definition.branch import branch
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.graph import Graph
+from flowlab.core.definition.operator import Operator, operator
+from flowlab.core.definition.output import Output
+from flowlab.core.definition.resources import Resources
+from flowlab.core.definition.workflow import Workflow, workflow
+from flowlab.core.runs.run import Run, get_run
+from flowlab.core.worker import checkpoint
+from flowlab.core.worker.reporting import report
 from flowlab.dashboard import dashboard
 from flowlab.errors import (
     ChannelTypeError,

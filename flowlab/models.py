@@ -16,7 +16,7 @@ from __future__ import annotations
 import builtins
 import threading
 
-from flowlab.core.run import register_deployer
+from flowlab.core.runs.run import register_deployer
 from flowlab.serving.engine import ModelService
 from flowlab.serving.report import ShadowReport
 from flowlab.store.models import deploy_run, registry_for

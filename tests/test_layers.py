@@ -58,14 +58,33 @@ def _is_module(name: str) -> bool:
     ).is_file()
 
 
-def _imports(path: Path) -> list[tuple[str, int, list[str]]]:
-    """(imported module, line, names taken from it) for every flowlab import in ``path``."""
+def _scopes(tree: ast.AST) -> dict[int, str]:
+    """id(node) -> the qualified name of the function or method it is in ("" at module level)."""
+    scope: dict[int, str] = {}
+
+    def visit(node: ast.AST, name: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = name
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                inner = f"{name}.{child.name}" if name else child.name
+            scope[id(child)] = inner
+            visit(child, inner)
+
+    visit(tree, "")
+    return scope
+
+
+def _all_imports(path: Path) -> list[tuple[str, int, list[str], str]]:
+    """(imported module, line, names taken from it, scope) for every import in ``path``."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    tree = ast.parse(path.read_text(), str(path))
+    scope = _scopes(tree)
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
+        where = scope.get(id(node), "")
         if isinstance(node, ast.Import):
-            found += [(a.name, node.lineno, []) for a in node.names]
+            found += [(a.name, node.lineno, [], where) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")[: len(package.split(".")) - node.level + 1]
@@ -75,9 +94,9 @@ def _imports(path: Path) -> list[tuple[str, int, list[str]]]:
             for alias in node.names:
                 submodule = f"{source}.{alias.name}"
                 if _is_module(submodule):
-                    found.append((submodule, node.lineno, []))
+                    found.append((submodule, node.lineno, [], where))
                 else:
-                    found.append((source, node.lineno, [alias.name]))
+                    found.append((source, node.lineno, [alias.name], where))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -86,8 +105,13 @@ def _imports(path: Path) -> list[tuple[str, int, list[str]]]:
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            found.append((node.args[0].value, node.lineno, []))
-    return [(name, line, names) for name, line, names in found if name.split(".")[0] == "flowlab"]
+            found.append((node.args[0].value, node.lineno, [], where))
+    return found
+
+
+def _imports(path: Path) -> list[tuple[str, int, list[str], str]]:
+    """(imported module, line, names, scope) for every flowlab import in ``path``."""
+    return [i for i in _all_imports(path) if i[0].split(".")[0] == "flowlab"]
 
 
 def _layer(module: str) -> str:
@@ -95,13 +119,14 @@ def _layer(module: str) -> str:
     return parts[1] if len(parts) > 1 else "flowlab"
 
 
-def _graph() -> list[tuple[str, str, str, int, list[str]]]:
-    """(importing module, imported module, file, line, names) over the whole package."""
+def _graph() -> list[tuple[str, str, str, int, list[str], str]]:
+    """(importing module, imported module, file, line, names, scope) over the whole package."""
     edges = []
     for path in sorted(PACKAGE.rglob("*.py")):
         module = _module_name(path)
-        for imported, line, names in _imports(path):
-            edges.append((module, imported, str(path.relative_to(PACKAGE.parent)), line, names))
+        for imported, line, names, scope in _imports(path):
+            where = str(path.relative_to(PACKAGE.parent))
+            edges.append((module, imported, where, line, names, scope))
     return edges
 
 
@@ -109,10 +134,10 @@ EDGES = _graph()
 
 
 def test_the_import_scan_sees_lazy_imports_inside_functions():
-    # Workflow._launch imports flowlab.core.execute inside the method; it is seen.
+    # Workflow.launch imports flowlab.core.runs.launch inside the method; it is seen.
     pairs = {(a, b) for a, b, *_ in EDGES}
-    assert ("flowlab.core.workflow", "flowlab.core.execute") in pairs
-    assert ("flowlab", "flowlab.core.workflow") in pairs
+    assert ("flowlab.core.definition.workflow", "flowlab.core.runs.launch") in pairs
+    assert ("flowlab", "flowlab.core.definition.workflow") in pairs
 
 
 def test_every_module_belongs_to_a_known_layer():
@@ -122,7 +147,7 @@ def test_every_module_belongs_to_a_known_layer():
 
 def test_layers_import_downwards_only():
     wrong = []
-    for module, imported, where, line, _ in EDGES:
+    for module, imported, where, line, *_ in EDGES:
         a, b = _layer(module), _layer(imported)
         if a == b or b not in RANKS or a not in RANKS:
             continue
@@ -156,7 +181,7 @@ def test_no_import_cycle_between_layers():
 def test_render_imports_neither_the_library_nor_private_store_functions(layer):
     bad = [
         f"{where}:{line}: {imported} {names}"
-        for module, imported, where, line, names in EDGES
+        for module, imported, where, line, names, _ in EDGES
         if _layer(module) == layer
         and (
             _layer(imported) == "library"
@@ -169,10 +194,168 @@ def test_render_imports_neither_the_library_nor_private_store_functions(layer):
 def test_no_layer_takes_a_private_name_from_another_layer():
     bad = [
         f"{where}:{line}: {module} takes {names} from {imported}"
-        for module, imported, where, line, names in EDGES
+        for module, imported, where, line, names, _ in EDGES
         if _layer(module) != _layer(imported)
         and any(n.startswith("_") for n in names)
         or any(part.startswith("_") and part != "__init__" for part in imported.split("."))
         and _layer(module) != _layer(imported)
     ]
     assert not bad, "private names used across layers:\n" + "\n".join(bad)
+
+
+# -- inside core: a run's life, in layers ---------------------------------------------------------
+CORE_RANKS = {"definition": 0, "record": 1, "worker": 2, "clusters": 3, "engine": 4, "runs": 5}
+#: the only functions that may import a higher layer of core, or a module that imports theirs
+#: (each launches or compiles for its caller: ``Workflow.launch`` is the front door of a run,
+#: ``Run.rerun`` and ``Run.resume`` launch a variant of the run they are called on)
+FACADES = {
+    ("flowlab.core.definition.workflow", "Workflow.launch"),
+    ("flowlab.core.definition.workflow", "Workflow.register"),
+    ("flowlab.core.definition.graph", "Graph.to_delayed"),
+    ("flowlab.core.runs.run", "Run.rerun"),
+    ("flowlab.core.runs.run", "Run.resume"),
+}
+
+
+def _core_layer(module: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) >= 3 and parts[1] == "core" and parts[2] in CORE_RANKS:
+        return parts[2]
+    return None
+
+
+def _is_facade(module: str, scope: str) -> bool:
+    return any(module == m and (scope == f or scope.startswith(f + ".")) for m, f in FACADES)
+
+
+def _core_edges() -> list[tuple[str, str, str, int, str]]:
+    return [
+        (module, imported, where, line, scope)
+        for module, imported, where, line, _names, scope in EDGES
+        if _core_layer(module) and _core_layer(imported) and module != imported
+    ]
+
+
+def test_every_module_of_core_is_in_a_layer_of_core():
+    loose = [
+        str(path.relative_to(PACKAGE.parent))
+        for path in sorted((PACKAGE / "core").rglob("*.py"))
+        if path != PACKAGE / "core" / "__init__.py" and _core_layer(_module_name(path)) is None
+    ]
+    assert not loose, f"put these in one of {list(CORE_RANKS)}: {loose}"
+
+
+def test_core_layers_import_downwards_only_but_for_the_facades():
+    wrong = [
+        f"{where}:{line}: {module} ({scope or 'module level'}) imports {imported}"
+        for module, imported, where, line, scope in _core_edges()
+        if CORE_RANKS[_core_layer(imported)] > CORE_RANKS[_core_layer(module)]
+        and not _is_facade(module, scope)
+    ]
+    assert not wrong, "imports pointing up inside core:\n" + "\n".join(wrong)
+
+
+def test_every_declared_facade_imports_inside_itself():
+    # a facade that no longer imports anything of core is dropped from FACADES
+    importing = {(module, scope) for module, _imported, _where, _line, scope in _core_edges()}
+    assert FACADES <= importing, FACADES - importing
+
+
+def test_no_import_cycle_inside_core_counting_imports_inside_functions():
+    graph: dict[str, set[str]] = {}
+    for module, imported, _where, _line, scope in _core_edges():
+        if not _is_facade(module, scope):
+            graph.setdefault(module, set()).add(imported)
+    cycles, index, low, stack, on_stack = [], {}, {}, [], set()
+
+    def strongly_connected(node: str) -> None:  # Tarjan
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                strongly_connected(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            strongly_connected(node)
+    assert not cycles, "modules of core importing each other:\n" + "\n".join(map(str, cycles))
+
+
+def test_the_definition_layer_never_imports_distributed():
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {name}"
+        for path in sorted((PACKAGE / "core" / "definition").glob("*.py"))
+        for name, line, _names, scope in _all_imports(path)
+        if name.split(".")[0] == "distributed" and not _is_facade(_module_name(path), scope)
+    ]
+    assert not found, found
+
+
+# -- private names stay in their module -----------------------------------------------------------
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and not name.endswith("_")
+
+
+def _defined_privately(tree: ast.AST) -> set[str]:
+    """Private names a module defines: its functions, classes, globals and own attributes."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("self", "cls")
+        ):
+            names.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.add(node.value)  # __slots__ entries
+    return {n for n in names if _private(n)}
+
+
+TREES = {path: ast.parse(path.read_text(), str(path)) for path in sorted(PACKAGE.rglob("*.py"))}
+PRIVATE = {path: _defined_privately(tree) for path, tree in TREES.items()}
+
+
+def test_no_module_touches_another_modules_private_names():
+    """``x._name`` where ``_name`` is private to another flowlab module (``from m import
+    _name`` too): a name used across modules is made public, with a docstring."""
+    everyone = set().union(*PRIVATE.values())
+    bad = []
+    for path, tree in TREES.items():
+        where = path.relative_to(PACKAGE.parent)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("flowlab"):
+                bad += [
+                    f"{where}:{node.lineno}: from {node.module} import {a.name}"
+                    for a in node.names
+                    if _private(a.name)
+                ]
+            elif (
+                isinstance(node, ast.Attribute)
+                and _private(node.attr)
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+                and node.attr not in PRIVATE[path]
+                and node.attr in everyone
+            ):
+                bad.append(f"{where}:{node.lineno}: {ast.unparse(node)[:60]}")
+    assert not bad, "private names of other modules:\n" + "\n".join(bad)

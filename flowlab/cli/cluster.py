@@ -44,8 +44,8 @@ def up(workers, resources, threads, host, port, insecure, as_json):
     \b
     flowlab cluster up --host 0.0.0.0     # TLS: only holders of the cluster's certificate
     """
-    from flowlab.core.persistent import ClusterStateError, is_loopback
-    from flowlab.core.persistent import up as start
+    from flowlab.core.clusters.persistent import ClusterStateError, is_loopback
+    from flowlab.core.clusters.persistent import up as start
 
     if insecure and not is_loopback(host):
         click.echo(
@@ -80,8 +80,8 @@ def up(workers, resources, threads, host, port, insecure, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def status(as_json):
     """Workers, their resources, memory and running tasks (like sinfo)."""
-    from flowlab.core.persistent import ClusterStateError
-    from flowlab.core.persistent import status as read
+    from flowlab.core.clusters.persistent import ClusterStateError
+    from flowlab.core.clusters.persistent import status as read
 
     try:
         info = read()
@@ -120,8 +120,8 @@ def _security_line(info: dict) -> str:
 @cluster.command()
 def down():
     """Stop exactly the processes `up` started; return once they have exited."""
-    from flowlab.core.persistent import ClusterStateError
-    from flowlab.core.persistent import down as stop
+    from flowlab.core.clusters.persistent import ClusterStateError
+    from flowlab.core.clusters.persistent import down as stop
 
     try:
         state = stop()

@@ -2,7 +2,7 @@
 
 On a cluster that keeps its runs (``flowlab cluster up``, ``FLOWLAB_SCHEDULER``) the command
 launches them itself and exits: the scheduler follows them, and the sweep of an ``--array``
-(core/cluster_runs.py). Only when no such cluster is up (or ``FLOWLAB_TRACKING=launcher``)
+(core/engine/cluster_runs.py). Only when no such cluster is up (or ``FLOWLAB_TRACKING=launcher``)
 does a detached process (this module's ``main``) launch the runs on a cluster of its own,
 print their ids on one line, then follow them to their end.
 
@@ -41,7 +41,7 @@ def main() -> None:
         run.wait()
     for sweep in sweeps:
         sweep.wait()  # its record says succeeded, with its children's counts
-    from flowlab.core.cluster import get_client
+    from flowlab.core.clusters.cluster import get_client
 
     get_client().close()
 
@@ -54,10 +54,10 @@ def launch(spec: dict) -> list:
     workflow = load_workflow(spec["target"])
     base = None
     if spec.get("rerun") or spec.get("resume"):
-        from flowlab.core.run import get_run
+        from flowlab.core.runs.run import get_run
 
         base = get_run(spec.get("rerun") or spec.get("resume"))
-    from flowlab.core.execute import launch_fields
+    from flowlab.core.runs.launch import launch_fields
 
     # the CLI can rerun and resume its runs later: it knows where the workflow is defined
     with launch_fields(target=spec["target"]):
@@ -90,10 +90,10 @@ def launch_array(workflow, forms: list, names: list[str], tags) -> list:
     fixed = {k: v for k, v in forms[0].inputs().items() if k not in grid}
     sweep = launch_sweep(workflow, fixed, grid=grid, tags=tags, run_seed=forms[0].seed)
     sweeps.append(sweep)
-    launched = [run for run in sweep._children if run is not None]
-    if len(launched) != len(sweep._children):
+    launched = [run for run in sweep.children if run is not None]
+    if len(launched) != len(sweep.children):
         raise RuntimeError(
-            f"sweep {sweep.id}: {len(sweep._children) - len(launched)} of its runs could not "
+            f"sweep {sweep.id}: {len(sweep.children) - len(launched)} of its runs could not "
             f"be launched; see flowlab show {sweep.id}"
         )
     return launched

@@ -81,13 +81,16 @@ def runs(query, order_by, limit, as_json):
     flowlab runs 'workflow = "iris" and outputs.logloss < 0.3' --limit 20
     """
     from flowlab.errors import FlowlabError
+    from flowlab.store.leases import LIVE
     from flowlab.store.search import runs as search
 
     try:
         found = search(query, order_by=order_by, limit=limit)
     except (FlowlabError, ValueError) as exc:
         usage(f"query {query!r}: {exc}")
-    rows = [run_summary(found._store.get_run(i)) for i in found.ids]
+    # a live run is read again (Run.refresh): one whose tracker died reads failed, as the
+    # search that found it did, not as the record its tracker last wrote
+    rows = [run_summary((r.refresh() if r.record["status"] in LIVE else r).record) for r in found]
     if as_json:
         emit_json(rows)
         return
@@ -101,7 +104,7 @@ def runs(query, order_by, limit, as_json):
 @_json
 @refused_writes_fail
 def show(run_id, as_json):
-    """One run: status, inputs, outputs and every operator's state and worker.
+    """One run: status, inputs, outputs and every operator's state and workers.
 
     A sweep (``flowlab submit --array``, ``Workflow.sweep``) also shows its children (id,
     swept inputs, status, scalar outputs) and how many are in each status.
@@ -118,6 +121,10 @@ def show(run_id, as_json):
                 "ended",
                 "duration",
                 "attempts",
+                # one worker address per execution, and how many came after it had succeeded
+                # (its result lost with its worker, computed again)
+                "workers",
+                "recomputed",
                 "error",
                 "cached_from",
             )
@@ -133,7 +140,7 @@ def show(run_id, as_json):
         trials = search(f'parent = "{run_id}"', order_by="created", descending=False)
         rows = []
         for child in trials.ids:
-            summary = run_summary(trials._store.get_run(child))
+            summary = run_summary(trials.store.get_run(child))
             rows.append({k: summary[k] for k in ("id", "inputs", "status", "outputs")})
         shown["children"], shown["counts"] = rows, status_counts(rows)
     if as_json:
@@ -250,7 +257,7 @@ def cancel(run_id, timeout):
             end_operators(record, "cancelled", "cancelled")
 
     if run.status != "cancelled" and not tracker_alive(run.record):
-        run._store.update_run(run.id, mark)
+        run.store.update_run(run.id, mark)
         run.refresh()
     click.echo(f"{run_id} {run.status}")
     sys.exit(0 if run.status == "cancelled" else 1)

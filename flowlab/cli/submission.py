@@ -79,18 +79,18 @@ def start_launcher(spec: dict[str, Any]) -> list[dict]:
     caller may exit at once): on a cluster that keeps its runs, this process launches them,
     an ``--array``'s sweep too. With no cluster up, a detached process launches the runs on a
     cluster of its own and follows them to their end."""
-    from flowlab.core.cluster_runs import kept_by_cluster
-    from flowlab.core.persistent import address
+    from flowlab.core.clusters.persistent import address
+    from flowlab.core.engine.cluster_runs import kept_by_cluster
 
     if os.environ.get("FLOWLAB_SCHEDULER") or address():
         from flowlab.cli import launcher
-        from flowlab.core.cluster import get_client
+        from flowlab.core.clusters.cluster import get_client
 
         if kept_by_cluster(get_client()):
             sys.path[:0] = [p for p in spec.get("sys_path", []) if p not in sys.path]
             runs = launcher.launch(spec)
-            unkept.extend(r for r in runs if not hasattr(r._tracker, "remote"))
-            unkept.extend(s for s in launcher.sweeps if not s._kept)
+            unkept.extend(r for r in runs if not r.kept_by_cluster)
+            unkept.extend(s for s in launcher.sweeps if not s.kept_by_cluster)
             return [{"id": r.id, "status": r.record["status"], "parent": r.parent} for r in runs]
     return _detached_launcher(spec)
 

@@ -68,7 +68,7 @@ def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
 
 
 def _wait(run_id: str) -> str:
-    from flowlab.core.run import get_run
+    from flowlab.core.runs.run import get_run
 
     run = get_run(run_id)
     while not run.done:
@@ -123,7 +123,7 @@ def submit(target, inputs, arrays, tags, seed, wait, as_json):
 
 
 def _run_and_workflow(run_id: str, target: str | None):
-    from flowlab.core.run import get_run
+    from flowlab.core.runs.run import get_run
 
     try:
         run = get_run(run_id)

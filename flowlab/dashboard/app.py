@@ -511,9 +511,9 @@ class RunView:
     def refresh(self) -> None:
         """Redraw from the store: the cluster writes the run's record there, while a handle
         this process launched may hear of the run's end later, or not at all."""
-        from flowlab.core.run import Run
+        from flowlab.core.runs.run import Run
 
-        store = self.run._store_or_default()
+        store = self.run.store
         self.run = Run(store.get_run(self.run.id), store=store).refresh()
         self.draw()
 
@@ -604,7 +604,7 @@ def _remember(run) -> None:
 
 
 def run_content(plugins: Plugins) -> list:
-    from flowlab.core.run import Run
+    from flowlab.core.runs.run import Run
 
     run_id = _arg("id").strip()
     if not run_id:
@@ -701,7 +701,7 @@ def _sweep_html(run_id: str) -> str:
         return render_html(open_sweep(run_id))
     except Exception as exc:  # noqa: BLE001 - a study, or an unreadable sweep
         try:
-            from flowlab.core.run import get_run
+            from flowlab.core.runs.run import get_run
 
             return render_html(get_run(run_id))
         except Exception:  # noqa: BLE001
@@ -804,7 +804,7 @@ class LaunchView:
 
 
 def launch_content() -> list:
-    from flowlab.core.workflow_catalog import stored_workflow, workflow_catalog
+    from flowlab.core.runs.workflow_catalog import stored_workflow, workflow_catalog
     from flowlab.forms import FormModel
     from flowlab.forms.model import inputs_of
 
@@ -844,7 +844,7 @@ def launch_content() -> list:
     note = None
     if source:
         try:
-            from flowlab.core.run import Run
+            from flowlab.core.runs.run import Run
 
             base = Run(store.get_run(source), store=store)
             prefill = {

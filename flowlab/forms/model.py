@@ -103,7 +103,7 @@ class FormModel:
 
     def _make_option(self, name: str) -> FormField:
         if name == "seed":
-            from flowlab.core.cache import default_seed
+            from flowlab.core.worker.seeds import default_seed
 
             own = default_seed(self.workflow.name)
             return FormField(
@@ -189,11 +189,19 @@ class FormModel:
         """Launch the workflow with the form's inputs, seed (``seed`` given here wins) and
         parent; return the Run. Nothing is launched when a field is invalid (FlowTypeError
         naming each)."""
+        from flowlab.core.runs.launch import launch_workflow
+
         if seed is not None:
             self.set("seed", seed)
         inputs = self.inputs()
-        return self.workflow._launch(
-            inputs, seed=self.seed, tags=tags, client=client, cache=cache, parent=self.parent
+        return launch_workflow(
+            self.workflow,
+            inputs,
+            seed=self.seed,
+            tags=tags,
+            client=client,
+            cache=cache,
+            parent=self.parent,
         )
 
     @classmethod
@@ -205,7 +213,7 @@ class FormModel:
 
             FormModel.for_run(baseline, max_depth=6).launch().parent == baseline.id
         """
-        from flowlab.core.workflow_catalog import stored_workflow
+        from flowlab.core.runs.workflow_catalog import stored_workflow
 
         # this process's workflow, or its catalog entry's description: filling the form runs
         # no stored code; launching rebuilds it from a signed entry only

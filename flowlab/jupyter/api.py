@@ -8,8 +8,13 @@ from __future__ import annotations
 import html
 import re
 
-from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES, TERMINAL_OPERATOR, TERMINAL_RUN
-from flowlab.core.run import get_run
+from flowlab.core.record.records import (
+    OPERATOR_STATES,
+    RUN_STATUSES,
+    TERMINAL_OPERATOR,
+    TERMINAL_RUN,
+)
+from flowlab.core.runs.run import get_run
 from flowlab.errors import FlowlabError
 from flowlab.render import STATE_COLOURS, record_dag_svg, render_html
 from flowlab.store.records import json_summary as summary
@@ -98,7 +103,7 @@ def run_detail(run_id: str) -> dict:
 
 def states() -> dict:
     """Every run status and operator state, which of them are final, and their colours
-    (``flowlab.core.records`` and ``flowlab.render.STATE_COLOURS``): the extension's badges and
+    (``flowlab.core.record.records`` and ``flowlab.render.STATE_COLOURS``): the extension's badges and
     polling read them here instead of keeping a copy.
 
     Example::
@@ -154,7 +159,7 @@ def workflows() -> list[dict]:
         [(w["name"], w["rebuildable"]) for w in workflows()]   # [('classification', True), …]
     """
     import flowlab.library.workflows  # noqa: F401  (registers the predefined workflows)
-    from flowlab.core.workflow_catalog import workflow_catalog
+    from flowlab.core.runs.workflow_catalog import workflow_catalog
 
     listed = []
     for entry in workflow_catalog():

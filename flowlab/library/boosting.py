@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 import warnings
 
-from flowlab.core.context import current_seed
-from flowlab.core.operator import Operator, operator
-from flowlab.core.output import Output
-from flowlab.core.resources import Resources
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.operator import Operator, operator
+from flowlab.core.definition.output import Output
+from flowlab.core.definition.resources import Resources
 from flowlab.library.devices import DEVICES, choose_device
 from flowlab.library.estimators import EncodedLabelsClassifier, classes_of, encode_labels
 from flowlab.library.frames import is_dask, operator_name, training_frame
-from flowlab.library.sklearn_trainers import TASKS, _check_task
+from flowlab.library.sklearn_trainers import TASKS, check_task
 from flowlab.types import DATASET, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Model, Schema
 
 LIBRARIES = ("lightgbm", "xgboost")
@@ -88,7 +88,7 @@ def cluster_client():
     try:
         get_worker()
     except ValueError:
-        from flowlab.core.cluster import get_client
+        from flowlab.core.clusters.cluster import get_client
 
         yield get_client()
         return
@@ -198,7 +198,7 @@ def _train_gbdt(
         ops.TrainGBDTOperator(dataset=split.train, label="species", n_estimators=50).model
     """
     owner = operator_name("TrainGBDTOperator")
-    _check_task(task, TASKS, owner)
+    check_task(task, TASKS, owner)
     inputs = dict(
         n_estimators=n_estimators,
         learning_rate=learning_rate,

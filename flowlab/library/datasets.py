@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowlab.core.context import current_seed
-from flowlab.core.operator import operator
-from flowlab.core.output import Output
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.operator import operator
+from flowlab.core.definition.output import Output
 from flowlab.errors import FlowTypeError
 from flowlab.library import data
 from flowlab.library.frames import is_dask, operator_name, require_columns

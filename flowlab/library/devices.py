@@ -15,7 +15,7 @@ def worker_has_gpu() -> bool:
             return True
     except (ValueError, AttributeError):
         pass
-    from flowlab.core.cluster import gpu_count
+    from flowlab.core.clusters.cluster import gpu_count
 
     return gpu_count() > 0
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from flowlab.core.operator import operator
-from flowlab.core.output import Output
+from flowlab.core.definition.operator import operator
+from flowlab.core.definition.output import Output
 from flowlab.errors import FlowTypeError
 from flowlab.library.frames import is_dask, operator_name, require_columns, to_pandas
 from flowlab.library.metrics import Metrics, compute_metric, ranking_metric

@@ -10,7 +10,7 @@ from flowlab.errors import FlowTypeError
 
 def operator_name(default: str) -> str:
     """The running operator's node id (its name in error messages), else ``default``."""
-    from flowlab.core.context import current
+    from flowlab.core.definition.context import current
 
     ctx = current()
     return ctx.node_id if ctx is not None else default

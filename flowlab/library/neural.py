@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from flowlab.core.context import current_seed
-from flowlab.core.operator import Operator
-from flowlab.core.output import Output
-from flowlab.core.resources import Resources
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.operator import Operator
+from flowlab.core.definition.output import Output
+from flowlab.core.definition.resources import Resources
 from flowlab.library.devices import DEVICES, torch_device
 from flowlab.library.estimators import encode_labels
 from flowlab.library.frames import operator_name, training_frame
-from flowlab.library.sklearn_trainers import TASKS, _check_task
+from flowlab.library.sklearn_trainers import TASKS, check_task
 from flowlab.types import DATASET, DOUBLE, ENUM, FEATURES, INTEGER, LIST, MODEL, TEXT, Model, Schema
 
 
@@ -177,7 +177,7 @@ def _train_neural_net(
         ops.TrainNeuralNetOperator(dataset=split.train, label="species", epochs=50).model
     """
     owner = operator_name("TrainNeuralNetOperator")
-    _check_task(task, TASKS, owner)
+    check_task(task, TASKS, owner)
     if backend == "auto":
         backend = "torch" if torch_available() else "sklearn"
     if backend == "torch" and not torch_available():

@@ -9,9 +9,9 @@ Example::
 
 from __future__ import annotations
 
-from flowlab.core.context import current_seed
-from flowlab.core.operator import operator
-from flowlab.core.output import Output
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.operator import operator
+from flowlab.core.definition.output import Output
 from flowlab.library.boosting import (
     TrainGBDTGPUOperator,
     TrainGBDTOperator,

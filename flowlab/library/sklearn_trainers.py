@@ -6,9 +6,9 @@ since their solvers converge badly on raw scales.
 
 from __future__ import annotations
 
-from flowlab.core.context import current_seed
-from flowlab.core.operator import operator
-from flowlab.core.output import Output
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.operator import operator
+from flowlab.core.definition.output import Output
 from flowlab.library.frames import operator_name, training_frame
 from flowlab.types import BOOL, DATASET, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Model, Schema
 
@@ -37,7 +37,8 @@ def fit_model(
     )
 
 
-def _check_task(task: str, allowed: tuple[str, ...], owner: str) -> None:
+def check_task(task: str, allowed: tuple[str, ...], owner: str) -> None:
+    """Refuse a ``task`` input the operator ``owner`` does not support, naming both."""
     if task not in allowed:
         raise ValueError(
             f"input 'task' of operator '{operator_name(owner)}': {task!r} is not supported; "
@@ -138,7 +139,7 @@ def TrainSGDOperator(  # noqa: N802
     from sklearn.preprocessing import StandardScaler
 
     owner = "TrainSGDOperator"
-    _check_task(task, TASKS, owner)
+    check_task(task, TASKS, owner)
     allowed = _CLASSIFIER_LOSSES if task == "classification" else _REGRESSOR_LOSSES
     if loss == "auto":
         loss = allowed[0]

@@ -17,8 +17,8 @@ worker.
 
 from __future__ import annotations
 
-from flowlab.core.output import Output
-from flowlab.core.workflow import Workflow
+from flowlab.core.definition.output import Output
+from flowlab.core.definition.workflow import Workflow
 from flowlab.errors import FlowTypeError
 from flowlab.library import operators as ops
 from flowlab.types import BOOL, DATASET, DICT, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Schema

@@ -13,11 +13,11 @@ import inspect
 import numbers
 from typing import Any
 
-from flowlab.core.context import current_seed
-from flowlab.core.operator import Operator
-from flowlab.core.output import Output
-from flowlab.core.resources import Resources
-from flowlab.core.versioning import code_version, hash_text
+from flowlab.core.definition.context import current_seed
+from flowlab.core.definition.operator import Operator
+from flowlab.core.definition.output import Output
+from flowlab.core.definition.resources import Resources
+from flowlab.core.definition.versioning import code_version, hash_text
 from flowlab.library.frames import operator_name, training_frame
 from flowlab.types import BOOL, DATASET, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Model, Schema
 from flowlab.types.base import FlowType

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.core.workflow import register_form_view
+from flowlab.core.definition.workflow import register_form_view
 
 __all__ = [
     "LaunchForm",
@@ -73,7 +73,7 @@ def load_ipython_extension(ipython) -> None:
         %load_ext flowlab
         %flow runs workflow = "iris"
     """
-    from flowlab.core.cluster import on_local_cluster_start
+    from flowlab.core.clusters.cluster import on_local_cluster_start
     from flowlab.notebook.magics import FlowMagics
     from flowlab.notebook.status import cluster_start_message
 

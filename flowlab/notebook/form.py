@@ -19,7 +19,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from flowlab.core.cluster import on_local_cluster_start
+from flowlab.core.clusters.cluster import on_local_cluster_start
 from flowlab.forms import FormModel
 from flowlab.forms.field import summary_line
 from flowlab.notebook.fields import FIELD_WIDTH, Field, FieldSpec, field_factory

@@ -48,7 +48,7 @@ class FlowMagics(Magics):
             @workflow(input_schema=..., returns=...)
             def iris(labeled_data, unlabeled_data, max_depth=4): ...
         """
-        from flowlab.core.workflow import Workflow
+        from flowlab.core.definition.workflow import Workflow
 
         args = parse_argstring(self.workflow, line)
         namespace = self.shell.user_ns
@@ -140,7 +140,7 @@ class FlowMagics(Magics):
         value = self.shell.user_ns.get(word)
         if value is not None and hasattr(value, "record") and hasattr(value, "id"):
             return value
-        from flowlab.core.run import Run
+        from flowlab.core.runs.run import Run
         from flowlab.store import get_store
 
         store = get_store()
@@ -174,7 +174,7 @@ def cluster_html() -> str:
 
     from dask.utils import format_bytes
 
-    from flowlab.core import cluster
+    from flowlab.core.clusters import cluster
 
     client = cluster.get_client()
     info = client.scheduler_info(n_workers=-1)

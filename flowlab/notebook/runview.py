@@ -110,7 +110,7 @@ class RunView(Snapshot, w.VBox):
 
     # -- following the run -------------------------------------------------------------------------
     def _follow(self) -> None:
-        live = getattr(self.run, "_tracker", None) is not None
+        live = getattr(self.run, "tracker", None) is not None
         while not self._drawn_final:
             self._dirty.wait(TICK)
             self._dirty.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES
+from flowlab.core.record.records import OPERATOR_STATES, RUN_STATUSES
 
 #: The colour of every operator state and run status (records.OPERATOR_STATES, RUN_STATUSES):
 #: the DAG, the badges and counts of the run view, the dashboard and the Jupyter API use it.

@@ -17,9 +17,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from flowlab.core.records import OPERATOR_STATES, TERMINAL_OPERATOR, TERMINAL_RUN
-from flowlab.core.run import register_run_html
-from flowlab.core.tracebacks import error_line, operator_traceback
+from flowlab.core.record.records import OPERATOR_STATES, TERMINAL_OPERATOR, TERMINAL_RUN
+from flowlab.core.record.tracebacks import error_line, operator_traceback
+from flowlab.core.runs.run import register_run_html
 from flowlab.render.dag import STATE_COLOURS, record_dag_svg, state_label
 from flowlab.render.registry import render_html
 

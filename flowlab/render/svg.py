@@ -31,7 +31,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], width: int = 360) 
             f'fill="#4c78a8"/>'
             f'<text x="{label_width + length + 4:.1f}" y="{y + 13}">{value:.3g}</text>'
         )
-    return _svg(width, row * len(pairs), "".join(parts))
+    return svg_document(width, row * len(pairs), "".join(parts))
 
 
 def line_chart(x: Sequence[float], y: Sequence[float], width: int = 360, height: int = 160) -> str:
@@ -41,7 +41,9 @@ def line_chart(x: Sequence[float], y: Sequence[float], width: int = 360, height:
 
         line_chart(range(10), [v * v for v in range(10)])
     """
-    points = [(float(a), float(b)) for a, b in zip(x, y, strict=True) if _finite(a) and _finite(b)]
+    points = [
+        (float(a), float(b)) for a, b in zip(x, y, strict=True) if is_finite(a) and is_finite(b)
+    ]
     if len(points) < 2:
         return ""
     pad = 30
@@ -62,7 +64,7 @@ def line_chart(x: Sequence[float], y: Sequence[float], width: int = 360, height:
         f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end">{y0:.3g}</text>'
         f'<text x="{pad - 4}" y="{pad + 4}" text-anchor="end">{y1:.3g}</text>'
     )
-    return _svg(width, height, body)
+    return svg_document(width, height, body)
 
 
 def heatmap(rows: Sequence[Sequence[float]], width: int = 360, height: int = 200) -> str:
@@ -74,7 +76,7 @@ def heatmap(rows: Sequence[Sequence[float]], width: int = 360, height: int = 200
     """
     if not rows or not rows[0]:
         return ""
-    flat = [float(v) for r in rows for v in r if _finite(v)]
+    flat = [float(v) for r in rows for v in r if is_finite(v)]
     if not flat:
         return ""
     low, high = min(flat), max(flat)
@@ -82,24 +84,26 @@ def heatmap(rows: Sequence[Sequence[float]], width: int = 360, height: int = 200
     cells = []
     for i, r in enumerate(rows):
         for j, v in enumerate(r):
-            share = (float(v) - low) / ((high - low) or 1) if _finite(v) else 0
+            share = (float(v) - low) / ((high - low) or 1) if is_finite(v) else 0
             shade = int(235 - 175 * share)
             cells.append(
                 f'<rect x="{j * cw:.1f}" y="{i * ch:.1f}" width="{cw + 0.5:.1f}" '
                 f'height="{ch + 0.5:.1f}" fill="rgb({shade},{shade},255)"/>'
             )
     caption = f'<text x="2" y="{height + 14}">min {low:.3g} · max {high:.3g}</text>'
-    return _svg(width, height + 18, "".join(cells) + caption)
+    return svg_document(width, height + 18, "".join(cells) + caption)
 
 
-def _svg(width: float, height: float, body: str) -> str:
+def svg_document(width: float, height: float, body: str) -> str:
+    """An SVG element of ``width`` × ``height`` around ``body`` (flowlab's charts' frame)."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">{body}</svg>'
     )
 
 
-def _finite(value) -> bool:
+def is_finite(value) -> bool:
+    """Whether ``value`` is a finite number (text, None, NaN and inf are not)."""
     try:
         return math.isfinite(float(value))
     except (TypeError, ValueError):

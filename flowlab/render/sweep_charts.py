@@ -7,12 +7,13 @@ import html
 import math
 from collections.abc import Sequence
 
-from flowlab.render.svg import _finite, _svg
+from flowlab.render.svg import is_finite, svg_document
 
 BLUE, BEST, GREY = "#4c78a8", "#e45756", "#999"
 
 
-def _label(value) -> str:
+def value_label(value) -> str:
+    """A value as a chart's axis or cell shows it (escaped)."""
     if isinstance(value, float):
         return f"{value:.3g}"
     return html.escape(str(value))
@@ -28,9 +29,11 @@ def metric_line(
         metric_line("loss", [2, 4, 8], [0.5, 0.3, 0.4], best=1)
     """
     pad_l, pad, n = 46, 28, len(xs)
-    finite = [float(y) for y in ys if _finite(y)]
+    finite = [float(y) for y in ys if is_finite(y)]
     if not finite:
-        return _svg(width, 40, f'<text x="4" y="20">{html.escape(name)}: no values yet</text>')
+        return svg_document(
+            width, 40, f'<text x="4" y="20">{html.escape(name)}: no values yet</text>'
+        )
     numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
     if numeric and n > 1:
         x0, x1 = float(min(xs)), float(max(xs))
@@ -42,7 +45,7 @@ def metric_line(
     def sy(v):
         return height - pad - (float(v) - y0) / ((y1 - y0) or 1) * (height - 2 * pad)
 
-    points = [(p, sy(y)) for p, y in zip(pos, ys, strict=True) if _finite(y)]
+    points = [(p, sy(y)) for p, y in zip(pos, ys, strict=True) if is_finite(y)]
     body = [
         f'<text x="{pad_l}" y="14" font-weight="bold">{html.escape(name)}</text>',
         f'<line x1="{pad_l}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
@@ -55,22 +58,22 @@ def metric_line(
     ]
     for i, (p, y) in enumerate(zip(pos, ys, strict=True)):
         body.append(
-            f'<text x="{p:.1f}" y="{height - 10}" text-anchor="middle">{_label(xs[i])}</text>'
+            f'<text x="{p:.1f}" y="{height - 10}" text-anchor="middle">{value_label(xs[i])}</text>'
         )
-        if _finite(y):
+        if is_finite(y):
             body.append(f'<circle cx="{p:.1f}" cy="{sy(y):.1f}" r="3" fill="{BLUE}"/>')
         else:
             body.append(
                 f'<text x="{p:.1f}" y="{height - pad - 4}" text-anchor="middle" '
                 f'fill="{BEST}">✕</text>'
             )
-    if best is not None and _finite(ys[best]):
+    if best is not None and is_finite(ys[best]):
         body.append(
             f'<circle class="flowlab-best" cx="{pos[best]:.1f}" cy="{sy(ys[best]):.1f}" r="7" '
             f'fill="none" stroke="{BEST}" stroke-width="2"><title>best: {ys[best]:.4g}</title>'
             "</circle>"
         )
-    return _svg(width, height, "".join(body))
+    return svg_document(width, height, "".join(body))
 
 
 def labelled_heatmap(
@@ -79,28 +82,28 @@ def labelled_heatmap(
     """``values[i][j]`` for row input value ``rows[i]`` and column value ``cols[j]``; each cell
     printed, failed cells marked ✕, the best outlined in red."""
     left, top = 56, 34
-    flat = [float(v) for r in values for v in r if _finite(v)]
+    flat = [float(v) for r in values for v in r if is_finite(v)]
     low, high = (min(flat), max(flat)) if flat else (0.0, 1.0)
     parts = [f'<text x="{left}" y="14" font-weight="bold">{html.escape(name)}</text>']
     for j, c in enumerate(cols):
         parts.append(
             f'<text x="{left + j * cell + cell / 2}" y="{top - 6}" text-anchor="middle">'
-            f"{_label(c)}</text>"
+            f"{value_label(c)}</text>"
         )
     for i, r in enumerate(rows):
         y = top + i * cell
         parts.append(
-            f'<text x="{left - 6}" y="{y + cell / 2 + 4}" text-anchor="end">{_label(r)}</text>'
+            f'<text x="{left - 6}" y="{y + cell / 2 + 4}" text-anchor="end">{value_label(r)}</text>'
         )
         for j, v in enumerate(values[i]):
             x = left + j * cell
-            if _finite(v):
+            if is_finite(v):
                 share = (float(v) - low) / ((high - low) or 1)
                 shade = int(235 - 175 * share)
                 fill, text = f"rgb({shade},{shade},255)", f"{float(v):.3g}"
             else:
                 fill, text = "#f3d6d6", "✕"
-            colour = "#fff" if _finite(v) and share > 0.6 else "#222"
+            colour = "#fff" if is_finite(v) and share > 0.6 else "#222"
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" '
                 f'stroke="#fff"/><text x="{x + cell / 2}" y="{y + cell / 2 + 4}" '
@@ -115,7 +118,7 @@ def labelled_heatmap(
         )
     width = left + cell * len(cols) + 10
     height = top + cell * len(rows) + 6
-    return _svg(width, height, "".join(parts))
+    return svg_document(width, height, "".join(parts))
 
 
 def parallel_coordinates(
@@ -134,19 +137,19 @@ def parallel_coordinates(
     xs = [pad + i * (width - 2 * pad) / max(1, n_axes - 1) for i in range(n_axes)]
     scaled = []
     for column in columns:
-        numeric = all(_finite(v) for v in column if v is not None and v == v) and all(
+        numeric = all(is_finite(v) for v in column if v is not None and v == v) and all(
             not isinstance(v, str) for v in column
         )
         if numeric:
-            vals = [float(v) for v in column if _finite(v)]
+            vals = [float(v) for v in column if is_finite(v)]
             lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
             scaled.append(
-                [None if not _finite(v) else (float(v) - lo) / ((hi - lo) or 1) for v in column]
+                [None if not is_finite(v) else (float(v) - lo) / ((hi - lo) or 1) for v in column]
             )
         else:
             levels = sorted({str(v) for v in column})
             scaled.append([levels.index(str(v)) / max(1, len(levels) - 1) for v in column])
-    finite = [float(v) for v in colour_by if _finite(v)]
+    finite = [float(v) for v in colour_by if is_finite(v)]
     lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
     lines = []
     for t in range(len(columns[0])):
@@ -155,7 +158,7 @@ def parallel_coordinates(
             for a in range(n_axes)
             if scaled[a][t] is not None
         ]
-        share = (float(colour_by[t]) - lo) / ((hi - lo) or 1) if _finite(colour_by[t]) else None
+        share = (float(colour_by[t]) - lo) / ((hi - lo) or 1) if is_finite(colour_by[t]) else None
         colour = "#ccc" if share is None else f"hsl({int(220 - 200 * share)},70%,45%)"
         lines.append(
             '<polyline fill="none" stroke="{}" stroke-opacity="0.7" points="{}"/>'.format(
@@ -167,15 +170,17 @@ def parallel_coordinates(
         f'<text x="{x:.1f}" y="{top - 8}" text-anchor="middle">{html.escape(a)}</text>'
         for x, a in zip(xs, axes, strict=True)
     )
-    return _svg(width, height, "".join(lines) + axes_svg)
+    return svg_document(width, height, "".join(lines) + axes_svg)
 
 
 def history(values: Sequence[float], direction: str, width=360, height=170) -> str:
     """Each trial's objective (dots) and the best so far (a red step line)."""
     pad_l, pad = 46, 26
-    finite = [(i, float(v)) for i, v in enumerate(values) if _finite(v)]
+    finite = [(i, float(v)) for i, v in enumerate(values) if is_finite(v)]
     if not finite:
-        return _svg(width, 40, '<text x="4" y="20">optimisation history: no value yet</text>')
+        return svg_document(
+            width, 40, '<text x="4" y="20">optimisation history: no value yet</text>'
+        )
     y0, y1 = min(v for _, v in finite), max(v for _, v in finite)
     n = max(1, len(values) - 1)
 
@@ -193,7 +198,7 @@ def history(values: Sequence[float], direction: str, width=360, height=170) -> s
         better = best is None or (v < best if direction == "minimize" else v > best)
         best = v if better else best
         steps.append(f"{sx(i):.1f},{sy(best):.1f}")
-    return _svg(
+    return svg_document(
         width,
         height,
         '<text x="46" y="14" font-weight="bold">optimisation history</text>'
@@ -207,4 +212,4 @@ def history(values: Sequence[float], direction: str, width=360, height=170) -> s
 
 
 def finite(value) -> bool:
-    return _finite(value) and not math.isnan(float(value))
+    return is_finite(value) and not math.isnan(float(value))

@@ -112,7 +112,7 @@ def top_table(ds, metric: str | None, n: int = TOP_N, link: str = RUN_LINK) -> s
             else ""
         )
         cells = [str(rank), link_html]
-        cells += [charts._label(_plain(cell[p].values)) for p in params]
+        cells += [charts.value_label(_plain(cell[p].values)) for p in params]
         for m in metrics:
             v = float(cell[m].values)
             cells.append(f"{v:.4g}" if charts.finite(v) else "NaN")

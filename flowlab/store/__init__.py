@@ -46,6 +46,18 @@ def get_store() -> RunStore:
     return open_store(store_url())
 
 
+def forget_store(store) -> None:
+    """Drop ``store`` from the stores :func:`open_store` keeps open (it was destroyed).
+
+    Example::
+
+        store.destroy()   # calls forget_store(store): the next open_store(url) starts afresh
+    """
+    for url, kept in list(_STORES.items()):
+        if kept is store:
+            del _STORES[url]
+
+
 def open_store(url: str) -> RunStore:
     """The store at ``url`` (one object per URL in this process), a ``RunStore``.
 

@@ -325,7 +325,7 @@ def load_model(entry: dict):
 
 def deploy_run(run, name: str, *, output: str = "model") -> int:
     """Deploy ``run``'s MODEL output as the next version of ``name`` (what ``Run.deploy`` does)."""
-    return registry_for(run._store_or_default()).deploy(run, name, output=output)
+    return registry_for(run.store).deploy(run, name, output=output)
 
 
 def _resolve_model(text: str):

@@ -25,7 +25,7 @@ def register_run_handle(handle: Callable[..., Any]) -> None:
 
     Example::
 
-        register_run_handle(Run)      # flowlab.core.run does this
+        register_run_handle(Run)      # flowlab.core.runs.run does this
         flowlab.runs("status = 'failed'")[0].rerun()
     """
     global _HANDLE
@@ -48,6 +48,11 @@ class RunList(Sequence):
         self._summaries = summaries
         self._store = store
         self._runs: dict[int, object] = {}
+
+    @property
+    def store(self):
+        """The store these runs were found in."""
+        return self._store
 
     def __len__(self) -> int:
         return len(self._summaries)

@@ -384,11 +384,9 @@ class SQLRunStore(RunStore):
                 for table in tables:
                     table.drop(conn, checkfirst=True)
         self.engine.dispose()
-        from flowlab.store import _STORES
+        from flowlab.store import forget_store
 
-        for url, store in list(_STORES.items()):
-            if store is self:
-                del _STORES[url]
+        forget_store(self)
 
     def __repr__(self) -> str:
         return f"SQLRunStore({redacted(self.url)!r})"  # never the password

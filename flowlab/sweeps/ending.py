@@ -16,7 +16,7 @@ def on_end(run, callback: Callable) -> None:
         on_end(run, ended.put)
         ended.get()  # the run
     """
-    tracker = run._tracker
+    tracker = run.tracker
     fired = threading.Lock()
 
     def listener(_run=None) -> None:
@@ -25,5 +25,5 @@ def on_end(run, callback: Callable) -> None:
             callback(run)
 
     if tracker is not None:
-        tracker._listeners.append(listener)  # the tracker notifies after done is set
+        tracker.listeners.append(listener)  # the tracker notifies after done is set
     listener()  # it may have ended before we listened

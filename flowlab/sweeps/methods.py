@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.core.workflow import Workflow
+from flowlab.core.definition.workflow import Workflow
 from flowlab.sweeps.study import launch_study
 from flowlab.sweeps.sweep import launch_sweep
 

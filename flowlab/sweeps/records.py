@@ -7,7 +7,7 @@ import os
 import socket
 from typing import Any
 
-from flowlab.core.records import new_run_id, now_iso, package_versions
+from flowlab.core.record.records import new_run_id, now_iso, package_versions
 
 #: Dask priority of sweep and study children: below interactive runs (priority 0), so a run
 #: launched by hand starts as soon as a worker frees up (the idle cycles)

@@ -90,7 +90,7 @@ def study_dataset(study):
     from flowlab.sweeps.validate import scalar_outputs
 
     trials = study.study.trials
-    store = study._store_or_default()
+    store = study.store
     records = []
     for t in trials:
         run_id = t.user_attrs.get("run_id")
@@ -134,7 +134,7 @@ def _attrs(direction: str | None) -> dict:
 
 def _workflow(sweep):
     try:
-        return sweep._workflow_or_none()
+        return sweep.swept_workflow()
     except LookupError:
         return None
 
@@ -174,7 +174,7 @@ def status_counts(rows: list[dict]) -> dict[str, int]:
 
         status_counts(child_rows(sweep))   # {'succeeded': 2, 'failed': 1}
     """
-    from flowlab.core.records import RUN_STATUSES
+    from flowlab.core.record.records import RUN_STATUSES
 
     found = [row["status"] for row in rows]
     order = [*RUN_STATUSES, *sorted(set(found) - set(RUN_STATUSES))]

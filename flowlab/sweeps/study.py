@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flowlab.core.records import TERMINAL_RUN, now_iso
+from flowlab.core.record.records import TERMINAL_RUN, now_iso
+from flowlab.core.runs.launch import launch_workflow
 from flowlab.errors import SweepError
 from flowlab.store.transitions import run_event
 from flowlab.sweeps.records import CHILD_PRIORITY, new_parent_record
@@ -55,7 +56,7 @@ class Study(Sweep):
     @property
     def best_run(self):
         """The child run of the best trial (single-objective studies)."""
-        from flowlab.core.run import get_run
+        from flowlab.core.runs.run import get_run
 
         return get_run(self._best_trial().user_attrs["run_id"])
 
@@ -71,7 +72,7 @@ class Study(Sweep):
             raise SweepError(f"study {self.study.study_name} has no completed trial yet") from None
 
     def child_records(self) -> list[dict | None]:
-        store = self._store_or_default()
+        store = self.store
         out = []
         for t in self.study.trials:
             run_id = t.user_attrs.get("run_id")
@@ -114,15 +115,19 @@ class Study(Sweep):
                     remaining -= 1
                     trial = self.study.ask()
                     params = {k: dim.suggest(trial, k) for k, dim in self.space.items()}
-                    run = self.workflow._launch(
-                        {**fixed, **params}, cache=cache, parent=self.id, priority=CHILD_PRIORITY
+                    run = launch_workflow(
+                        self.workflow,
+                        {**fixed, **params},
+                        cache=cache,
+                        parent=self.id,
+                        priority=CHILD_PRIORITY,
                     )
                     trial.set_user_attr("run_id", run.id)
-                    if run._tracker is not None:
-                        run._tracker.report_listeners.append(
+                    if run.tracker is not None:
+                        run.tracker.report_listeners.append(
                             lambda r, rid=run.id: events.put(("report", rid, r))
                         )
-                    self._children.append(run)
+                    self.children.append(run)
                     pending[run.id] = (trial, run)
                     on_end(run, lambda r: events.put(("end", r.id, None)))
                 event = events.get()
@@ -139,7 +144,7 @@ class Study(Sweep):
                         break
         except Exception as exc:  # a bug or a refused launch: the record says so
             message = f"{type(exc).__name__}: {exc}"
-            self.record = self._store_or_default().update_run(
+            self.record = self.store.update_run(
                 self.id, lambda r: r.update(error={"operator": None, "message": message})
             )
             for trial, run in pending.values():
@@ -159,9 +164,9 @@ class Study(Sweep):
         if trial.should_prune():
             from distributed import Event
 
-            from flowlab.core.reporting import prune_event_name
+            from flowlab.core.worker.reporting import prune_event_name
 
-            Event(prune_event_name(run.id), client=run._tracker.client).set()
+            Event(prune_event_name(run.id), client=run.tracker.client).set()
 
     def _tell(self, trial, run) -> None:
         import optuna
@@ -178,7 +183,7 @@ class Study(Sweep):
         errors = [op.get("error") or "" for op in record.get("operators", {}).values()]
         if any(e.startswith("TrialPruned") for e in errors):
             self.study.tell(trial, state=optuna.trial.TrialState.PRUNED)
-            run._update(lambda r: run_event(r, "prune"))
+            run.update_record(lambda r: run_event(r, "prune"))
             return
         self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
 
@@ -191,7 +196,7 @@ class Study(Sweep):
             status = None
             if run_id:
                 try:
-                    from flowlab.core.run import get_run
+                    from flowlab.core.runs.run import get_run
 
                     status = get_run(run_id).status
                 except KeyError:
@@ -289,7 +294,7 @@ def launch_study(
 
 
 def _cluster_width() -> int:
-    from flowlab.core.cluster import get_client
+    from flowlab.core.clusters.cluster import get_client
 
     try:
         return max(1, sum(w["nthreads"] for w in get_client().scheduler_info()["workers"].values()))

@@ -7,7 +7,8 @@ import threading
 import time
 import warnings
 
-from flowlab.core.records import TERMINAL_RUN
+from flowlab.core.record.records import TERMINAL_RUN
+from flowlab.core.runs.launch import launch_workflow
 from flowlab.errors import SweepError
 from flowlab.store.transitions import run_event
 from flowlab.sweeps.records import CHILD_PRIORITY, new_parent_record
@@ -36,13 +37,13 @@ class Sweep:
     def __init__(self, workflow, record: dict, children: list | None = None, store=None):
         self.workflow = workflow
         self.record = record
-        self._children = children  # live Run handles, in configuration order
+        self.children = children  # live Run handles, in configuration order
         self._store = store
         self._done = threading.Event()
-        self._listeners: list = []
+        self.listeners: list = []
         self._lock = threading.Lock()
         #: the scheduler keeps this sweep's record (a persistent cluster): it writes its end
-        self._kept = False
+        self.kept_by_cluster = False
         self._following = False
 
     # -- identity and state -----------------------------------------------------------------------
@@ -53,7 +54,7 @@ class Sweep:
     @property
     def status(self) -> str:
         if self._read_from_store() and self.record["status"] not in TERMINAL_RUN:
-            self.record = self._store_or_default().get_run(self.id)
+            self.record = self.store.get_run(self.id)
         return self.record["status"]
 
     @property
@@ -87,13 +88,13 @@ class Sweep:
         """The children as a RunList (searchable like any runs: ``parent = "<sweep id>"``)."""
         from flowlab.store.search import runs
 
-        return runs(f'parent = "{self.id}"', order_by="created", store=self._store_or_default())
+        return runs(f'parent = "{self.id}"', order_by="created", store=self.store)
 
     def child_records(self) -> list[dict | None]:
         """Each configuration's child record, in configuration order (None: not launched)."""
         if not self._read_from_store():
-            return [None if r is None else r.record for r in self._children]
-        store = self._store_or_default()
+            return [None if r is None else r.record for r in self.children]
+        store = self.store
         return [None if i is None else store.get_run(i) for i in self.detail["children"]]
 
     @property
@@ -115,11 +116,11 @@ class Sweep:
 
             sweep.best("logloss").inputs["max_depth"]
         """
-        from flowlab.core.run import Run
+        from flowlab.core.runs.run import Run
 
         children = [r for r in self.child_records() if r is not None]
         graph = next((r["graph"] for r in children if r.get("graph")), None)
-        direction = metric_direction(self._workflow_or_none(), metric, direction, "best()", graph)
+        direction = metric_direction(self.swept_workflow(), metric, direction, "best()", graph)
         scored = [
             (r["outputs"][metric], r)
             for r in children
@@ -131,23 +132,23 @@ class Sweep:
             raise SweepError(f"sweep {self.id}: no succeeded child has output '{metric}' yet")
         pick = min if direction == "minimize" else max
         _, record = pick(scored, key=lambda pair: pair[0])
-        return Run(record, store=self._store_or_default())
+        return Run(record, store=self.store)
 
     def subscribe(self, callback) -> None:
         """Call ``callback(sweep)`` whenever a child ends (the live views use this)."""
-        self._listeners.append(callback)
-        if self._kept:
+        self.listeners.append(callback)
+        if self.kept_by_cluster:
             self._start_following()
 
     # -- following the children -------------------------------------------------------------------
     def _read_from_store(self) -> bool:
         """Whether this handle's state is the store's (opened by id, or kept by the scheduler)
         rather than its children's trackers in this process."""
-        return self._children is None or self._kept
+        return self.children is None or self.kept_by_cluster
 
     def _start_following(self) -> None:
         with self._lock:
-            if self._following or self._children is None:
+            if self._following or self.children is None:
                 return
             self._following = True
         threading.Thread(target=self._follow, name=f"flowlab-sweep-{self.id}", daemon=True).start()
@@ -157,7 +158,7 @@ class Sweep:
 
         from flowlab.sweeps.ending import on_end
 
-        pending = [r for r in self._children if r is not None]
+        pending = [r for r in self.children if r is not None]
         ended: queue.SimpleQueue = queue.SimpleQueue()
         try:
             for run in pending:
@@ -166,14 +167,14 @@ class Sweep:
                 ended.get()
                 self._notify()
         finally:
-            if self._kept:
+            if self.kept_by_cluster:
                 self._await_end()
             else:
                 self._finish()
 
     def _await_end(self) -> None:
         """Kept by the scheduler: its keeper writes the sweep's end; read it back."""
-        store = self._store_or_default()
+        store = self.store
         while self.record["status"] not in TERMINAL_RUN:
             time.sleep(0.2)
             self.record = store.get_run(self.id)
@@ -186,7 +187,7 @@ class Sweep:
         for r in records:
             state = "not launched" if r is None else r["status"]
             counts[state] = counts.get(state, 0) + 1
-        store = self._store_or_default()
+        store = self.store
 
         def finish(record: dict) -> None:
             run_event(record, "succeed")
@@ -197,27 +198,29 @@ class Sweep:
         self._notify()
 
     def _notify(self) -> None:
-        for callback in list(self._listeners):
+        for callback in list(self.listeners):
             try:
                 callback(self)
             except Exception:  # a broken view must not stop the sweep
                 pass
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _store_or_default(self):
+    @property
+    def store(self):
+        """The store this sweep is recorded in (the default store when none was given)."""
         if self._store is None:
             from flowlab.store import get_store
 
             self._store = get_store()
         return self._store
 
-    def _workflow_or_none(self):
+    def swept_workflow(self):
         """The swept workflow: defined here, or rebuilt from the workflow catalog (a sweep
         opened in another process); WorkflowNotRebuildable (a LookupError) says why not."""
         if self.workflow is None:
-            from flowlab.core.workflow_catalog import rebuild_workflow
+            from flowlab.core.runs.workflow_catalog import rebuild_workflow
 
-            self.workflow = rebuild_workflow(self.detail["workflow"], self._store_or_default())
+            self.workflow = rebuild_workflow(self.detail["workflow"], self.store)
         return self.workflow
 
     def __repr__(self) -> str:
@@ -312,7 +315,8 @@ def launch_sweep(
     sweep = Sweep(workflow, record, children=[], store=store)
     for config in configs:
         try:
-            child = workflow._launch(
+            child = launch_workflow(
+                workflow,
                 {**inputs, **config},
                 cache=cache,
                 parent=sweep.id,
@@ -322,30 +326,30 @@ def launch_sweep(
             )
         except Exception as exc:  # e.g. resources: recorded on the child, the sweep goes on
             child_id = getattr(exc, "run_id", None)
-            sweep._children.append(None if child_id is None else _stored_run(store, child_id))
+            sweep.children.append(None if child_id is None else _stored_run(store, child_id))
             continue
-        sweep._children.append(child)
-    ids = [None if r is None else r.id for r in sweep._children]
+        sweep.children.append(child)
+    ids = [None if r is None else r.id for r in sweep.children]
     sweep.record = store.update_run(sweep.id, lambda r: r["sweep"].__setitem__("children", ids))
-    sweep._kept = _hand_to_cluster(sweep, ids)
-    if not sweep._kept:
+    sweep.kept_by_cluster = _hand_to_cluster(sweep, ids)
+    if not sweep.kept_by_cluster:
         sweep._start_following()
     return sweep
 
 
 def _hand_to_cluster(sweep: Sweep, ids: list) -> bool:
     """Whether the scheduler now keeps the sweep's record: when it keeps every child (a
-    persistent cluster, core/cluster_runs.py), its keeper also writes the sweep's end, so the
+    persistent cluster, core/engine/cluster_runs.py), its keeper also writes the sweep's end, so the
     process that launched the sweep may exit."""
-    launched = [r for r in sweep._children if r is not None]
-    if not launched or not all(hasattr(r._tracker, "remote") for r in launched):
+    launched = [r for r in sweep.children if r is not None]
+    if not launched or not all(r.kept_by_cluster for r in launched):
         return False
-    from flowlab.core.cluster_runs import keep_parent
+    from flowlab.core.engine.cluster_runs import keep_parent
     from flowlab.store import store_url
 
     try:
         keeper = keep_parent(
-            launched[0]._tracker.client, sweep.id, [i for i in ids if i], finish_sweep, store_url()
+            launched[0].tracker.client, sweep.id, [i for i in ids if i], finish_sweep, store_url()
         )
     except Exception as exc:
         warnings.warn(
@@ -382,6 +386,6 @@ def open_sweep(run_id: str, store=None) -> Sweep:
 
 
 def _stored_run(store, run_id: str):
-    from flowlab.core.run import Run
+    from flowlab.core.runs.run import Run
 
     return Run(store.get_run(run_id), store=store)

@@ -139,7 +139,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         failed.locator("details.flowlab-traceback summary").click()
         expect(traceback).to_be_visible()
         expect(traceback).to_contain_text("workflows.py")
-        expect(traceback).not_to_contain_text("flowlab/core/task.py")
+        expect(traceback).not_to_contain_text("flowlab/core/worker/task.py")
         logs.locator("summary").click()
         expect(logs.locator("pre")).to_contain_text("step 10 of 30")
         _shoot(page, failed, artifacts_dir / "run-view-failed-expanded.png")

@@ -79,7 +79,7 @@ def keeper_of(record: dict, state: dict) -> psutil.Process:
     assert launcher["pid"] != state["scheduler"]["pid"]
     keeper = psutil.Process(launcher["pid"])
     assert keeper.ppid() == state["scheduler"]["pid"]
-    assert "flowlab.core.run_keeper_process" in keeper.cmdline()
+    assert "flowlab.core.runs.run_keeper_process" in keeper.cmdline()
     return keeper
 
 

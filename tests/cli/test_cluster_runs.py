@@ -55,7 +55,7 @@ def test_wait_and_subscribe_in_the_launching_process_follow_a_run_the_cluster_ke
         "seen = []\n"
         "run = adder.launch(a=2, b=3)\n"
         "run.subscribe(lambda r: seen.append(r.status))\n"
-        "print(type(run._tracker).__name__)\n"
+        "print(type(run.tracker).__name__)\n"
         "print(run.wait(60).status, run.result().total, run.operators['add'].state)\n"
         "print('succeeded' in seen)\n"
     )
@@ -72,7 +72,7 @@ def test_the_keeper_tells_the_runs_topic_each_time_it_wrote_the_record(cli):
         f"from {FLOWS} import sleeper\n"
         "run = sleeper.launch(x=31, seconds=1)\n"
         "seen = []\n"
-        "watcher = Client(run._tracker.client.scheduler.address)\n"  # a topic has one handler
+        "watcher = Client(run.tracker.client.scheduler.address)\n"  # a topic has one handler
         "watcher.subscribe_topic(f'flowlab-run-{run.id}', seen.append)\n"
         "run.wait(60)\n"
         "deadline = time.monotonic() + 10\n"
@@ -148,7 +148,7 @@ def test_cancel_of_a_run_the_cluster_keeps_records_cancelled_and_frees_its_worke
 def test_a_keepers_error_comes_back_to_the_launcher_with_its_message(cli):
     code = (
         "from flowlab.cluster import get_client\n"
-        "from flowlab.core.cluster_runs import keep_parent\n"
+        "from flowlab.core.engine.cluster_runs import keep_parent\n"
         "from flowlab.store import store_url\n"
         "try:\n"
         "    keep_parent(get_client(), 'no-such-run', [], print, store_url())\n"

@@ -8,7 +8,7 @@ from dask.delayed import Delayed
 
 import flowlab
 from flowlab import types
-from flowlab.core import dask_graph
+from flowlab.core.engine import dask_graph
 from flowlab.errors import OperatorError
 from tests.core import ops
 
@@ -20,7 +20,7 @@ def test_dask_internals_flowlab_builds_on_are_still_there():
 
 def test_pinned_dask_is_the_one_the_adapter_was_checked_with():
     assert dask.__version__ == dask_graph.CHECKED_WITH, (
-        f"dask {dask.__version__} is installed; flowlab/core/dask_graph.py was checked with "
+        f"dask {dask.__version__} is installed; flowlab/core/engine/dask_graph.py was checked with "
         f"{dask_graph.CHECKED_WITH}: run this test file, then update CHECKED_WITH"
     )
 

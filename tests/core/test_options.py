@@ -8,8 +8,8 @@ import pytest
 
 import flowlab
 from flowlab import Operator, Output, Resources, Workflow, operator, types, workflow
-from flowlab.core.run import Run
-from flowlab.core.workflow import launch_options
+from flowlab.core.definition.workflow import launch_options
+from flowlab.core.runs.run import Run
 from flowlab.errors import SchemaError
 from tests.core import ops
 
@@ -89,7 +89,7 @@ def test_every_workflow_option_given_to_the_decorator_reaches_the_workflow():
     )(fn)
     assert made.input_schema["x"].min == 1 and list(made.returns) == ["total"]
     assert made.name == "doubled_for_options" and made.description == "twice x"
-    assert flowlab.core.workflow.registered_workflows()["doubled_for_options"] is made
+    assert flowlab.core.definition.workflow.registered_workflows()["doubled_for_options"] is made
 
 
 @pytest.mark.parametrize("decorator, word", [(operator, "@operator"), (workflow, "@workflow")])

@@ -100,7 +100,7 @@ def test_a_referenced_helper_class_or_constant_changes_the_version(module_dir):
 def test_installed_packages_are_not_part_of_the_version():
     import numpy
 
-    from flowlab.core.versioning import _in_project
+    from flowlab.core.definition.versioning import _in_project
 
     assert not _in_project(numpy) and not _in_project(importlib)
     assert _in_project(sys.modules[__name__])

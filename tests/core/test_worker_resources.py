@@ -7,7 +7,7 @@ from __future__ import annotations
 import dask
 from distributed import Client, LocalCluster
 
-from flowlab.core.cluster import plan_resources
+from flowlab.core.clusters.cluster import plan_resources
 
 
 def test_resources_are_never_read_from_the_clients_stale_cache():

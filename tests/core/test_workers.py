@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 
-from flowlab.core.workers import OperatorFailureFilter, WarmImports, operator_modules
+from flowlab.core.clusters.workers import OperatorFailureFilter, WarmImports, operator_modules
 from tests.seed_iris import make_iris
 
 

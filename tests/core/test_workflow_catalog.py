@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from flowlab.core.workflow_catalog import (
+from flowlab.core.runs.workflow_catalog import (
     KIND,
     WorkflowNotRebuildable,
     rebuild_workflow,
@@ -65,7 +65,7 @@ print(run.result().y)
     out = _python(
         """
         import json
-        from flowlab.core.workflow_catalog import rebuild_workflow, workflow_catalog
+        from flowlab.core.runs.workflow_catalog import rebuild_workflow, workflow_catalog
         entry = next(e for e in workflow_catalog() if e["name"] == "notebook_triple")
         wf = rebuild_workflow("notebook_triple")
         run = wf.launch(x=7)
@@ -96,7 +96,7 @@ def test_a_module_workflow_is_recorded_by_its_import_path(store):
 
 
 def test_a_file_workflow_is_recorded_by_its_absolute_path(tmp_path, store):
-    from flowlab.core.targets import load_workflow
+    from flowlab.core.runs.targets import load_workflow
 
     flows = tmp_path / "myflows.py"
     flows.write_text(NOTEBOOK_CELL.replace("notebook_triple", "file_triple"))
@@ -121,7 +121,7 @@ def test_a_notebook_workflow_capturing_big_data_says_why_it_cannot_be_rebuilt(ho
         """
         import numpy as np
         from flowlab import operator, workflow, types
-        from flowlab.core.workflow_catalog import record_workflow
+        from flowlab.core.runs.workflow_catalog import record_workflow
 
         TABLE = np.random.default_rng(0).random(1_000_000)   # 8 MB, used by the body
 
@@ -140,7 +140,7 @@ def test_a_notebook_workflow_capturing_big_data_says_why_it_cannot_be_rebuilt(ho
     assert "KiB" in out and "module" in out
     failure = _python(
         """
-        from flowlab.core.workflow_catalog import rebuild_workflow, WorkflowNotRebuildable
+        from flowlab.core.runs.workflow_catalog import rebuild_workflow, WorkflowNotRebuildable
         try:
             rebuild_workflow("heavy")
         except WorkflowNotRebuildable as exc:

@@ -33,7 +33,7 @@ def test_extension_names_no_run_status_or_operator_state():
     """Statuses, which are final and their colours come from /flowlab/api/states and the run's
     JSON: a second list in TypeScript or CSS would miss the next new state (as it missed
     ``pruned``)."""
-    from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES
+    from flowlab.core.record.records import OPERATOR_STATES, RUN_STATUSES
 
     sources = [*(REPO / "extension" / "src").glob("*.ts"), REPO / "extension/style/base.css"]
     for path in sources:

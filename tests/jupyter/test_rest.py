@@ -112,7 +112,7 @@ def test_failed_run_detail_carries_the_error_and_the_operator_logs(jupyter_serve
 
 
 def test_states_are_records_lists_with_their_colours(jupyter_server):
-    from flowlab.core import records
+    from flowlab.core.record import records
     from flowlab.render import STATE_COLOURS
 
     status, states = get(jupyter_server, "/flowlab/api/states")

@@ -38,7 +38,7 @@ def test_load_ext_flowlab_registers_the_magics(notebook_layer):
 
 
 def test_workflow_cell_defines_registers_and_shows_its_form(shell, capsys):
-    from flowlab.core.workflow import registered_workflows
+    from flowlab.core.definition.workflow import registered_workflows
 
     shell.run_cell_magic("workflow", "", IRIS_CELL)
     assert "magic_double" in registered_workflows()
@@ -49,7 +49,7 @@ def test_workflow_cell_defines_registers_and_shows_its_form(shell, capsys):
 
 
 def test_workflow_cell_name_and_launch_options(shell, client):
-    from flowlab.core.workflow import registered_workflows
+    from flowlab.core.definition.workflow import registered_workflows
 
     shell.run_cell_magic("workflow", "--name doubled --no-form --launch x=21", IRIS_CELL)
     assert registered_workflows()["doubled"].name == "doubled"

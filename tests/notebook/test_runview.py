@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flowlab.core.run import Run
+from flowlab.core.runs.run import Run
 from flowlab.notebook.runview import RunView
 from tests.notebook import workflows
 
@@ -54,7 +54,8 @@ def test_failed_run_counts_by_state_and_collapses_the_traceback(client, notebook
     assert "<details class='flowlab-traceback'>" in details and "<details open" not in details
     assert "workflows.py" in details and "explode" in details
     assert (
-        "flowlab/core/task.py" not in details and "frame(s) of flowlab and Dask hidden" in details
+        "flowlab/core/worker/task.py" not in details
+        and "frame(s) of flowlab and Dask hidden" in details
     )
 
 

@@ -123,8 +123,8 @@ def test_failed_run_is_one_clear_error_without_dask_worker_noise(monkeypatch, tm
     first_line = error["evalue"].splitlines()[0]
     assert first_line.endswith("failed: operator 'explode' failed: ValueError: cannot take 1.0")
     traceback = "\n".join(error["traceback"])
-    assert "workflows.py" in traceback and "flowlab/core/task.py" not in traceback
-    assert "flowlab/core/run.py" not in traceback  # run.result()'s own frame is hidden too
+    assert "workflows.py" in traceback and "flowlab/core/worker/task.py" not in traceback
+    assert "flowlab/core/runs/run.py" not in traceback  # run.result()'s own frame is hidden too
 
 
 def test_a_widget_without_its_own_drawing_still_saves_its_text():

@@ -139,7 +139,7 @@ def test_dag_shows_element_counts_of_mapped_operators_and_greys_skipped_ones():
 
 
 def test_every_state_has_one_colour_and_is_counted_in_the_views_order():
-    from flowlab.core.records import OPERATOR_STATES, RUN_STATUSES
+    from flowlab.core.record.records import OPERATOR_STATES, RUN_STATUSES
     from flowlab.render.run import TERMINAL, state_counts
 
     assert set(STATE_COLOURS) == set(OPERATOR_STATES) | set(RUN_STATUSES)

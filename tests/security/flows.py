@@ -34,7 +34,7 @@ def read_planted_checkpoint(marker: str):
     import fsspec
 
     from flowlab import checkpoint
-    from flowlab.core.context import current
+    from flowlab.core.definition.context import current
 
     class Payload:
         def __reduce__(self):

@@ -75,7 +75,7 @@ def _now(offset: float = 0.0) -> str:
 
 def hostile_record(status: str = "succeeded", **changes) -> dict:
     """A run record as a hostile writer makes it: markup in every string it can hold."""
-    from flowlab.core.records import new_run_id
+    from flowlab.core.record.records import new_run_id
 
     record = {
         "id": new_run_id(),
@@ -144,7 +144,7 @@ def planted_failed(store) -> str:
 
 
 def run_of(store, run_id: str):
-    from flowlab.core.run import Run
+    from flowlab.core.runs.run import Run
 
     return Run(store.get_run(run_id), store=store)
 
@@ -286,7 +286,7 @@ def test_a_sweep_of_planted_children_renders_as_text():
 
 
 def test_a_run_without_the_render_layer_still_escapes_its_repr(store, planted, monkeypatch):
-    import flowlab.core.run as core_run
+    import flowlab.core.runs.run as core_run
 
     monkeypatch.setattr(core_run, "_RUN_HTML", None)
     assert_inert(run_of(store, planted)._repr_html_(), IMG)
@@ -455,7 +455,7 @@ def test_notebook_comparison_view_escapes_planted_runs(store, planted, planted_f
 
 def test_notebook_form_of_a_planted_catalog_entry_escapes_its_texts(store):
     """A catalog entry's name, description and input descriptions: escaped already, a guard."""
-    from flowlab.core.workflow_catalog import stored_workflow
+    from flowlab.core.runs.workflow_catalog import stored_workflow
     from flowlab.notebook.form import LaunchForm
     from flowlab.notebook.snapshot import form_html
 
@@ -476,7 +476,7 @@ def test_notebook_form_of_a_planted_catalog_entry_escapes_its_texts(store):
 
 def test_dashboard_launch_form_of_a_planted_catalog_entry_escapes_its_texts(store):
     """The field help and error lines: escaped already, kept as a guard."""
-    from flowlab.core.workflow_catalog import stored_workflow
+    from flowlab.core.runs.workflow_catalog import stored_workflow
     from flowlab.dashboard.app import LaunchView
     from flowlab.forms import FormModel
 

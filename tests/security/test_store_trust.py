@@ -129,7 +129,7 @@ def tree_run(client):
 
 def plant_run(store, base_record: dict, **outputs) -> str:
     """A copy of ``base_record`` under a new id whose outputs are ``outputs``."""
-    from flowlab.core.records import new_run_id
+    from flowlab.core.record.records import new_run_id
 
     record = json.loads(json.dumps(base_record))
     record["id"] = new_run_id()
@@ -212,7 +212,7 @@ def pickled_payload(marker: Path) -> str:
 
 
 def plant_entry(store, name: str, **fields) -> dict:
-    from flowlab.core.workflow_catalog import KIND
+    from flowlab.core.runs.workflow_catalog import KIND
 
     entry = {
         "name": name,
@@ -237,7 +237,7 @@ def evil_file(tmp_path: Path, marker: Path) -> Path:
 
 
 def test_a_planted_by_value_entry_is_refused_naming_the_workflow(store, marker):
-    from flowlab.core.workflow_catalog import UnsignedWorkflow, rebuild_workflow
+    from flowlab.core.runs.workflow_catalog import UnsignedWorkflow, rebuild_workflow
 
     plant_entry(store, "planted_by_value", pickled=pickled_payload(marker))
     with pytest.raises(UnsignedWorkflow, match=r"'planted_by_value'.*not signed.*register\(\)"):
@@ -245,7 +245,7 @@ def test_a_planted_by_value_entry_is_refused_naming_the_workflow(store, marker):
 
 
 def test_a_planted_file_target_is_not_imported(store, marker, tmp_path):
-    from flowlab.core.workflow_catalog import UnsignedWorkflow, rebuild_workflow
+    from flowlab.core.runs.workflow_catalog import UnsignedWorkflow, rebuild_workflow
 
     path = evil_file(tmp_path, marker)
     plant_entry(store, "planted_file", target=f"{path}:wf")
@@ -254,7 +254,7 @@ def test_a_planted_file_target_is_not_imported(store, marker, tmp_path):
 
 
 def test_a_file_under_the_readers_workflow_path_is_imported(store, tmp_path, monkeypatch):
-    from flowlab.core.workflow_catalog import rebuild_workflow
+    from flowlab.core.runs.workflow_catalog import rebuild_workflow
 
     (tmp_path / "mine.py").write_text(
         "from flowlab import workflow, Output, types\n"
@@ -267,7 +267,7 @@ def test_a_file_under_the_readers_workflow_path_is_imported(store, tmp_path, mon
 
 
 def test_an_entry_signed_with_another_key_is_refused(store, marker, monkeypatch):
-    from flowlab.core.workflow_catalog import (
+    from flowlab.core.runs.workflow_catalog import (
         UnsignedWorkflow,
         entry_of,
         is_authentic,
@@ -286,7 +286,7 @@ def test_an_entry_signed_with_another_key_is_refused(store, marker, monkeypatch)
 
 
 def test_the_catalog_lists_a_planted_entry_as_not_rebuildable_without_running_it(store, marker):
-    from flowlab.core.workflow_catalog import workflow_catalog
+    from flowlab.core.runs.workflow_catalog import workflow_catalog
 
     plant_entry(store, "planted_listed", pickled=pickled_payload(marker))
     listed = {e["name"]: e for e in workflow_catalog(store)}["planted_listed"]
@@ -295,7 +295,7 @@ def test_the_catalog_lists_a_planted_entry_as_not_rebuildable_without_running_it
 
 
 def test_a_form_for_a_planted_entry_is_built_from_its_json(store, marker):
-    from flowlab.core.workflow_catalog import stored_workflow
+    from flowlab.core.runs.workflow_catalog import stored_workflow
     from flowlab.forms import FormModel
 
     plant_entry(store, "planted_form", pickled=pickled_payload(marker))
@@ -316,7 +316,7 @@ def test_rerun_of_a_run_whose_entry_was_replaced_refuses(tree_run, store, marker
 
 
 def test_a_workflow_recorded_in_this_home_is_rebuilt(store, client):
-    from flowlab.core.workflow_catalog import is_authentic, rebuild_workflow, record_workflow
+    from flowlab.core.runs.workflow_catalog import is_authentic, rebuild_workflow, record_workflow
 
     entry = record_workflow(flows.tree_flow, store)
     assert is_authentic(entry)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from flowlab.core.run import Run
+from flowlab.core.runs.run import Run
 from flowlab.errors import ModelNotFound
 
 

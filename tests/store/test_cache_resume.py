@@ -148,7 +148,7 @@ def test_checkpoint_outside_an_operator_is_a_clear_error():
 
 
 def test_operator_version_covers_its_code_and_can_be_pinned():
-    from flowlab.core.versioning import code_version
+    from flowlab.core.definition.versioning import code_version
 
     assert plus.version == code_version(plus.fn)
     assert plus.version != maybe_fail.version

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flowlab.core import tracker
-from flowlab.core.records import TERMINAL_RUN
+from flowlab.core.engine import tracker
+from flowlab.core.record.records import TERMINAL_RUN
 from flowlab.store import open_store
 from tests.core import ops
 from tests.polling import wait_until

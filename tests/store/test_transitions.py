@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from flowlab.core.records import RUN_STATUSES
+from flowlab.core.record.records import RUN_STATUSES
 from flowlab.store.transitions import (
     RUN_TRANSITIONS,
     allowed,

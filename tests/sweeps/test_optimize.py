@@ -127,10 +127,10 @@ def test_a_late_write_of_the_runs_tracker_keeps_the_pruned_status_a_study_wrote(
     run = bowl.launch(x=3, fail_at=3)
     run.wait(timeout=120)
     assert run.status == "failed"
-    run._update(lambda r: r.update(status="pruned"))  # as Study._tell does
-    run._tracker._dirty.set()
-    run._tracker._flush()  # the tracker's own write after the run ended (its pump's last one)
+    run.update_record(lambda r: r.update(status="pruned"))  # as Study._tell does
+    run.tracker._dirty.set()
+    run.tracker.flush()  # the tracker's own write after the run ended (its pump's last one)
     assert store.get_run(run.id)["status"] == "pruned"
-    assert run._tracker.record["status"] == "pruned"
+    assert run.tracker.record["status"] == "pruned"
     ended = store.get_run(run.id)["ended"]
     assert ended is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flowlab.core.records import task_key
+from flowlab.core.record.records import task_key
 from tests.sweeps.ops import bowl
 
 
@@ -32,11 +32,11 @@ def test_an_interactive_run_starts_before_the_sweeps_queued_children(client):
     sweep = bowl.sweep(seconds=1.0, cache=False, grid={"x": list(range(10, 20))})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # both workers busy with sweep children
-        if len([r for r in sweep._children if _started(r)]) >= 2:
+        if len([r for r in sweep.children if _started(r)]) >= 2:
             break
         time.sleep(0.05)
     interactive = bowl.launch(x=0, y=99, seconds=0.5, cache=False)
-    queued = [r for r in sweep._children if not _started(r)]
+    queued = [r for r in sweep.children if not _started(r)]
     # the scheduler holds the children below the interactive run (Dask: higher runs first)
     child_priority = _scheduler_priority(client, queued[-1])
     mine_priority = _scheduler_priority(client, interactive)
@@ -47,4 +47,4 @@ def test_an_interactive_run_starts_before_the_sweeps_queued_children(client):
     mine = _started(interactive)
     later = [r for r in queued if _started(r) > mine]
     # at most one queued child can take the other worker as it frees at the same moment
-    assert len(later) >= len(queued) - 1, (mine, sorted(_started(r) for r in sweep._children))
+    assert len(later) >= len(queued) - 1, (mine, sorted(_started(r) for r in sweep.children))
