@@ -1,10 +1,14 @@
-"""flowlab's local cluster with its scheduler in a process of its own.
+"""flowlab's local cluster: Dask's scheduler and workers in processes of their own.
 
 A ``distributed.SpecCluster``: the scheduler is Dask's own, started by ``python -m dask spec``
-(distributed's ``SubprocessScheduler``), and the workers are Dask's ``Nanny`` processes, as in a
-``LocalCluster``. Only the scheduler moves out of the kernel: there it shared the GIL and the
-garbage collector with everything the kernel does (flowlab's run bookkeeping, widgets, the
-user's code), and a chain of operators waits on the scheduler at every step.
+(distributed's ``SubprocessScheduler``), and so is each worker, a Dask ``Nanny`` started by
+``python -m dask spec`` (distributed's ``SubprocessWorker``). The scheduler moves out of the
+kernel because there it shared the GIL and the garbage collector with everything the kernel
+does (flowlab's run bookkeeping, widgets, the user's code), and a chain of operators waits on
+the scheduler at every step. The workers are subprocesses rather than multiprocessing
+children because multiprocessing's "spawn" re-imports the launching script's ``__main__``:
+a script without ``if __name__ == "__main__":`` (the README's tour saved as ``tour.py``, or
+piped to ``python -``) would start a cluster again in every worker, and hang.
 
 The scheduler gets this process's Dask configuration (flowlab's work-stealing interval and
 no-workers timeout) and ``sys.path`` (it unpickles the graphs, so it imports the modules that
@@ -29,6 +33,8 @@ from typing import Any
 
 import dask
 
+#: how long the workers may take to start (a loaded machine is slow)
+WORKERS_START_SECONDS = float(os.environ.get("FLOWLAB_WORKERS_START_SECONDS", "300"))
 #: how often the scheduler checks that the process that started it still lives
 WATCH_SECONDS = 1.0
 _PARENT_ENV = "FLOWLAB_SCHEDULER_PARENT"
@@ -37,9 +43,13 @@ _CLUSTER_OPTIONS = ("asynchronous", "silence_logs", "name", "shutdown_on_close",
 
 
 def scheduler_apart(n_workers: int, threads: int, memory: int, resources: dict, **kwargs: Any):
-    """A SpecCluster: Dask's scheduler in a subprocess, ``n_workers`` Nanny workers."""
-    from distributed import Nanny, SpecCluster
-    from distributed.deploy.subprocess import SubprocessScheduler
+    """A SpecCluster: Dask's scheduler in a subprocess, ``n_workers`` Nanny workers each in a
+    subprocess of its own (``kwargs`` go to each Nanny and must be JSON, as on a command line).
+    """
+    import json
+
+    from distributed import SpecCluster
+    from distributed.deploy.subprocess import SubprocessScheduler, SubprocessWorker
 
     folder = tempfile.mkdtemp(prefix="flowlab-scheduler-")
     options = {k: kwargs.pop(k) for k in _CLUSTER_OPTIONS if k in kwargs}
@@ -57,26 +67,42 @@ def scheduler_apart(n_workers: int, threads: int, memory: int, resources: dict, 
             }
         },
     }
+    nanny = {
+        "nthreads": threads,
+        "memory_limit": memory,
+        "resources": dict(resources),
+        "host": "127.0.0.1",
+        "dashboard_address": "127.0.0.1:0",
+        "silence_logs": options["silence_logs"],
+        # the Nanny closes (and its worker with it) once this process is gone
+        "preload_nanny": [__name__],
+        **kwargs,
+    }
+    try:
+        json.dumps(nanny)
+    except TypeError as exc:
+        raise TypeError(
+            f"start_local_cluster: the workers' options must be JSON (they are passed to "
+            f"`python -m dask spec`): {exc}"
+        ) from None
     worker = {
-        "cls": Nanny,
-        "options": {
-            "nthreads": threads,
-            "memory_limit": memory,
-            "resources": dict(resources),
-            "host": "127.0.0.1",
-            "dashboard_address": "127.0.0.1:0",
-            "silence_logs": options["silence_logs"],
-            **kwargs,
-        },
+        "cls": SubprocessWorker,
+        "options": {"worker_class": "distributed.Nanny", "worker_kwargs": nanny},
     }
     inherited = {
-        "DASK_INTERNAL_INHERIT_CONFIG": dask.config.serialize(dask.config.global_config),
+        "DASK_INTERNAL_INHERIT_CONFIG": dask.config.serialize(
+            # preloading says at INFO level that it loaded flowlab's watch: not news to anyone
+            dask.config.merge(
+                dask.config.global_config, {"logging": {"distributed.preloading": "warning"}}
+            )
+        ),
         _PARENT_ENV: str(os.getpid()),
-        # the scheduler unpickles the graph, so it imports what this process can, as the
-        # workers do (multiprocessing gives them this process's sys.path)
+        # the scheduler and the workers unpickle what this process sends, so they import
+        # what it can
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p and os.path.isdir(p)),
     }
-    # the scheduler's process is started inside the constructor and inherits os.environ
+    # the scheduler's and the workers' processes are started inside the constructor and
+    # inherit os.environ
     saved = {name: os.environ.get(name) for name in inherited}
     os.environ.update(inherited)
     try:
@@ -97,17 +123,26 @@ def scheduler_apart(n_workers: int, threads: int, memory: int, resources: dict, 
             else:
                 os.environ[name] = value
     weakref.finalize(cluster, shutil.rmtree, folder, True)
+    try:
+        # the workers are processes of their own, still starting: returned now, the cluster
+        # would have none (a LocalCluster returns with its workers up)
+        cluster.wait_for_workers(n_workers, timeout=WORKERS_START_SECONDS)
+    except BaseException:
+        cluster.close()
+        raise
     return cluster
 
 
-async def dask_setup(scheduler) -> None:
-    """Run in the scheduler's process (``preload``): close it once its parent is gone."""
+async def dask_setup(server) -> None:
+    """Run in the scheduler's and each Nanny's process (``preload``, ``preload_nanny``):
+    close it once the process that started it is gone, so a killed kernel or script leaves
+    no scheduler or worker behind."""
     parent = os.environ.get(_PARENT_ENV)
-    if parent and parent.isdigit():
-        scheduler._flowlab_watch = asyncio.ensure_future(_watch_parent(scheduler, int(parent)))
+    if parent and parent.isdigit() and os.getppid() == int(parent):
+        server._flowlab_watch = asyncio.ensure_future(_watch_parent(server, int(parent)))
 
 
-async def _watch_parent(scheduler, parent: int) -> None:
+async def _watch_parent(server, parent: int) -> None:
     while os.getppid() == parent:
         await asyncio.sleep(WATCH_SECONDS)
-    await scheduler.close()
+    await server.close()
