@@ -11,8 +11,17 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-install: $(PY)
+# installed once, again only when what the install is made from changed (a second `make demo`
+# starts at once)
+STAMP := $(VENV)/.installed
+EXTENSION_SOURCES := $(shell find extension/src extension/style -type f 2>/dev/null) \
+	$(wildcard extension/package.json extension/yarn.lock)
+
+install: $(STAMP)
+
+$(STAMP): $(PY) pyproject.toml hatch_build.py $(EXTENSION_SOURCES)
 	$(PY) -m pip install -q -e ".[test]"
+	touch $@
 
 demo: install
 	$(PY) -m flowlab.demo
