@@ -196,17 +196,9 @@ def _assert_one_truthful_end(cli: CLI, launcher: Launcher, run_id: str, release:
 @pytest.mark.parametrize(
     "cluster",
     [
-        pytest.param(
-            True,
-            id="keeper-running",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="run_keeper_process.Keeper.adopt submits the run's tasks and starts its "
-                "tracker before its first record write; with the store down that write fails, "
-                "the keeper answers an error and the launcher follows the run too: two "
-                "trackers hold its tasks and write its record",
-            ),
-        ),
+        # before the fix, the keeper answered an error when its first record write failed
+        # and the launcher followed the run too: two trackers held its tasks
+        pytest.param(True, id="keeper-running"),
         pytest.param(False, id="keeper-starting"),
     ],
     indirect=True,

@@ -91,7 +91,13 @@ class Keeper:
         )
         run.tracker = tracker
         tracker.submit(spec["plans"])
-        tracker.flush()  # the record names its keeper before the launcher may die
+        try:
+            tracker.flush()  # the record names its keeper before the launcher may die
+        except Exception:  # noqa: BLE001 - the store is away: the tracker's pump retries
+            # the run is this keeper's from here: failing now would leave it to the launcher
+            # too (two trackers); the pump writes the record, naming this keeper, once the
+            # store is back
+            traceback.print_exc()
         self.trackers[run.id] = tracker
         threading.Thread(
             target=self._forget, args=(run,), name=f"flowlab-keep-{run.id}", daemon=True
