@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # `make test PYTEST_ARGS='-m "not slow"'` leaves that one out
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint format browser-deps bench clean lint-ts labextension test-binder
+.PHONY: demo test install lint format browser-deps bench clean lint-ts labextension test-binder docs
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -53,11 +53,16 @@ lint-ts: install
 	@command -v node >/dev/null || { echo "Node.js >= 20 is needed to lint extension/ (apt-get install nodejs npm)"; exit 1; }
 	cd extension && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm install && PATH="$(abspath $(VENV))/bin:$$PATH" jlpm lint
 
+# the documentation site (mkdocs.yml, docs/) into site/; `make test` builds it strictly and runs
+# every Python example of README.md and docs/ (tests/test_docs.py)
+docs: install
+	$(PY) -m mkdocs build --strict --site-dir site
+
 bench: install
 	$(PY) benchmarks/overhead.py
 
 clean:
-	rm -rf $(VENV) .flowlab .pytest_cache .ruff_cache
+	rm -rf $(VENV) .flowlab .pytest_cache .ruff_cache site
 
 # only the Binder environment test (part of `make test` too)
 test-binder: install

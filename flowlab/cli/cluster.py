@@ -67,7 +67,7 @@ def up(workers, resources, threads, host, port, insecure, as_json):
         folder = Path(state["tls"]["ca_file"]).parent
         click.echo(
             f"TLS: only clients with the cluster's certificate connect; flowlab here finds it "
-            f"in {folder} (another machine needs those three files, see the README)",
+            f"in {folder} (another machine needs those three files, see docs/scaling-out.md)",
             err=True,
         )
     if as_json:

@@ -1,7 +1,7 @@
 """Queries run in Python over run summaries (the TinyDB store): the reference semantics.
 
 The SQL store compiles the same queries to SQL (``flowlab.store.sql_query``); the rules both
-follow are in ``flowlab.store.query``'s docstring and the README, and
+follow are in ``flowlab.store.query``'s docstring and docs/queries.md, and
 ``tests/store/test_conformance.py`` holds them to the same answers.
 """
 

@@ -3,7 +3,7 @@
 Everything above the store (runs, searches, the catalog, the tracker, the CLI, dashboards)
 talks to a store through these methods only, so a query, a page of runs or a saved search
 means the same thing whatever the backend. The meaning of queries is written once, in
-``flowlab.store.query`` and the README's grammar; ``tests/store/test_conformance.py`` runs
+``flowlab.store.query`` and docs/queries.md's grammar; ``tests/store/test_conformance.py`` runs
 every case on all three backends and demands the same runs in the same order.
 
 Besides runs, a store keeps **entries**: small named JSON documents grouped by ``kind``

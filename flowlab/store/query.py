@@ -10,7 +10,7 @@ Grammar (case-insensitive keywords)::
                 | seed | tag | tags | notes | inputs.NAME | outputs.NAME
     value      := "text" | 'text' | number | true | false | null
 
-What a query means (every backend, the same runs in the same order; see the README):
+What a query means (every backend, the same runs in the same order; see docs/queries.md):
 
 - A run without the field (or with null) never matches a comparison, ``!=`` included, as in
   SQL; ``x = null`` / ``x != null`` test whether the run has the field.

@@ -1,4 +1,4 @@
-"""Scaling out on existing engines: what the README's configurations rely on, tested here."""
+"""Scaling out on existing engines: what docs/scaling-out.md relies on, tested here."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The store contract: every query gives the same runs, in the same order, on TinyDB, SQLite
-and the real PostgreSQL — the semantics written in the README's query grammar.
+and the real PostgreSQL — the semantics written in docs/queries.md's grammar.
 
 Five runs made to hit the hard cases: missing and null values, text where a number is
 expected, tags that differ only by case, ``%``, ``_``, quotes and backslashes in the text,

@@ -26,7 +26,7 @@ encoding, garbage collection, its client's messages) shares that loop's GIL and 
 on ``benchmarks/overhead.py`` (1000 operators, two workers): tracking inside the scheduler
 made flowlab 1.6x (wide) and 1.4x (chain) raw Dask, against 1.0x when the launcher tracked;
 from a process beside the scheduler, kept runs cost what launcher-tracked runs do (chain 1.2x
-both ways, side by side; see the README's Overhead section). The plugin only copies bytes to
+both ways, side by side; see docs/performance.md). The plugin only copies bytes to
 the keeper, off the event loop.
 
 Example::
