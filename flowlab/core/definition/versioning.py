@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import inspect
+import logging
 import textwrap
+import threading
+import warnings
+import weakref
+
+from flowlab.core.definition.canonical import NoStableForm, canonical_text, qualified
 
 
 def source_of(fn) -> str:
-    """The function's source (works for notebook cells too), or its bytecode as a fallback."""
+    """The function's source (works for notebook cells too), or its bytecode as a fallback
+    (written canonically: a set among its constants in the same order in every process).
+
+    Example::
+
+        source_of(add)   # 'def add(a, b):\n    return a + b\n'
+    """
     try:
         return textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
         code = getattr(fn, "__code__", None)
-        return repr(code.co_code + repr(code.co_consts).encode()) if code else repr(fn)
+        if code is not None:
+            return canonical_text(code)
+        # a callable object (never its repr, which holds its address): its class's source
+        return _class_source(type(fn))
 
 
 def hash_text(*parts: str, length: int = 12) -> str:
@@ -37,7 +53,9 @@ def module_source(fn) -> str:
         return ""
 
 
-_CONSTANTS = (int, float, complex, str, bytes, bool, type(None))
+class UnversionedValueWarning(UserWarning):
+    """A value an operator reads has no canonical form: it is left out of the operator's
+    version (named once per process)."""
 
 
 def code_version(fn) -> str:
@@ -45,9 +63,14 @@ def code_version(fn) -> str:
 
     Followed: module-level functions and classes ``fn`` names (directly, through a project
     module's attribute, or in a closure) when they are defined in this project (not in the
-    standard library or an installed package), and module-level constants (numbers, text,
-    and tuples, lists, sets and dicts of them). So editing one operator in a module leaves
-    the versions, and the cached results, of the others in that module as they were.
+    standard library or an installed package), and the values it reads, written canonically
+    (``flowlab.core.definition.canonical``: numbers, text, bytes, enum members, and tuples,
+    lists, dataclasses, sets and dicts of them, sets and dicts in a fixed order), so the
+    version is the same in every process. A value with no canonical form (an object whose
+    repr holds its address, a type unknown here) is left out, named once in an
+    :class:`UnversionedValueWarning`; loggers, locks and context variables, which hold
+    state and no configuration, are left out silently. So editing one operator in a module
+    leaves the versions, and the cached results, of the others in that module as they were.
 
     Example::
 
@@ -98,8 +121,58 @@ def _follow_value(label: str, value, parts: dict[str, str], depth: int) -> None:
         module = inspect.getmodule(target)
         if module is not None and _in_project(module):
             _collect(target, parts, depth + 1)
-    elif _is_constant(value):
-        parts[label] = repr(value)[:10_000]
+        return
+    if inspect.ismodule(value) or inspect.isroutine(value) or isinstance(value, _STATE):
+        return  # code of installed packages, or state that configures nothing
+
+    def follow_code(code) -> None:  # a project function kept in a dict or a list
+        _follow_value(f"{label}<{qualified(code)}>", code, parts, depth)
+
+    try:
+        text = canonical_text(value, follow_code)
+    except NoStableForm as reason:
+        _warn_unversioned(label, reason)
+        return
+    if len(text) > 10_000:
+        text = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    parts[label] = text
+
+
+#: module-level state an operator may read (a logger, a lock) that is no part of its version
+_STATE = (
+    logging.Logger,
+    logging.LoggerAdapter,
+    type(threading.Lock()),
+    type(threading.RLock()),
+    threading.Event,
+    threading.Condition,
+    threading.Semaphore,
+    threading.local,
+    contextvars.ContextVar,
+    weakref.WeakValueDictionary,
+    weakref.WeakKeyDictionary,
+    weakref.WeakSet,
+)
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_unversioned(label: str, reason: Exception) -> None:
+    with _warned_lock:
+        if label in _warned:
+            return
+        _warned.add(label)
+    name = label.replace(":", ".", 1)
+    warnings.warn(
+        f"'{name}' is left out of the code version of the operators that read it: {reason}, "
+        "so its text is not the same in every process. Changing it will not change their "
+        "version (nor miss their cache). Make it a value (numbers, text, an Enum, a dataclass, "
+        "or tuples, lists, sets and dicts of them), pass it as an input, or give the operator "
+        "version=...",
+        UnversionedValueWarning,
+        stacklevel=2,
+    )
 
 
 def _code_objects(obj):
@@ -110,7 +183,8 @@ def _code_objects(obj):
             member = getattr(member, "__func__", member)  # static and class methods
             if isinstance(member, property):
                 member = member.fget
-            if inspect.isfunction(member):
+            # not the functions a base outside the project puts there (Enum's, say)
+            if inspect.isfunction(member) and _in_project(inspect.getmodule(member)):
                 functions.append(member)
     elif inspect.isfunction(obj):
         functions.append(obj)
@@ -135,20 +209,6 @@ def _class_source(cls) -> str:
 
 def _is_operator(value) -> bool:
     return type(value).__name__ == "Operator" and callable(getattr(value, "fn", None))
-
-
-def _is_constant(value, depth: int = 0) -> bool:
-    if isinstance(value, _CONSTANTS):
-        return True
-    if depth > 3:
-        return False
-    if isinstance(value, (tuple, list, set, frozenset)):
-        return len(value) <= 1000 and all(_is_constant(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return len(value) <= 1000 and all(
-            _is_constant(k, depth + 1) and _is_constant(v, depth + 1) for k, v in value.items()
-        )
-    return False
 
 
 def _in_project(module) -> bool:
