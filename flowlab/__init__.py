@@ -18,6 +18,7 @@ from flowlab.core.definition.context import current_seed
 from flowlab.core.definition.graph import Graph
 from flowlab.core.definition.operator import Operator, operator
 from flowlab.core.definition.output import Output
+from flowlab.core.definition.randomness import rng, torch_generator
 from flowlab.core.definition.resources import Resources
 from flowlab.core.definition.workflow import Workflow, workflow
 from flowlab.core.runs.run import Run, get_run
@@ -75,9 +76,11 @@ __all__ = [
     "models",
     "operator",
     "report",
+    "rng",
     "runs",
     "searches",
     "space",
+    "torch_generator",
     "types",
     "workflow",
 ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from typing import Any
 
 from flowlab.core.definition.output import Output
+from flowlab.core.definition.randomness import operator_randomness
 from flowlab.core.definition.returns import as_output_mapping, check_returned
 
 
@@ -48,19 +48,6 @@ def check_outputs(op, arguments: Mapping[str, Any], result: Any, node_id: str) -
     return Output(checked)
 
 
-def seed_everything(seed: int | None) -> None:
-    """Seed Python's and NumPy's global generators for this operator call."""
-    if seed is None:
-        return
-    random.seed(seed)
-    try:
-        import numpy as np
-
-        np.random.seed(seed % 2**32)
-    except ImportError:  # pragma: no cover
-        pass
-
-
 def invoke(op, arguments: Mapping[str, Any], node_id: str, seed: int | None = None) -> Output:
     """Run ``op`` here, in this process, with validation; used outside workflows and on workers.
 
@@ -71,7 +58,6 @@ def invoke(op, arguments: Mapping[str, Any], node_id: str, seed: int | None = No
     from flowlab.core.definition.context import operator_context
 
     prepared = prepare_inputs(op, arguments, node_id)
-    seed_everything(seed)
-    with operator_context(node_id=node_id, seed=seed):
+    with operator_context(node_id=node_id, seed=seed), operator_randomness(seed):
         result = op.fn(**prepared)
     return check_outputs(op, arguments, result, node_id)

@@ -17,7 +17,8 @@ import time
 from typing import Any
 
 from flowlab.core.definition.context import operator_context
-from flowlab.core.definition.invoke import check_outputs, prepare_inputs, seed_everything
+from flowlab.core.definition.invoke import check_outputs, prepare_inputs
+from flowlab.core.definition.randomness import operator_randomness
 from flowlab.core.record.records import task_key
 
 #: how often a mapped node tells the run's view how many of its elements are done
@@ -124,8 +125,8 @@ def run_element(
     ``cache_key`` and ``where`` (artifact root, store URL) its outputs are kept and its cache
     entry written before it returns."""
     prepared = prepare_inputs(operator, arguments, node_id)
-    seed_everything(seed)
-    with operator_context(node_id=node_id, seed=seed, run_id=run_id):
+    # generators of the element's own: elements run at once in a worker's threads
+    with operator_context(node_id=node_id, seed=seed, run_id=run_id), operator_randomness(seed):
         result = operator.fn(**prepared)
     outputs = dict(check_outputs(operator, arguments, result, node_id))
     if cache_key and where:

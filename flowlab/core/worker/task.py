@@ -14,7 +14,8 @@ from dask.sizeof import sizeof
 
 from flowlab.core.definition.context import operator_context
 from flowlab.core.definition.graph import resolve
-from flowlab.core.definition.invoke import check_outputs, prepare_inputs, seed_everything
+from flowlab.core.definition.invoke import check_outputs, prepare_inputs
+from flowlab.core.definition.randomness import operator_randomness
 from flowlab.core.worker.capture import captured, tail
 from flowlab.core.worker.content_keys import lookup, output_identity, runtime_key
 from flowlab.core.worker.keeping import keep_later
@@ -159,18 +160,21 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
                 _report(worker, spec.topic, meta)
                 return Envelope(outputs=outputs, meta=meta)
             prepared = prepare_inputs(spec.operator, arguments, spec.node_id)
-            seed_everything(spec.seed)
             checkpoint = (
                 f"{spec.artifacts}/checkpoints/{spec.cache_key}.pkl"
                 if spec.artifacts and spec.cache_key
                 else None
             )
-            with operator_context(
-                node_id=spec.node_id,
-                seed=spec.seed,
-                run_id=spec.run_id,
-                checkpoint=checkpoint,
-                notes=notes,
+            with (
+                operator_context(
+                    node_id=spec.node_id,
+                    seed=spec.seed,
+                    run_id=spec.run_id,
+                    checkpoint=checkpoint,
+                    notes=notes,
+                ),
+                # generators of the call's own: other operators draw in the worker's threads
+                operator_randomness(spec.seed),
             ):
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
