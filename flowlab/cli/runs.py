@@ -104,11 +104,15 @@ def runs(query, order_by, limit, as_json):
 @_json
 @refused_writes_fail
 def show(run_id, as_json):
-    """One run: status, inputs, outputs and every operator's state and workers.
+    """One run: status, inputs, outputs and every operator's state, workers and cache status
+    (``hit from RUN``, ``miss: WHAT CHANGED``, ``off``).
 
     A sweep (``flowlab submit --array``, ``Workflow.sweep``) also shows its children (id,
     swept inputs, status, scalar outputs) and how many are in each status.
     """
+    from flowlab.core.record.records import cache_of
+    from flowlab.render.dag import cache_text
+
     record = _get(run_id).record
     shown = run_summary(record)
     shown["operators"] = {
@@ -129,6 +133,8 @@ def show(run_id, as_json):
                 "cached_from",
             )
         }
+        # hit / miss / off, the run a hit came from, what changed for a miss
+        | {"cache": cache_of(op)}
         for node, op in record["operators"].items()
     }
     if record.get("kind") == "sweep":
@@ -159,8 +165,11 @@ def show(run_id, as_json):
         return
     click.echo("operators:")
     table(
-        [{"operator": n, **op} for n, op in shown["operators"].items()],
-        ["operator", "state", "worker", "duration", "attempts", "error"],
+        [
+            {"operator": n, **op, "cache": cache_text(op["cache"])}
+            for n, op in shown["operators"].items()
+        ],
+        ["operator", "state", "cache", "worker", "duration", "attempts", "error"],
     )
 
 

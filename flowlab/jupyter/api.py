@@ -13,6 +13,7 @@ from flowlab.core.record.records import (
     RUN_STATUSES,
     TERMINAL_OPERATOR,
     TERMINAL_RUN,
+    cache_of,
 )
 from flowlab.core.runs.run import get_run
 from flowlab.errors import FlowlabError
@@ -89,6 +90,7 @@ def run_detail(run_id: str) -> dict:
             key: _jsonable(op.get(key))
             for key in ("state", "worker", "started", "ended", "duration", "logs", "traceback")
         }
+        | {"cache": _jsonable(cache_of(op))}  # hit / miss / off, and what changed
         for name, op in (record.get("operators") or {}).items()
     }
     detail["error"] = _jsonable(record.get("error"))

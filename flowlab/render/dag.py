@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from flowlab.core.record.records import OPERATOR_STATES, RUN_STATUSES
+from flowlab.core.record.records import OPERATOR_STATES, RUN_STATUSES, cache_of
 
 #: The colour of every operator state and run status (records.OPERATOR_STATES, RUN_STATUSES):
 #: the DAG, the badges and counts of the run view, the dashboard and the Jupyter API use it.
@@ -64,7 +64,8 @@ def layers(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
 
 
 def record_dag_svg(record: dict) -> str:
-    """The DAG of a run record: boxes by operator state, mapped operators' element counts.
+    """The DAG of a run record: boxes by operator state, mapped operators' element counts,
+    each box's title (its tooltip) saying whether it came from the cache and why not.
 
     Example::
 
@@ -75,7 +76,26 @@ def record_dag_svg(record: dict) -> str:
         record.get("graph") or {},
         {k: op.get("state", "queued") for k, op in operators.items()},
         {k: op["elements"] for k, op in operators.items() if op.get("elements")},
+        {k: cache_of(op) for k, op in operators.items()},
     )
+
+
+def cache_text(cache: dict | None) -> str:
+    """An operator's cache status in words: ``hit from RUN``, ``miss: input:b, seed``,
+    ``off`` (text: a view escapes it).
+
+    Example::
+
+        cache_text({"status": "miss", "from_run": None, "changed": ["code", "code:train"]})
+        # "miss: code, code:train"
+    """
+    if not cache:
+        return ""
+    status = str(cache.get("status") or "")
+    if status == "hit":
+        return f"hit from {cache['from_run']}" if cache.get("from_run") else "hit"
+    changed = [str(c) for c in cache.get("changed") or []]
+    return f"{status}: {', '.join(changed)}" if changed else status
 
 
 def element_label(node: dict, counts: dict | None) -> str:
@@ -99,16 +119,20 @@ def state_label(state: str, counts: dict | None) -> str:
 
 
 def dag_svg(
-    graph: dict, states: dict[str, str] | None = None, elements: dict[str, dict] | None = None
+    graph: dict,
+    states: dict[str, str] | None = None,
+    elements: dict[str, dict] | None = None,
+    caches: dict[str, dict] | None = None,
 ) -> str:
     """SVG of ``graph`` (a run record's ``graph``: ``nodes`` and ``edges``), boxes by state;
-    ``elements``: a mapped node's element counts (``total``, ``done``, ``cached``, ``failed``).
+    ``elements``: a mapped node's element counts (``total``, ``done``, ``cached``, ``failed``);
+    ``caches``: each node's cache status (``records.cache_of``), in its box's title.
 
     Example::
 
         dag_svg(run.record["graph"], {k: op["state"] for k, op in run.record["operators"].items()})
     """
-    states, elements = states or {}, elements or {}
+    states, elements, caches = states or {}, elements or {}, caches or {}
     nodes = {n["id"]: n for n in graph.get("nodes", [])}
     ids = list(nodes)
     operators = {n: node.get("operator", n) for n, node in nodes.items()}
@@ -151,10 +175,15 @@ def dag_svg(
         counts = elements.get(node)
         label = labels[node]  # the box is as wide as the longest label
         title = f"{node} ({operators[node]}): {state_label(state, counts)}"
+        cache = caches.get(node)
+        if cache:
+            title += f" · cache {cache_text(cache)}"
         skipped = state == "skipped"
         stroke = SKIPPED_STROKE if skipped else 'stroke="#555"'
         ink = ' fill="#999"' if skipped else ""
         mapped = f' data-elements="{html.escape(str(counts.get("total")))}"' if counts else ""
+        if cache:
+            mapped += f' data-cache="{html.escape(str(cache.get("status")))}"'
         parts.append(
             f'<g class="flowlab-node" data-node="{html.escape(node)}" '
             f'data-state="{html.escape(str(state))}"'

@@ -17,10 +17,15 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from flowlab.core.record.records import OPERATOR_STATES, TERMINAL_OPERATOR, TERMINAL_RUN
+from flowlab.core.record.records import (
+    OPERATOR_STATES,
+    TERMINAL_OPERATOR,
+    TERMINAL_RUN,
+    cache_of,
+)
 from flowlab.core.record.tracebacks import error_line, operator_traceback
 from flowlab.core.runs.run import register_run_html
-from flowlab.render.dag import STATE_COLOURS, record_dag_svg, state_label
+from flowlab.render.dag import STATE_COLOURS, cache_text, record_dag_svg, state_label
 from flowlab.render.registry import render_html
 
 #: operator states that are final (a view's progress counts them done)
@@ -138,16 +143,20 @@ def elapsed(op: dict, now: float | None = None) -> str:
 
 
 def operator_table(operators: dict, now: float | None = None) -> str:
-    """One row per operator: name, state, worker, elapsed time."""
+    """One row per operator: name, state, cache (``hit from RUN``, ``miss: input:b``, ``off``),
+    worker, elapsed time."""
     rows = []
     cell = "padding:2px 10px 2px 0;vertical-align:top"
     for node, op in operators.items():
         state = op.get("state", "queued")
+        cache = cache_of(op)
         rows.append(
             f'<tr data-node="{html.escape(node)}" data-state="{html.escape(str(state))}">'
             f"<td style='{cell};text-align:left;white-space:nowrap'>{html.escape(node)}</td>"
             f"<td style='{cell};text-align:left;white-space:nowrap'>{badge(state)}"
             f"{_element_counts(op.get('elements'))}</td>"
+            f"<td class='flowlab-cache' data-cache=\"{html.escape(str(cache['status']))}\" "
+            f"style='{cell};text-align:left;color:#555'>{html.escape(cache_text(cache))}</td>"
             f"<td style='{cell};text-align:left;color:#555'>"
             f"{html.escape(str(op.get('worker') or '—'))}</td>"
             f"<td style='{cell};text-align:right;white-space:nowrap'>{elapsed(op, now)}</td></tr>"
@@ -157,6 +166,7 @@ def operator_table(operators: dict, now: float | None = None) -> str:
         for h, a in (
             ("operator", "left"),
             ("state", "left"),
+            ("cache", "left"),
             ("worker", "left"),
             ("elapsed", "right"),
         )

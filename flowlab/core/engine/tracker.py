@@ -231,7 +231,12 @@ class RunTracker:
                 ended=now_iso(meta["ended"]), duration=round(meta["ended"] - meta["started"], 6)
             )
         if meta.get("cached_from") and not again:  # found in the cache by the worker
-            op.update(state="cached", cached_from=meta["cached_from"], outputs=meta["outputs"])
+            op.update(
+                state="cached",
+                cached_from=meta["cached_from"],
+                outputs=meta["outputs"],
+                cache={"status": "hit", "from_run": meta["cached_from"], "changed": []},
+            )
 
     def _elements(self, op: dict, message: dict) -> None:
         """A mapped node's element counts (core/worker/fanout.py); never fewer done than known."""

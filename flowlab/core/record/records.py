@@ -20,6 +20,9 @@ TERMINAL_OPERATOR = ("succeeded", "failed", "cancelled", "cached", "skipped")
 #: Every status a run's record can be in (``pruned``: an Optuna trial stopped by its pruner).
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "pruned")
 TERMINAL_RUN = ("succeeded", "failed", "cancelled", "pruned")
+#: An operator's cache status (its record's ``cache``): ``hit`` (its result came from the
+#: cache), ``miss`` (it ran; ``changed`` says why), ``off`` (not looked up: ``cache=False``)
+CACHE_STATUSES = ("hit", "miss", "off")
 _PACKAGES = (
     "flowlab",
     "dask",
@@ -84,6 +87,8 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
             "resources": node.resources,
             "version": node.version,
             "parents": node.parents,
+            # hit / miss / off, and why it missed: set at launch (core/runs/cache_status.py)
+            "cache": {"status": "miss", "from_run": None, "changed": []},
         }
     return {
         "id": run_id,
@@ -107,6 +112,27 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
         "launcher": {"host": socket.gethostname(), "pid": os.getpid()},
         "lease": new_lease("launcher"),
     }
+
+
+def cache_of(op: dict) -> dict:
+    """An operator record's cache status: ``{"status": "hit" | "miss" | "off", "from_run":
+    run id or None, "changed": [...]}`` (a copy). ``from_run``: on a hit, the run the result
+    came from; ``changed``: on a miss, what differs from the last run that ran the operator
+    (``"new"``, ``"code"``, ``"seed"``, ``"input:NAME"``, ``"upstream:NODE"``, ``"artifact
+    missing"``…, see the README); ``compared_to``, when present, names that run. A record
+    written before flowlab explained its cache reads as a hit when it was ``cached``.
+
+    Example::
+
+        cache_of(run.record["operators"]["train"])
+        # {"status": "miss", "from_run": None, "changed": ["input:data"], "compared_to": "2026…"}
+    """
+    found = op.get("cache")
+    if isinstance(found, dict) and found.get("status") in CACHE_STATUSES:
+        return {**found, "changed": list(found.get("changed") or [])}
+    if op.get("state") == "cached":
+        return {"status": "hit", "from_run": op.get("cached_from"), "changed": []}
+    return {"status": "miss", "from_run": None, "changed": []}
 
 
 def task_key(run_id: str, node_id: str, operator: str) -> str:

@@ -14,11 +14,14 @@ from flowlab.core.record.records import (
     new_record,
     new_run_id,
 )
+from flowlab.core.runs.cache_status import record_cache_status
 from flowlab.core.runs.run import Run
 from flowlab.core.worker.cache import (
     content_hash,
-    node_keys,
-    usable,
+    drop_corrupt,
+    entry_problem,
+    input_keys,
+    keys_and_parts,
 )
 from flowlab.core.worker.content_keys import content_keyed_nodes
 from flowlab.core.worker.seeds import default_seed, operator_seed
@@ -101,7 +104,9 @@ def launch_graph(
 
     Operators whose cache key (code version + inputs' content) has a stored result are not
     run: their record says ``cached`` and names the run the result came from. With
-    ``cache=False`` nothing is looked up and only the workflow's outputs are written.
+    ``cache=False`` nothing is looked up and only the workflow's outputs are written. Each
+    operator's record says why it ran or not (``cache``: core/runs/cache_status.py); a stored
+    result whose artifact is missing or corrupt is computed again, not read.
     """
     from flowlab.core.definition.context import current
     from flowlab.store import get_artifacts, get_store, store_url
@@ -116,9 +121,11 @@ def launch_graph(
     }
     seed = default_seed(graph.workflow) if seed is None else int(seed)
     seeds = {node_id: operator_seed(seed, node_id) for node_id in graph.nodes}
-    keys = node_keys(graph, input_hashes, seeds)
+    keys, key_parts = keys_and_parts(graph, input_hashes, seeds)
     record = new_record(graph, run_id, seed, tags, source)
-    record.update(parent=parent, cache=cache, input_hashes=input_hashes)
+    record.update(
+        parent=parent, cache=cache, input_hashes=input_hashes, input_keys=input_keys(graph)
+    )
     record.update(_LAUNCH_FIELDS.get() or {})
     store, artifacts = get_store(), get_artifacts()
     # nodes downstream of a cache=False operator are keyed by its outputs' content, on the
@@ -130,16 +137,32 @@ def launch_graph(
         if cache and graph.operators[n].cache and n not in content_keyed
     ]
     found = store.cache_get(wanted) if wanted else {}
-    cached = {}
+    cached, lost = {}, {}
     for node_id in graph.nodes:
         op = record["operators"][node_id]
-        op["cache_key"] = keys[node_id]
+        op.update(cache_key=keys[node_id], key_parts=key_parts[node_id])
         entry = found.get(keys[node_id])
-        if entry is not None and usable(entry, artifacts):
+        if entry is None:
+            continue
+        problem = entry_problem(entry, artifacts)
+        if problem is None:
             cached[node_id] = entry
             op.update(
                 state="cached", cached_from=entry["run"], outputs=entry["outputs"], duration=0.0
             )
+        else:  # computed again, and the record says why
+            lost[node_id] = (problem, entry["run"])
+            if problem == "artifact corrupt":
+                drop_corrupt(entry, artifacts)
+    record_cache_status(
+        record,
+        graph,
+        enabled=cache,
+        cached=cached,
+        lost=lost,
+        content_keyed=content_keyed,
+        store=store,
+    )
     store.put_run(record)
     client = client or get_client()
     from flowlab.core.clusters.workers import prepare_workers  # imports distributed: only to launch

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowlab.core.definition.output import Output
-from flowlab.core.record.records import TERMINAL_RUN
+from flowlab.core.record.records import TERMINAL_RUN, cache_of
 from flowlab.errors import RunFailed
 from flowlab.store.leases import lapsed_reason, mark_lapsed
 from flowlab.store.search import register_run_handle
@@ -37,6 +37,17 @@ class OperatorRecord(dict):
 
     Reads as a dict and by attribute (``run.operators["train"].state``).
     """
+
+    @property
+    def cache(self) -> dict:
+        """Whether its result came from the cache, and if not, why it ran: ``{"status": "hit" |
+        "miss" | "off", "from_run": ..., "changed": [...]}`` (see ``records.cache_of``).
+
+        Example::
+
+            run.operators["train"].cache      # {"status": "miss", "changed": ["input:data"], …}
+        """
+        return cache_of(self)
 
     def __getattr__(self, name: str) -> Any:
         try:
