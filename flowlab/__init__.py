@@ -20,6 +20,7 @@ from flowlab.core.definition.operator import Operator, operator
 from flowlab.core.definition.output import Output
 from flowlab.core.definition.randomness import rng, torch_generator
 from flowlab.core.definition.resources import Resources
+from flowlab.core.definition.versioning import UnversionedValueWarning
 from flowlab.core.definition.workflow import Workflow, workflow
 from flowlab.core.runs.run import Run, get_run
 from flowlab.core.worker import checkpoint
@@ -61,6 +62,7 @@ __all__ = [
     "Run",
     "RunFailed",
     "RunList",
+    "UnversionedValueWarning",
     "Study",
     "Sweep",
     "Workflow",

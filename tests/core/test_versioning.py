@@ -160,7 +160,7 @@ with warnings.catch_warnings(record=True) as caught:
             if isinstance(value, Operator):
                 versions[value.name] = value.version
 print(json.dumps({"versions": versions, "warnings": [str(w.message) for w in caught
-                  if w.category.__name__ == "UnversionedValueWarning"]}))
+                  if issubclass(w.category, flowlab.UnversionedValueWarning)]}))
 """
 
 
@@ -273,6 +273,7 @@ import json, warnings
 warnings.simplefilter("always")
 with warnings.catch_warnings(record=True) as caught:
     import {module} as m
+    from flowlab import UnversionedValueWarning
     from flowlab.core.definition.versioning import code_version
     names = [n for n in dir(m) if n.startswith("reads_")]
     versions = {{n: getattr(m, n).version for n in names}}
@@ -283,7 +284,7 @@ print(json.dumps({{
     "versions": versions,
     "reprs": [repr(m.NAMES), repr(m.LENGTHS)],
     "warnings": [str(w.message) for w in caught
-                 if w.category.__name__ == "UnversionedValueWarning"],
+                 if issubclass(w.category, UnversionedValueWarning)],
 }}))
 """
 
