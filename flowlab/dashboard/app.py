@@ -493,14 +493,18 @@ class RunView:
         return pn.Card(content, title=panel.title, sizing_mode="stretch_width")
 
     def draw(self) -> None:
+        from flowlab.core.record.records import TERMINAL_RUN
         from flowlab.render.run import run_html
 
         record = self.run.record
         self.body.object = run_html(
             self.run, expanded=True, after_header=metrics_html(record)
         ) + inputs_html(record)
-        done = record.get("status") in ("succeeded", "failed", "cancelled")
-        self.cancel_button.visible = not done
+        #: whether the record drawn is the run's end. Only this decides when the page stops
+        #: refreshing: ``run.done`` reads the store again when the record is not an end, and
+        #: a run ending between that read and this draw would leave the page stale for good
+        self.done = record.get("status") in TERMINAL_RUN
+        self.cancel_button.visible = not self.done
         self.resume_button.visible = record.get("status") in ("failed", "cancelled")
         self.deploy_name.visible = self.deploy_button.visible = record.get(
             "status"
@@ -617,12 +621,12 @@ def run_content(plugins: Plugins) -> list:
     except KeyError:
         return [message(f"no run {run_id!r} in the store {_store_url()}")]
     view = RunView(run, plugins)
-    if not run.done:
+    if not view.done:  # what the page shows, not what the store says by now
         callback = None
 
         def tick() -> None:
             view.refresh()
-            if view.run.done and callback is not None:
+            if view.done and callback is not None:
                 callback.stop()
 
         callback = pn.state.add_periodic_callback(tick, period=RUN_REFRESH_MS)
