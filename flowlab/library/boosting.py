@@ -1,26 +1,31 @@
 """Gradient boosted trees (LightGBM, XGBoost) and LambdaMART, locally or across the cluster.
 
-A dask DataFrame given to :data:`TrainGBDTOperator` is trained on where its partitions live,
-with ``lightgbm.dask`` on the client of the cluster the operator runs in; the MODEL it makes is
-the same local estimator a pandas DataFrame gives.
+A dask DataFrame given to :data:`TrainGBDTOperator` with LightGBM is trained across the
+cluster's workers (:mod:`flowlab.library.distributed_gbdt`); the MODEL it makes is the same
+local estimator a pandas DataFrame gives. XGBoost computes a dask DataFrame and trains locally.
+Every LightGBM fit is deterministic (:data:`LIGHTGBM_DETERMINISM`): a fixed seed gives the same
+model again, on a cluster of the same shape.
 """
 
 from __future__ import annotations
-
-import contextlib
-import warnings
 
 from flowlab.core.definition.context import current_seed
 from flowlab.core.definition.operator import Operator, operator
 from flowlab.core.definition.output import Output
 from flowlab.core.definition.resources import Resources
 from flowlab.library.devices import DEVICES, choose_device
+from flowlab.library.distributed_gbdt import cluster_client, fit_on_cluster
 from flowlab.library.estimators import EncodedLabelsClassifier, classes_of, encode_labels
 from flowlab.library.frames import is_dask, operator_name, training_frame
 from flowlab.library.sklearn_trainers import TASKS, check_task
 from flowlab.types import DATASET, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Model, Schema
 
 LIBRARIES = ("lightgbm", "xgboost")
+
+#: what makes a LightGBM fit repeat itself exactly, with ``random_state`` (LightGBM's ``seed``,
+#: from which it derives its bagging, feature fraction and data sampling seeds): no choice
+#: between row-wise and column-wise histograms timed on the spot, and sums in a fixed order
+LIGHTGBM_DETERMINISM = {"deterministic": True, "force_row_wise": True}
 
 _TREE_INPUTS = dict(
     n_estimators=INTEGER(min=1, description="boosting rounds"),
@@ -55,7 +60,13 @@ def _params(library: str, device: str, owner: str, **p) -> dict:
                 f"input 'device' of operator '{owner}': the LightGBM wheel has no CUDA "
                 "support; use library='xgboost' on a GPU"
             )
-        return {**p, "random_state": seed, "n_jobs": threads, "verbose": -1}
+        return {
+            **p,
+            "random_state": seed,
+            "n_jobs": threads,
+            "verbose": -1,
+            **LIGHTGBM_DETERMINISM,
+        }
     chosen = choose_device(device, owner)
     if chosen == "cuda" and not xgboost_has_cuda():
         if device == "cuda":
@@ -80,22 +91,6 @@ def _params(library: str, device: str, owner: str, **p) -> dict:
     }
 
 
-@contextlib.contextmanager
-def cluster_client():
-    """The Dask client to train with: the worker's own inside an operator, else flowlab's."""
-    from distributed import get_worker, worker_client
-
-    try:
-        get_worker()
-    except ValueError:
-        from flowlab.core.clusters.cluster import get_client
-
-        yield get_client()
-        return
-    with worker_client() as client:
-        yield client
-
-
 def _fit_local(library: str, task: str, params: dict, x, y):
     if library == "lightgbm":
         import lightgbm as lgb
@@ -110,67 +105,39 @@ def _fit_local(library: str, task: str, params: dict, x, y):
     return EncodedLabelsClassifier(xgb.XGBClassifier(**params).fit(x, codes), classes)
 
 
-def _fit_distributed(task: str, params: dict, frame, features: list[str], label: str):
-    """Train with lightgbm.dask where the partitions are.
+def _fit_distributed(task: str, params: dict, frame, features: list[str], label: str, owner: str):
+    """Train across the workers of the cluster this operator runs in (see
+    :func:`fit_on_cluster`).
 
-    Returns the local estimator and the number of workers that held training data.
+    Returns the local estimator and the number of workers that trained.
     """
     import lightgbm as lgb
 
-    params = {k: v for k, v in params.items() if k != "n_jobs"}
     with cluster_client() as client:
         if task == "regression":
-            target, kind = frame[label], lgb.DaskLGBMRegressor
+            target = frame[label]
         else:
             # labels are encoded once for the whole dataset: each worker sees only its part
             classes = classes_of(frame[label])
             codes = {c: i for i, c in enumerate(classes.tolist())}
             target = frame[label].map(codes, meta=(label, "i8")).astype("int64")
             # LightGBM's classifier re-encodes the labels each worker sees (a worker holding
-            # only class 2 would call it 0); the regressor interface trains on the codes as
-            # they are, with the classification objective
-            kind = lgb.DaskLGBMRegressor
+            # only class 2 would call it 0); the regressor trains on the codes as they are,
+            # with the classification objective
             if len(classes) > 2:
-                params.update(objective="multiclass", num_class=len(classes))
+                params = {**params, "objective": "multiclass", "num_class": len(classes)}
             else:
-                params.update(objective="binary")
-        x, target, holders = _spread(client, frame[features].assign(**{_TARGET: target}), features)
-        with warnings.catch_warnings():
-            # the Dask estimators always carry n_jobs (None) and warn that they ignore it
-            warnings.filterwarnings("ignore", message="Parameter n_jobs will be ignored")
-            local = kind(client=client, **params).fit(x, target).to_local()
+                params = {**params, "objective": "binary"}
+        rows = frame[features].assign(**{_TARGET: target})
+        local, workers = fit_on_cluster(
+            client, lgb.LGBMRegressor, params, rows, features, _TARGET, owner
+        )
     if task != "regression":
         local = EncodedLabelsClassifier(local, classes)
-    return local, len(holders)
+    return local, workers
 
 
 _TARGET = "__flowlab_target__"
-
-
-def _spread(client, frame, features: list[str]):
-    """The training partitions (features and target of a partition together) computed
-    round-robin on the workers and kept there: left to itself, the scheduler may put every
-    partition on the one idle worker (this operator holds another), or steal them there, and
-    lightgbm.dask then trains on one."""
-    import dask.dataframe as dd
-    from distributed import wait
-
-    workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
-    xs, ys = [], []
-    parts = zip(frame[features].to_delayed(), frame[_TARGET].to_delayed(), strict=True)
-    for i, (x, y) in enumerate(parts):
-        x, y = client.compute(
-            [x, y], workers=[workers[i % len(workers)]], allow_other_workers=False
-        )
-        xs.append(x)
-        ys.append(y)
-    wait(xs + ys)
-    holders = {w for ws in client.who_has(xs).values() for w in ws}
-    return (
-        dd.from_delayed(xs, meta=frame[features]._meta),
-        dd.from_delayed(ys, meta=frame[_TARGET]._meta),
-        holders,
-    )
 
 
 def _train_gbdt(
@@ -191,7 +158,13 @@ def _train_gbdt(
     device="auto",
 ):
     """Train gradient boosted decision trees (LightGBM or XGBoost) for classification or
-    regression; a dask DataFrame trains across the cluster with ``lightgbm.dask``.
+    regression; with LightGBM, a dask DataFrame trains across the cluster's workers.
+
+    The same seed gives the same model: LightGBM runs with ``deterministic`` and
+    ``force_row_wise`` and the run's seed; across the cluster, worker ``r`` of the workers
+    sorted by address trains on partitions ``r, r+n, …`` in order, ``num_threads`` its own
+    threads (or ``threads``), so the model stays the same on a cluster of the same shape
+    (workers, threads each) and the same partitions, wherever the partitions were.
 
     Example::
 
@@ -217,7 +190,7 @@ def _train_gbdt(
     params = _params(library, device, owner, **inputs)
     workers = 1
     if distributed:
-        estimator, workers = _fit_distributed(task, params, frame, chosen, label)
+        estimator, workers = _fit_distributed(task, params, frame, chosen, label, owner)
     else:
         estimator = _fit_local(library, task, params, frame[chosen], frame[label])
     model = Model(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from flowlab.library.frames import compute
+
 
 class EncodedLabelsClassifier:
     """A classifier trained on label codes 0..K-1, answering in the original labels.
@@ -63,7 +65,7 @@ def classes_of(labels) -> np.ndarray:
     """The sorted distinct values of a pandas or dask Series (computed once for dask)."""
     unique = labels.unique()
     if hasattr(unique, "compute"):
-        unique = unique.compute()
+        unique = compute(unique)
     return np.sort(np.asarray(unique))
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from flowlab.core.definition.operator import operator
 from flowlab.core.definition.output import Output
 from flowlab.errors import FlowTypeError
-from flowlab.library.frames import is_dask, operator_name, require_columns, to_pandas
+from flowlab.library.frames import compute, is_dask, operator_name, require_columns, to_pandas
 from flowlab.library.metrics import Metrics, compute_metric, ranking_metric
 from flowlab.types import DATASET, DOUBLE, MODEL, TEXT, Schema
 
@@ -56,7 +56,8 @@ def predict_frame(model, dataset, output_column: str = "prediction"):
     if getattr(model, "features", None):
         require_columns(dataset, {"model's features": model.features}, owner)
     if is_dask(dataset):
-        sample = dataset.head(2)  # the first partition only: a sample for the column's dtype
+        # the first partition only: a sample for the column's dtype
+        sample = compute(dataset.head(2, compute=False))
         predicted = model.predict(sample) if len(sample) else np.empty(0)
         meta = sample.iloc[:0].assign(**{output_column: np.asarray(predicted)[:0]})
         return dataset.map_partitions(_predict_part, model, output_column, meta=meta)

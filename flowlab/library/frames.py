@@ -22,8 +22,31 @@ def is_dask(frame: Any) -> bool:
 
 
 def to_pandas(frame: Any):
-    """The frame as pandas; a dask DataFrame is computed."""
-    return frame.compute() if is_dask(frame) else frame
+    """The frame as pandas; a dask DataFrame is computed (:func:`compute`)."""
+    return compute(frame) if is_dask(frame) else frame
+
+
+def compute(collection: Any):
+    """A dask collection computed: inside an operator through its worker's client, else with
+    Dask's default scheduler.
+
+    A worker that never opened a client has no default one: a bare ``.compute()`` in an
+    operator failed ("no Client active") or not, depending on where the operator landed.
+    ``worker_client`` also secedes the operator's thread while it waits, so its own worker
+    can run the tasks it waits for.
+
+    Example::
+
+        compute(frame["species"].unique())
+    """
+    from distributed import get_worker, worker_client
+
+    try:
+        get_worker()
+    except ValueError:
+        return collection.compute()
+    with worker_client() as client:
+        return client.compute(collection).result()
 
 
 def require_columns(frame: Any, columns: Mapping[str, Any], owner: str) -> None:
