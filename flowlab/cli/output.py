@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -12,6 +13,10 @@ import click
 
 #: exit codes scripts rely on: 0 done, 1 failed (a run, or an operation), 2 usage / bad input
 FAILED, USAGE = 1, 2
+
+#: why a server cannot listen: the port is taken, the address is not this machine's, or a
+#: port below 1024 without the right
+LISTEN_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
 def emit_json(document: Any) -> None:
@@ -37,6 +42,32 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return " ".join(f"{k}={_cell(v)}" for k, v in value.items())
     return str(value)
+
+
+def shown_input(stored: Any) -> Any:
+    """A run record's input as a person or a script reads it: a DATASET given by name or URI
+    as that name (its catalog name, else its URI without a password), one passed in memory as
+    its type, size and hash; lists and dicts item by item; anything else as it is.
+
+    Example::
+
+        shown_input({"$uri": "/data/iris.csv", "catalog": "iris", "hash": "sha256:…"})  # 'iris'
+        shown_input({"$artifact": "…", "type": "DATASET", "rows": 150, "columns": ["a"],
+                     "hash": "sha256:0123abcd…"})     # 'DATASET 150x1 #0123abcd'
+    """
+    if isinstance(stored, dict) and "$uri" in stored:
+        from flowlab.store.config import redacted
+
+        return stored.get("catalog") or redacted(str(stored["$uri"]))
+    if isinstance(stored, dict) and "$artifact" in stored:
+        digest = str(stored.get("hash", "")).removeprefix("sha256:")[:8]
+        size = f" {stored['rows']}x{len(stored.get('columns') or [])}" if "rows" in stored else ""
+        return f"{stored.get('type') or 'artifact'}{size} #{digest}"
+    if isinstance(stored, list):
+        return [shown_input(v) for v in stored]
+    if isinstance(stored, dict):
+        return {k: shown_input(v) for k, v in stored.items()}
+    return stored
 
 
 def fail(message: str, code: int = FAILED) -> None:

@@ -7,13 +7,13 @@ import time
 
 import click
 
-from flowlab.cli.output import emit_json, fail, refused_writes_fail, table, usage
+from flowlab.cli.output import emit_json, fail, refused_writes_fail, shown_input, table, usage
 
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 
 
 def run_summary(record: dict) -> dict:
-    """What scripts read of a run: id, workflow, status, scalar outputs, tags, times."""
+    """What scripts read of a run: id, workflow, status, inputs, scalar outputs, tags, times."""
     outputs = {
         k: v
         for k, v in (record.get("outputs") or {}).items()
@@ -24,9 +24,8 @@ def run_summary(record: dict) -> dict:
         "id": record["id"],
         "workflow": record.get("workflow"),
         "status": record.get("status"),
-        "inputs": {
-            k: v for k, v in (record.get("inputs") or {}).items() if not isinstance(v, dict | list)
-        },
+        # every input: a DATASET by catalog name or URI, an artifact by type and hash
+        "inputs": {k: shown_input(v) for k, v in (record.get("inputs") or {}).items()},
         "outputs": outputs,
         "tags": list(record.get("tags") or []),
         "created": record.get("created"),

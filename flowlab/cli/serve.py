@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
+from flowlab.cli.output import LISTEN_ERRORS, fail
 from flowlab.serving.server import LOOPBACK
 
 
@@ -60,13 +63,23 @@ def serve(host, port, workers, token, body_limit, max_instances, allow_hosts, pr
         raise click.BadParameter(str(e), param_hint="--allow-host") from None
     if host not in LOOPBACK and not token:
         click.echo(f"serving on {host} (beyond loopback): a token is required", err=True)
-    run_server(
-        host=host,
-        port=port,
-        workers=workers,
-        token=token,
-        body_limit=body_limit,
-        max_instances=max_instances,
-        allow_hosts=allow_hosts,
-        announce=lambda line: click.echo(line),
-    )
+
+    def announce(line: str) -> None:  # read at once by whoever started us: flushed
+        click.echo(line)
+        sys.stdout.flush()
+
+    try:
+        run_server(
+            host=host,
+            port=port,
+            workers=workers,
+            token=token,
+            body_limit=body_limit,
+            max_instances=max_instances,
+            allow_hosts=allow_hosts,
+            announce=announce,
+        )
+    except OSError as exc:
+        if exc.errno not in LISTEN_ERRORS:
+            raise
+        fail(exc.strerror or str(exc))

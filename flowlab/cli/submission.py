@@ -18,10 +18,47 @@ class InputError(FlowlabError, ValueError):
 
 
 def split_assignment(text: str, flag: str) -> tuple[str, str]:
+    """The name and the value of ``--input NAME=VALUE`` (or ``--array NAME=V1,V2,…``);
+    InputError naming the flag and its text when the name or a value is missing (an empty
+    value is refused, not read as "the default": leave the flag out for that).
+
+    Example::
+
+        split_assignment("max_depth=8", "--input")    # ('max_depth', '8')
+        split_assignment("max_depth=", "--input")     # InputError: --input 'max_depth=': …
+    """
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
         raise InputError(f"{flag} {text!r}: expected NAME=VALUE")
-    return name.strip(), value
+    name = name.strip()
+    if flag == "--array":
+        array_values(name, value, flag)
+    elif not value.strip():
+        raise InputError(
+            f"{flag} {text!r}: no value after '='; give {name}=VALUE, or leave the flag out "
+            f"for the default"
+        )
+    return name, value
+
+
+def array_values(name: str, values: str, flag: str = "--array") -> list[str]:
+    """The values of ``--array NAME=V1,V2,…``; InputError naming the flag and the empty one.
+
+    Example::
+
+        array_values("depth", "2,4,8")    # ['2', '4', '8']
+        array_values("depth", "2,,8")     # InputError: --array 'depth=2,,8': value 2 of 3 is empty
+    """
+    found = values.split(",")
+    if not values.strip():
+        raise InputError(f"{flag} {name + '=' + values!r}: no values; give {name}=V1,V2,…")
+    empty = [i for i, v in enumerate(found, 1) if not v.strip()]
+    if empty:
+        raise InputError(
+            f"{flag} {name + '=' + values!r}: value {empty[0]} of {len(found)} is empty; give "
+            f"{name}=V1,V2,… with no empty value"
+        )
+    return found
 
 
 def forms_for(
@@ -50,7 +87,7 @@ def forms_for(
                 f"{described or 'none'}"
             )
     names = [name for name, _ in arrays]
-    value_lists = [[v for v in values.split(",")] for _, values in arrays]
+    value_lists = [array_values(name, values) for name, values in arrays]
     forms = []
     for combination in itertools.product(*value_lists) if arrays else [()]:
         form = FormModel.for_run(base) if base is not None else FormModel(workflow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -48,32 +49,63 @@ def _submit(spec: dict, workflow, base, wait: bool, as_json: bool) -> None:
         usage(str(exc).strip('"'))
     except Exception as exc:
         fail(str(exc))
-    if as_json:
-        if len(runs) == 1 and not spec["arrays"]:  # the contract's {id, status}
+    one = len(runs) == 1 and not spec["arrays"]
+    if as_json and not wait:
+        if one:  # the contract's {id, status}
             emit_json({"id": runs[0]["id"], "status": runs[0]["status"]})
         else:
             emit_json(runs)
-    else:
+    elif not as_json:
         for run in runs:
             click.echo(run["id"])
     if spec["arrays"] and runs and runs[0].get("parent"):  # the runs of an --array: a sweep
         click.echo(f"sweep {runs[0]['parent']} of {len(runs)} runs", err=True)
     follow_unkept()
     if wait:
-        statuses = [_wait(run["id"]) for run in runs]
-        if not as_json:
-            for run, status in zip(runs, statuses, strict=True):
-                click.echo(f"{run['id']} {status}", err=True)
-        sys.exit(0 if all(s == "succeeded" for s in statuses) else 1)
+        from flowlab.cli.runs import run_summary
+
+        ended = [_wait(run["id"]) for run in runs]
+        if as_json:  # the final records, as `flowlab show --json` summarises them
+            summaries = [run_summary(record) for record in ended]
+            emit_json(summaries[0] if one else summaries)
+        else:
+            for record in ended:
+                click.echo(ended_line(record), err=True)
+        sys.exit(0 if all(r["status"] == "succeeded" for r in ended) else 1)
 
 
-def _wait(run_id: str) -> str:
+def _wait(run_id: str) -> dict:
     from flowlab.core.runs.run import get_run
 
     run = get_run(run_id)
     while not run.done:
         time.sleep(0.3)
-    return run.status
+    return run.record
+
+
+def ended_line(record: dict) -> str:
+    """One line for a run that ended: its id and status, then its scalar outputs, or what
+    failed (the operator and its error).
+
+    Example::
+
+        ended_line(record)   # "20250101-120000-ab12cd succeeded: total=3 count=3"
+        ended_line(record)   # "… failed: operator 'explode' failed: ValueError: cannot take 1"
+    """
+    from flowlab.cli.runs import run_summary
+
+    summary = run_summary(record)
+    line = f"{summary['id']} {summary['status']}"
+    error = record.get("error") or {}
+    if summary["status"] != "succeeded" and error.get("message"):
+        message = " ".join(str(error["message"]).split())
+        operator = error.get("operator")
+        if operator and f"'{operator}'" not in message:
+            message = f"operator '{operator}': {message}"
+        return f"{line}: {message}"
+    if summary["outputs"]:
+        return f"{line}: " + " ".join(f"{k}={v}" for k, v in summary["outputs"].items())
+    return line
 
 
 _input = click.option(
@@ -85,8 +117,18 @@ _input = click.option(
     help="A workflow input, as text its type reads (lists a,b,c; booleans true/false; "
     "datasets by catalog name, path or URI). Repeat for each input.",
 )
-_wait_opt = click.option("--wait", is_flag=True, help="Wait; exit 0 if it succeeded, 1 if not.")
-_json = click.option("--json", "as_json", is_flag=True, help="Print JSON: {id, status}.")
+_wait_opt = click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait; print the final status with the scalar outputs or what failed; exit 0 if it "
+    "succeeded, 1 if not.",
+)
+_json = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: {id, status}; with --wait, the final record (as show --json).",
+)
 
 
 @click.command()
@@ -111,14 +153,14 @@ def submit(target, inputs, arrays, tags, seed, wait, as_json):
     flowlab submit flows.py:iris --array max_depth=2,4,8 --wait
     """
     target = _absolute(target)
-    workflow = _load(target)
-    spec = {
+    spec = {  # the flags first: a bad one is refused without importing the target
         "target": target,
         "inputs": _pairs(inputs, "--input"),
         "arrays": _pairs(arrays, "--array"),
         "tags": list(tags),
         "seed": seed,
     }
+    workflow = _load(target)
     _submit(spec, workflow, None, wait, as_json)
 
 
@@ -198,7 +240,7 @@ def workflows(modules, as_json):
                 {
                     "target": f"{module}:{name}",
                     "name": name,
-                    "description": (wf.description or "").split("\n")[0],
+                    "description": first_paragraph(wf.description or ""),
                     "inputs": _describe_inputs(wf),
                 }
             )
@@ -207,11 +249,26 @@ def workflows(modules, as_json):
         return
     for wf in found:
         click.echo(f"{wf['target']}  {wf['description']}")
-        table(
-            [{"input": k, **v} for k, v in wf["inputs"].items()],
-            ["input", "type", "required", "default"],
-        )
+        rows = [
+            {"input": k, **v, "choices": v["choices"] if v["type"] == "ENUM" else None}
+            for k, v in wf["inputs"].items()
+        ]
+        chosen = ["choices"] if any(r["choices"] for r in rows) else []
+        table(rows, ["input", "type", "required", "default", *chosen])
         click.echo("")
+
+
+def first_paragraph(doc: str) -> str:
+    """A docstring's first paragraph on one line, reStructuredText markup dropped.
+
+    Example::
+
+        first_paragraph("Train ``algorithm`` on\nthe data.\n\nMore.")   # 'Train algorithm on the data.'
+    """
+    paragraph = doc.strip().split("\n\n")[0]
+    text = " ".join(paragraph.split())
+    text = re.sub(r":[\w:.-]+:`~?([^`]*)`", r"\1", text)  # :func:`~a.b` -> a.b
+    return re.sub(r"`{1,2}([^`]*)`{1,2}_?", r"\1", text)  # ``x``, `x`, `x`_ -> x
 
 
 def _describe_inputs(workflow) -> dict:

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from flowlab.cli.output import LISTEN_ERRORS, fail
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -56,4 +58,9 @@ def ui(host, port, token, allow_hosts, store_url, no_show):
             url = line.split(": ", 1)[1]
             webbrowser.open(url.replace(f"//{url.split('/')[2].split(':')[0]}:", "//127.0.0.1:"))
 
-    serve(host=host, port=port, token=token, announce=announce, allowed_hosts=allow_hosts)
+    try:
+        serve(host=host, port=port, token=token, announce=announce, allowed_hosts=allow_hosts)
+    except OSError as exc:
+        if exc.errno not in LISTEN_ERRORS:
+            raise
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")

@@ -209,6 +209,7 @@ def make_server(
         show=False,
         start=False,
         title="flowlab",
+        verbose=False,  # Panel's own "Launching server at" line has no token: ours says it
         extra_patterns=[(r"/", tornado.web.RedirectHandler, {"url": "runs"})],
     )
     if token:
@@ -233,6 +234,8 @@ def serve(
     """
     server, url, _token = make_server(host, port, token, allowed_hosts)
     server.start()
+    # said once its socket listens (make_server bound it): a client connecting at once waits
+    # in the backlog until the loop starts, never refused
     announce(f"flowlab dashboard: {url}")
     try:
         server.io_loop.start()

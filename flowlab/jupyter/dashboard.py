@@ -36,8 +36,7 @@ from flowlab.store.config import redacted
 
 # the dashboard imports Panel and Bokeh before it prints its URL: seconds, more on a busy machine
 STARTUP_TIMEOUT_S = 180.0
-#: the line ``flowlab ui`` announces its URL with (Panel's own "Launching server at" line
-#: comes first, without the token)
+#: the line ``flowlab ui`` announces its URL with, once its socket listens
 URL = re.compile(r"flowlab dashboard: (https?://[^\s'\"<>]+)")
 
 

@@ -128,13 +128,8 @@ def serve(
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # one /metrics for all workers: prometheus-client's multiprocess mode
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="flowlab-metrics-")
-    shown = f"[{host}]" if ":" in host else host
-    announce(f"flowlab serving on http://{shown}:{port}/v1/models")
-    if token:
-        announce(f"token: {token}  (send 'Authorization: Bearer {token}')")
-    if "*" not in names:
-        announce(f"answering requests for: {', '.join(names)}  (more with --allow-host)")
-    options = dict(
+    config = uvicorn.Config(
+        "flowlab.serving.app:create_app",
         host=host,
         port=port,
         workers=workers,
@@ -144,4 +139,45 @@ def serve(
         loop="auto",
         factory=True,
     )
-    uvicorn.run("flowlab.serving.app:create_app", **options)
+    # Listen first, then say where: a client that reads the line and connects at once waits
+    # in the backlog while the app loads its models, instead of being refused.
+    sock = listening_socket(host, port, config.backlog)
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"flowlab serving on http://{shown}:{sock.getsockname()[1]}/v1/models")
+    if token:
+        announce(f"token: {token}  (send 'Authorization: Bearer {token}')")
+    if "*" not in names:
+        announce(f"answering requests for: {', '.join(names)}  (more with --allow-host)")
+    try:
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as uvicorn.run does
+        pass
+    finally:
+        sock.close()
+
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: a free one) and listening, ready to hand to
+    uvicorn; OSError (the port is taken) says which address.
+
+    Example::
+
+        sock = listening_socket("127.0.0.1", 0)
+        sock.getsockname()[1]   # the port it listens on
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)  # the worker processes serve it too
+    return sock

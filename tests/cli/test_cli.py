@@ -71,10 +71,12 @@ def test_submit_json_and_wait_exit_codes(cli, tmp_path):
         "--json",
     )
     assert ok.returncode == 0, ok.stderr
-    run = json.loads(ok.stdout)
-    assert set(run) == {"id", "status"}
+    run = json.loads(ok.stdout)  # with --wait: the final record
+    assert run["status"] == "succeeded" and run["outputs"] == {"total": 3, "count": 3}
     shown = cli.json("show", run["id"])
     assert shown["outputs"] == {"total": 3, "count": 3}
+    queued = cli("submit", f"{FLOWS}:adder", "--input", "a=2", "--json")  # without: at once
+    assert set(json.loads(queued.stdout)) == {"id", "status"}
     bad = cli("submit", f"{FLOWS}:failing", "--input", "x=1", "--wait")
     assert bad.returncode == 1
     failed = cli.json("show", bad.stdout.strip())

@@ -12,10 +12,11 @@ from flowlab.core.definition.graph import Node
 from flowlab.core.definition.inputs import input_schema_of
 from flowlab.core.definition.invoke import invoke, where_input
 from flowlab.core.definition.resources import Resources
+from flowlab.core.definition.returns import declared_returns, single_output
 from flowlab.core.definition.trace import OperatorFuture, current_builder
 from flowlab.core.definition.versioning import code_version
 from flowlab.errors import SchemaError
-from flowlab.types import FlowType, Schema, as_flow_type
+from flowlab.types import FlowType, Schema
 
 
 class Operator:
@@ -40,7 +41,8 @@ class Operator:
         self.input_schema = input_schema_of(
             fn, self.signature, input_schema, f"operator '{self.name}'"
         )
-        self._returns = returns
+        # returns= wins; else the return annotation (-> float: one output named 'result')
+        self._returns = declared_returns(fn, returns, f"operator '{self.name}'")
         self.resources = resources or Resources()
         if not isinstance(self.resources, Resources):
             raise SchemaError(f"operator '{self.name}': resources must be flowlab.Resources(...)")
@@ -66,13 +68,11 @@ class Operator:
     def returns_for(self, arguments: Mapping[str, Any]) -> Schema:
         """The output schema; an operator may compute it from its call's arguments."""
         returns = self._returns
-        if callable(returns) and not isinstance(returns, (Schema, FlowType)):
+        if callable(returns) and not isinstance(returns, (Schema, FlowType, type)):
             returns = returns(arguments)
         if returns is None:
             return Schema()
-        if isinstance(returns, (FlowType, type)) or returns in (int, float, str, bool):
-            return Schema(output=as_flow_type(returns))
-        return Schema(returns)
+        return single_output(returns) or Schema(returns)
 
     @property
     def returns(self) -> Schema:
@@ -211,6 +211,16 @@ def operator(fn: Callable | None = None, **options: Any):
                   description="adds two integers")
         def add(a, b):
             return Output(total=a + b)
+
+    Without ``returns=`` the return annotation declares the outputs: ``-> float`` is one output
+    named ``result`` (return the bare value), a NamedTuple or TypedDict names several, and an
+    annotation that is no flowlab type (``-> pd.DataFrame``) is refused here::
+
+        @operator
+        def half(x: float) -> float:
+            return x / 2
+
+        half(x=3.0).result   # 1.5
     """
     check_options("@operator", Operator, options)
 

@@ -10,7 +10,12 @@ from flowlab.core.definition.channels import check_inputs
 from flowlab.core.definition.graph import Graph
 from flowlab.core.definition.inputs import input_schema_of
 from flowlab.core.definition.operator import check_options, decorator_signature
-from flowlab.core.definition.returns import as_output_mapping, check_returned
+from flowlab.core.definition.returns import (
+    as_output_mapping,
+    check_returned,
+    declared_returns,
+    single_output,
+)
 from flowlab.core.definition.trace import GraphBuilder, InputRef, WorkflowFuture, current_builder
 from flowlab.core.definition.versioning import hash_text, source_of
 from flowlab.errors import FlowTypeError, SchemaError
@@ -38,7 +43,9 @@ class Workflow:
         self.input_schema = input_schema_of(
             fn, self.signature, input_schema, f"workflow '{self.name}'"
         )
-        self.returns = Schema(returns) if returns is not None else None
+        # returns= wins; else the return annotation (-> float: one output named 'result')
+        returns = declared_returns(fn, returns, f"workflow '{self.name}'")
+        self.returns = (single_output(returns) or Schema(returns)) if returns is not None else None
         self.description = description or inspect.getdoc(fn) or ""
         self.__doc__ = fn.__doc__
         self.__name__ = self.name
@@ -259,6 +266,13 @@ def workflow(fn: Callable | None = None, **options: Any):
             return Output(total=add(a=x, b=x).total)
 
         double.launch(x=2).result().total  # 4
+
+    Without ``returns=`` the return annotation declares the outputs, as for ``@operator``
+    (``-> int``: one output named ``result``; a NamedTuple or TypedDict: several)::
+
+        @workflow
+        def doubled(x: int) -> int:
+            return add(a=x, b=x).total
     """
     check_options("@workflow", Workflow, options)
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
+import sysconfig
+import traceback
 from pathlib import Path
 
 from flowlab.errors import FlowlabError
@@ -64,7 +67,9 @@ def _load_module(text: str):
                 f"module {text!r} not found (no {exc.name!r} on the Python path; "
                 "give a file as path/to/file.py:workflow, or install the package)"
             ) from None
-        raise
+        raise TargetError(load_failure(f"module {text!r}", None, exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - whatever its code raised is the reason to report
+        raise TargetError(load_failure(f"module {text!r}", None, exc)) from exc
 
 
 def _load_file(path: Path):
@@ -81,7 +86,59 @@ def _load_file(path: Path):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - a syntax or import error, or what its code raised
+        del sys.modules[name]  # half loaded: the next load starts again
+        raise TargetError(load_failure(f"file {str(path)!r}", str(path), exc)) from exc
     # workers cannot import a file by path: its operators travel by value
     send_by_value(module)
     return module
+
+
+def load_failure(what: str, path: str | None, exc: BaseException) -> str:
+    """One line saying why loading ``what`` failed: where (file and line) and the error.
+
+    ``path`` is the target's file, named once: a line in it reads ``line 3``, a line of
+    another file (a module it imports) ``'/abs/helper.py', line 3``.
+
+    Example::
+
+        load_failure("file '/w/flows.py'", "/w/flows.py", exc)
+        # "cannot load file '/w/flows.py': line 3: SyntaxError: '(' was never closed"
+    """
+    found = _error_place(exc)
+    if found is None:
+        place = ""
+    elif found[0] == path:
+        place = f"line {found[1]}: "
+    else:
+        place = f"{found[0]!r}, line {found[1]}: "
+    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    message = " ".join(str(message).split()) or "(no message)"
+    return f"cannot load {what}: {place}{type(exc).__name__}: {message}"
+
+
+def _error_place(exc: BaseException) -> tuple[str, int] | None:
+    """(file, line) of the code that failed: a syntax error's own place, else the innermost
+    frame of the user's code (not flowlab's, the standard library's or an installed
+    library's, unless nothing else is left)."""
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        return exc.filename, exc.lineno
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith("<") and not _under(f.filename, _FLOWLAB, _STDLIB)
+    ]
+    users = [f for f in frames if not _under(f.filename, *_INSTALLED)]
+    chosen = (users or frames)[-1:] or [None]
+    return (chosen[0].filename, chosen[0].lineno) if chosen[0] else None
+
+
+def _under(filename: str, *roots: str) -> bool:
+    return any(root and filename.startswith(root + os.sep) for root in roots)
+
+
+_FLOWLAB = str(Path(__file__).resolve().parents[2])
+_STDLIB = sysconfig.get_paths().get("stdlib", "")
+_INSTALLED = tuple({sysconfig.get_paths().get(k, "") for k in ("purelib", "platlib")})
