@@ -17,6 +17,9 @@ import contextlib
 import socket
 from urllib.parse import urlparse
 
+#: how long a training waits for a worker when the scheduler reports none
+NO_WORKERS_WAIT_SECONDS = 10.0
+
 #: LightGBM's network settings of one training, unset in the model it returns: a refit of
 #: that model would wait for peers that are gone
 NETWORK = ("machines", "local_listen_port", "num_machines")
@@ -56,6 +59,17 @@ def fit_on_cluster(
                                             owner="TrainGBDTOperator")
     """
     info = client.scheduler_info(n_workers=-1)["workers"]
+    if not info:
+        with contextlib.suppress(TimeoutError):  # a worker may be (re)starting
+            client.wait_for_workers(1, timeout=NO_WORKERS_WAIT_SECONDS)
+        info = client.scheduler_info(n_workers=-1)["workers"]
+    if not info:
+        from flowlab.errors import ResourceUnavailable
+
+        raise ResourceUnavailable(
+            f"operator '{owner}': the scheduler reports no workers to train the dask DataFrame "
+            "on; start some (flowlab cluster up --workers N) and launch again"
+        )
     shards = _shards(client, frame, sorted(info), owner)
     ports = {w: _pinned(client, w, HeldPort, pure=False) for w in shards}
     numbers = client.gather([_pinned(client, w, _port_of, p) for w, p in ports.items()])
