@@ -24,7 +24,7 @@ import pytest
 from tests.browser.conftest import REPO
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.jupyter_app import free_port
-from tests.polling import load_factor
+from tests.polling import load_factor, wait_until
 
 # a real server, cluster and browser: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -119,9 +119,9 @@ def made(client):
     first = dash_add.launch(a=1, b=2, tags=[TAG])
     second = dash_add.launch(a=5, b=2, tags=[TAG])
     for run in (first, second):
-        run.result(timeout=120)
+        run.result(timeout=120 * load_factor())
     failed = dash_fail.launch(x=2.0, tags=[TAG])
-    failed.wait(timeout=120)
+    failed.wait(timeout=120 * load_factor())
     assert failed.status == "failed"
     return {"first": first.id, "second": second.id, "failed": failed.id}
 
@@ -166,7 +166,7 @@ def start_ui(args: list[str], env: dict, log: Path) -> tuple[subprocess.Popen, s
 
     threading.Thread(target=read, daemon=True).start()
     try:
-        url = found.get(timeout=90)
+        url = found.get(timeout=90 * load_factor())
     except queue.Empty:
         process.kill()
         raise RuntimeError(f"flowlab ui printed no URL; see {log}") from None
@@ -200,7 +200,8 @@ def ui(made, client, tmp_path_factory):
 
 def _open(browser, url: str, wait_for: str | None = ".tabulator-row"):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.goto(url)
+    page.set_default_timeout(_ms(30))  # clicks, fills, reads: as patient as the machine needs
+    page.goto(url, timeout=_ms(60))
     if wait_for:
         page.wait_for_selector(wait_for, timeout=_ms(60))
     return page
@@ -215,7 +216,7 @@ def test_query_shows_its_runs_and_a_bad_query_its_error(ui, made, chrome, artifa
         page = _open(browser, f"{ui}/runs?q={ADD_QUERY}")
         page.wait_for_function("true")
         rows = page.locator(".tabulator-row")
-        page.locator(f".tabulator-row:has-text('{made['first']}')").wait_for(timeout=30000)
+        page.locator(f".tabulator-row:has-text('{made['first']}')").wait_for(timeout=_ms(30))
         texts = rows.all_inner_texts()
         assert len(texts) == 2
         assert any(made["first"] in t for t in texts) and any(made["second"] in t for t in texts)
@@ -225,7 +226,7 @@ def test_query_shows_its_runs_and_a_bad_query_its_error(ui, made, chrome, artifa
         box.fill('tags = "x" and outputs.total <')
         box.press("Enter")
         error = page.locator(".flowlab-query-error pre")
-        error.wait_for(timeout=30000)
+        error.wait_for(timeout=_ms(30))
         assert "column 31" in error.inner_text()
         assert len(page.locator(".tabulator-row").all_inner_texts()) == 2  # the rows stay
         page.screenshot(path=artifacts_dir / "dashboard-bad-query.png", full_page=True)
@@ -241,7 +242,7 @@ def test_run_page_shows_its_metric(ui, made, chrome, artifacts_dir):
         assert "total" in text and "3" in text
         assert page.get_by_text("succeeded").first.is_visible()
         page.locator(".flowlab-dag, svg").first.wait_for()
-        page.get_by_text(f"team panel for {made['first']}").wait_for(timeout=30000)
+        page.get_by_text(f"team panel for {made['first']}").wait_for(timeout=_ms(30))
         page.screenshot(path=artifacts_dir / "dashboard-run.png", full_page=True)
         page.close()
 
@@ -266,14 +267,14 @@ def test_tick_two_runs_and_compare_them(ui, made, chrome, artifacts_dir):
         page = _open(browser, f"{ui}/runs?q={ADD_QUERY}")
         for run_id in (made["first"], made["second"]):
             row = page.locator(f".tabulator-row:has-text('{run_id}')")
-            row.wait_for(timeout=30000)
+            row.wait_for(timeout=_ms(30))
             row.locator("input[type=checkbox]").click()
         link = page.locator("a.flowlab-compare")
-        link.wait_for(timeout=30000)
+        link.wait_for(timeout=_ms(30))
         link.click()
         table = page.locator(".flowlab-comparison table")
-        table.wait_for(timeout=60000)
-        page.get_by_text("total").first.wait_for(timeout=30000)
+        table.wait_for(timeout=_ms(60))
+        page.get_by_text("total").first.wait_for(timeout=_ms(30))
         text = table.inner_text()
         assert made["first"] in text and made["second"] in text
         assert "compare?ids=" in page.url
@@ -317,9 +318,9 @@ def test_save_a_search_and_find_it_after_a_reload(ui, made, chrome):
         page.locator(".flowlab-save-name input").fill(name)
         page.locator(".flowlab-save-name input").press("Enter")
         page.locator(".flowlab-save button").click()
-        page.get_by_text(f"saved '{name}'").wait_for(timeout=30000)
+        page.get_by_text(f"saved '{name}'").wait_for(timeout=_ms(30))
         page.reload()
-        page.wait_for_selector(".tabulator-row", timeout=60000)
+        page.wait_for_selector(".tabulator-row", timeout=_ms(60))
         options = page.locator(".flowlab-saved select option").all_inner_texts()
         assert name in options
         page.locator(".flowlab-saved select").select_option(name)
@@ -391,11 +392,11 @@ def test_sweeps_page_draws_a_sweep(ui, client, chrome, artifacts_dir):
     from tests.browser.dashboard_flows import dash_add
 
     sweep = dash_add.sweep(grid={"a": [1, 2, 3]}, b=1)
-    sweep.wait(timeout=120)
+    sweep.wait(timeout=120 * load_factor())
 
     def check(browser):
         page = _open(browser, f"{ui}/sweeps?id={sweep.id}", ".flowlab-sweep")
-        page.locator(".flowlab-sweep svg, .flowlab-sweep img").first.wait_for(timeout=60000)
+        page.locator(".flowlab-sweep svg, .flowlab-sweep img").first.wait_for(timeout=_ms(60))
         assert "cannot be drawn" not in page.locator(".flowlab-sweep div").first.inner_text()
         page.screenshot(path=artifacts_dir / "dashboard-sweep.png", full_page=True)
         page.close()
@@ -409,12 +410,12 @@ def test_plugin_page_and_bad_urls_show_messages(ui, chrome):
         assert page.locator(".team").inner_text() == "team board works"
         page.goto(f"{ui}/run?id=no-such-run")
         message = page.locator(".flowlab-message")
-        message.wait_for(timeout=60000)
+        message.wait_for(timeout=_ms(60))
         assert "no run 'no-such-run'" in message.inner_text()
         page.goto(f"{ui}/launch?workflow=no_such_workflow")
-        page.get_by_text("no workflow 'no_such_workflow' in the catalog").wait_for(timeout=60000)
+        page.get_by_text("no workflow 'no_such_workflow' in the catalog").wait_for(timeout=_ms(60))
         page.goto(f"{ui}/compare?ids=only-one")
-        page.get_by_text("compare needs two or more runs").wait_for(timeout=60000)
+        page.get_by_text("compare needs two or more runs").wait_for(timeout=_ms(60))
         page.close()
 
     chrome.run(check)
@@ -478,15 +479,16 @@ def _ids_shown(page) -> list[str]:
 
 def _wait_rows(page, predicate, timeout: float = 30.0) -> list[str]:
     """Poll the table until ``predicate(ids shown)`` holds; the ids."""
-    import time
+    seen: list = [[]]
 
-    deadline = time.monotonic() + timeout
-    while True:
-        ids = _ids_shown(page)
-        if predicate(ids):
-            return ids
-        assert time.monotonic() < deadline, f"the table kept showing {ids}"
-        page.wait_for_timeout(200)
+    def shown():
+        seen[0] = _ids_shown(page)
+        return seen if predicate(seen[0]) else None
+
+    try:
+        return wait_until(shown, timeout, what="the table's rows", every=0.2)[0]
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: the table kept showing {seen[0]}") from None
 
 
 def test_header_click_sorts_in_the_store(ui, made, chrome, artifacts_dir):
@@ -494,7 +496,7 @@ def test_header_click_sorts_in_the_store(ui, made, chrome, artifacts_dir):
 
     def check(browser):
         page = _open(browser, f"{ui}/runs?q={ADD_QUERY}&size=1")
-        page.get_by_text("runs 1–1 of 2").wait_for(timeout=30000)
+        page.get_by_text("runs 1–1 of 2").wait_for(timeout=_ms(30))
         assert _ids_shown(page) == [made["second"]]  # newest first
         header = page.locator(".tabulator-col[tabulator-field='o_total'] .tabulator-col-title")
         header.click()  # total ascending: 3 (first) before 7 (second)
@@ -511,7 +513,7 @@ def test_status_and_tag_filters_narrow_the_rows(ui, made, client, chrome, artifa
     from tests.browser.dashboard_flows import dash_add
 
     other = dash_add.launch(a=0, b=0, tags=[TAG + "-other"])
-    other.result(timeout=120)
+    other.result(timeout=120 * load_factor())
 
     def check(browser):
         page = _open(browser, f"{ui}/runs?q={_query()}")
@@ -572,7 +574,7 @@ def test_deploy_registers_the_runs_model(ui, client, chrome, artifacts_dir):
     from tests.browser.dashboard_flows import dash_train
 
     run = dash_train.launch(depth=2, tags=[TAG])
-    run.result(timeout=120)
+    run.result(timeout=120 * load_factor())
     name = "dash-" + secrets.token_hex(3)
 
     def check(browser):
@@ -580,7 +582,7 @@ def test_deploy_registers_the_runs_model(ui, client, chrome, artifacts_dir):
         page.locator(".flowlab-deploy-name input").fill(name)
         page.locator(".flowlab-deploy-name input").press("Enter")
         page.locator(".flowlab-deploy button").click()
-        page.get_by_text(f"deployed model as {name} version 1").wait_for(timeout=60000)
+        page.get_by_text(f"deployed model as {name} version 1").wait_for(timeout=_ms(60))
         page.screenshot(path=artifacts_dir / "dashboard-deployed.png", full_page=True)
         page.close()
 
