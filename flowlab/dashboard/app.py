@@ -150,36 +150,36 @@ class RunsView:
             css_classes=["flowlab-query"],
         )
         self.query.param.watch(lambda _e: self.search(), "value")
-        self.search_button = pn.widgets.Button(name="Search", button_type="primary", width=90)
+        self.search_button = pn.widgets.Button(label="Search", color="primary", width=90)
         self.search_button.on_click(lambda _e: self.search())
         self.error = _html("", css_classes=["flowlab-query-error"])
         self.status = pn.widgets.Select(
-            name="status",
+            label="status",
             options=["any", *STATUSES],
             value="any",
             width=130,
             css_classes=["flowlab-status"],
         )
         self.tag = pn.widgets.TextInput(
-            name="tag", placeholder="tag", width=150, css_classes=["flowlab-tag"]
+            label="tag", placeholder="tag", width=150, css_classes=["flowlab-tag"]
         )
         for widget in (self.status, self.tag):
             widget.param.watch(lambda _e: self.search(), "value")
         self.saved = pn.widgets.Select(
-            name="saved searches", options=[""], width=220, css_classes=["flowlab-saved"]
+            label="saved searches", options=[""], width=220, css_classes=["flowlab-saved"]
         )
         self.saved.param.watch(self._pick_saved, "value")
         self.save_name = pn.widgets.TextInput(
-            name="save as", placeholder="name", width=160, css_classes=["flowlab-save-name"]
+            label="save as", placeholder="name", width=160, css_classes=["flowlab-save-name"]
         )
         self.save_button = pn.widgets.Button(
-            name="Save search", width=110, css_classes=["flowlab-save"]
+            label="Save search", width=110, css_classes=["flowlab-save"]
         )
         self.save_button.on_click(lambda _e: self.save_search())
         # the page line sits between its buttons, level with their labels
         self.info = pn.pane.HTML("", css_classes=["flowlab-count"], margin=(14, 12, 0, 12))
-        self.prev_button = pn.widgets.Button(name="◀ prev", width=80)
-        self.next_button = pn.widgets.Button(name="next ▶", width=80)
+        self.prev_button = pn.widgets.Button(label="◀ prev", width=80)
+        self.next_button = pn.widgets.Button(label="next ▶", width=80)
         self.prev_button.on_click(lambda _e: self.go_to(self.page_number - 1))
         self.next_button.on_click(lambda _e: self.go_to(self.page_number + 1))
         self.compare_link = pn.pane.HTML(
@@ -437,10 +437,10 @@ class RunView:
         self.body = _html("", css_classes=["flowlab-run-page"])
         self.note = _html("", css_classes=["flowlab-action-message"])
         self.cancel_button = pn.widgets.Button(
-            name="Cancel", button_type="danger", width=90, css_classes=["flowlab-cancel"]
+            label="Cancel", color="danger", width=90, css_classes=["flowlab-cancel"]
         )
         self.cancel_button.on_click(lambda _e: self.cancel())
-        self.resume_button = pn.widgets.Button(name="Resume", width=90)
+        self.resume_button = pn.widgets.Button(label="Resume", width=90)
         self.resume_button.on_click(lambda _e: self.resume())
         self.rerun_link = pn.pane.HTML(
             "<a class='flowlab-rerun' href='"
@@ -453,14 +453,14 @@ class RunView:
             placeholder="model name", width=160, css_classes=["flowlab-deploy-name"]
         )
         self.deploy_button = pn.widgets.Button(
-            name="Deploy", width=90, css_classes=["flowlab-deploy"]
+            label="Deploy", width=90, css_classes=["flowlab-deploy"]
         )
         self.deploy_button.on_click(lambda _e: self.deploy())
-        self.tags = pn.widgets.TextInput(name="tags (comma-separated)", width=320)
-        self.tags_button = pn.widgets.Button(name="Save tags", width=100)
+        self.tags = pn.widgets.TextInput(label="tags (comma-separated)", width=320)
+        self.tags_button = pn.widgets.Button(label="Save tags", width=100)
         self.tags_button.on_click(lambda _e: self.save_tags())
-        self.new_note = pn.widgets.TextAreaInput(name="add a note", width=420, height=60)
-        self.note_button = pn.widgets.Button(name="Add note", width=100)
+        self.new_note = pn.widgets.TextAreaInput(label="add a note", width=420, height=60)
+        self.note_button = pn.widgets.Button(label="Add note", width=100)
         self.note_button.on_click(lambda _e: self.add_note())
         self.notes = _html("")
         self.panels = [self._plugin_panel(p) for p in plugins.run_panels]
@@ -528,8 +528,12 @@ class RunView:
     def cancel(self) -> None:
         with _lock:
             live = _launched.get(self.run.id)
-        # this process's own handle cancels at once; any other asks the run's tracker
-        off_loop((live or self.run).cancel)
+        # this process's own handle cancels at once; any other asks the run's tracker. In a
+        # thread not waited for: cancelling restarts the workers still running the run's
+        # tasks (seconds), and every page of this server would wait with it
+        threading.Thread(
+            target=(live or self.run).cancel, name="flowlab-dashboard-cancel", daemon=True
+        ).start()
         self._say(f"cancelling {self.run.id}…")
 
     def resume(self) -> None:
@@ -654,7 +658,7 @@ def compare_content() -> list:
     baseline = _arg("baseline") or ids[0]
     if baseline not in ids:
         baseline = ids[0]
-    picker = pn.widgets.Select(name="baseline", options=ids, value=baseline, width=260)
+    picker = pn.widgets.Select(label="baseline", options=ids, value=baseline, width=260)
     table = _html("", css_classes=["flowlab-comparison"])
 
     def draw(_event=None) -> None:
@@ -683,7 +687,7 @@ def sweeps_content() -> list:
     labels = {f"{s['id']} · {s.get('workflow')} · {s.get('status')}": s["id"] for s in found}
     chosen = _arg("id") or found[0]["id"]
     picker = pn.widgets.Select(
-        name="sweep", options=labels, value=chosen if chosen in labels.values() else found[0]["id"]
+        label="sweep", options=labels, value=chosen if chosen in labels.values() else found[0]["id"]
     )
     view = _html("", css_classes=["flowlab-sweep"])
 
@@ -728,7 +732,7 @@ class LaunchView:
                 options = [str(c) for c in made.choices]
                 value = made.text if made.text in options else (options[0] if options else "")
                 widget = pn.widgets.Select(
-                    name=label,
+                    label=label,
                     options=options,
                     value=value,
                     width=360,
@@ -738,7 +742,7 @@ class LaunchView:
                     form.set(name, value)
             else:
                 widget = pn.widgets.TextInput(
-                    name=label,
+                    label=label,
                     value=made.text or "",
                     placeholder=made.hint or "",
                     width=360,
@@ -759,7 +763,7 @@ class LaunchView:
             )
         self.rows = rows
         self.launch_button = pn.widgets.Button(
-            name="Launch", button_type="primary", width=120, css_classes=["flowlab-launch"]
+            label="Launch", color="primary", width=120, css_classes=["flowlab-launch"]
         )
         self.launch_button.on_click(lambda _e: self.launch())
         self.note = _html("", css_classes=["flowlab-launch-message"])
@@ -820,7 +824,7 @@ def launch_content() -> list:
     catalog = workflow_catalog(store)
     names = [e["name"] for e in catalog]
     chosen = _arg("workflow")
-    picker = pn.widgets.Select(name="workflow", options=[""] + names, value="", width=300)
+    picker = pn.widgets.Select(label="workflow", options=[""] + names, value="", width=300)
     if chosen in names:
         picker.value = chosen
 

@@ -71,7 +71,10 @@ def cancel_tasks(client, run_id: str, keys: list[str], grace: float = 1.0) -> li
         time.sleep(0.1)
         busy = _executing(client, run_id)
     if busy:
-        client.restart_workers(list(busy), timeout=60, raise_for_error=False)
+        try:
+            client.restart_workers(list(busy), timeout=60, raise_for_error=False)
+        except OSError:  # CommClosedError: the cluster closed meanwhile; the tasks are cancelled
+            pass
     return sorted(busy)
 
 
