@@ -164,12 +164,72 @@ def test_changed_operator_code_is_named_with_the_operator(cluster):
     assert cache["plus"]["changed"] == ["upstream:scale"]
 
 
-def test_code_it_depends_on_changing_says_code_without_naming_the_operator(cluster):
+def test_a_value_it_closes_over_changing_is_named_not_the_operator(cluster):
     name = f"scaled_{uuid.uuid4().hex[:8]}"
     _done(_scaled(name, _scaler(2)).launch(x=3))
     # the same source; the constant it closes over differs (part of its code version)
     after = _done(_scaled(name, _scaler(3)).launch(x=3))
-    assert after.operators["scale"].cache["changed"] == ["code"]
+    assert after.operators["scale"].cache["changed"] == ["code", "code:factor"]
+
+
+_CLIPPED = """
+import flowlab
+from flowlab import Output, types
+
+LIMIT = {limit}
+
+
+def clip(x):
+    return {clip}
+
+
+@flowlab.operator(returns=types.Schema(value=types.INTEGER))
+def clipped(x: int):
+    return {{"value": clip(x)}}
+
+
+@flowlab.workflow(name="{name}")
+def clipping(x: int = 50):
+    return Output(value=clipped(x=x).value)
+"""
+
+
+def _clipping(tmp_path, name: str, limit: int, clip: str):
+    """The workflow ``name`` from a module file written afresh (as a user edits one), in a
+    folder the workers import from."""
+    import importlib.util
+    import sys
+
+    path = tmp_path / f"clipping_{uuid.uuid4().hex[:8]}.py"
+    path.write_text(_CLIPPED.format(limit=limit, clip=clip, name=name))
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module.clipping
+
+
+def _importable_on_workers(client, folder: str) -> None:
+    def add_to_path() -> None:
+        import sys
+
+        if folder not in sys.path:
+            sys.path.append(folder)
+
+    client.run(add_to_path)
+
+
+def test_a_changed_constant_or_helper_is_named(cluster, tmp_path):
+    """A miss names the constant or the helper function whose change made a new version."""
+    name = f"clipping_{uuid.uuid4().hex[:8]}"
+    _importable_on_workers(cluster, str(tmp_path))
+    _done(_clipping(tmp_path, name, 10, "min(x, LIMIT)").launch())
+    after = _done(_clipping(tmp_path, name, 20, "min(x, LIMIT)").launch())
+    assert after.operators["clipped"].cache["changed"] == ["code", "code:LIMIT"]
+    again = _done(_clipping(tmp_path, name, 20, "max(min(x, LIMIT), 0)").launch())
+    assert again.operators["clipped"].cache["changed"] == ["code", "code:clip"]
+    same = _done(_clipping(tmp_path, name, 20, "max(min(x, LIMIT), 0)").launch())
+    assert same.operators["clipped"].cache["status"] == "hit"
 
 
 def test_cache_false_launch_is_off(cluster):

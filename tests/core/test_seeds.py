@@ -182,6 +182,41 @@ def test_torch_draws_are_the_same_in_every_launch(two_threads, client):
     assert alone[0]["global"] == torch_seed_ops.expected_global_draws(alone[0]["seed"])
 
 
+def test_torch_global_draws_are_the_same_with_two_operators_at_once(two_threads):
+    """Two operators drawing from torch's global generator (``torch.rand``, ``nn.init``,
+    dropout) in one worker's two threads each get what they get alone: an operator whose code
+    names torch holds the process's torch lock while it runs with its seed."""
+    pytest.importorskip("torch")
+    from tests.core import torch_seed_ops
+
+    assert torch_seed_ops.torch_global_slowly.draws_with_torch
+    with GlobalDraws():
+        launches = [
+            torch_seed_ops.torch_global_at_once.launch(
+                seed=8, cache=False, client=two_threads
+            ).result(timeout=180)
+            for _ in range(REPETITIONS)
+        ]
+    drawn = [{name: _drawn(out[name]) for name in ("a", "b")} for out in launches]
+    for launch in drawn[1:]:
+        assert launch == drawn[0]
+    for one in drawn[0].values():
+        assert one == torch_seed_ops.expected_global_slowly(one["seed"])
+    assert drawn[0]["a"]["seed"] != drawn[0]["b"]["seed"]
+
+
+def test_operators_that_do_not_name_torch_never_hold_the_torch_lock():
+    """Only code that names torch (imported in its module or its body) is serialised."""
+    from tests.core import torch_seed_ops
+
+    def imports_inside():
+        import torch  # noqa: F401
+
+    assert not seed_ops.draws.draws_with_torch
+    assert torch_seed_ops.torch_draws.draws_with_torch
+    assert flowlab.operator(imports_inside).draws_with_torch
+
+
 @pytest.mark.gpu
 def test_torch_cuda_draws_are_the_same_in_every_launch():
     torch = pytest.importorskip("torch")

@@ -50,3 +50,42 @@ def torch_global_draws():
 @workflow(returns=types.Schema(drawn=types.TEXT))
 def torch_alone():
     return Output(drawn=torch_global_draws().drawn)
+
+
+@operator(returns=types.Schema(drawn=types.TEXT))
+def torch_global_slowly(pause: float = 0.001):
+    """Draws from torch's global generator, a little at a time (others run meanwhile)."""
+    values = []
+    for _ in range(COUNT):
+        values += torch.rand(1).tolist()
+        time.sleep(pause)
+    layer = torch.nn.Linear(3, 2)  # nn.init draws from the global generator too
+    dropped = torch.nn.functional.dropout(torch.ones(8), p=0.5).tolist()
+    drawn = {
+        "seed": flowlab.current_seed(),
+        "global": values,
+        "weights": layer.weight.flatten().tolist(),
+        "dropout": dropped,
+    }
+    return Output(drawn=json.dumps(drawn))
+
+
+def expected_global_slowly(seed: int) -> dict:
+    """What ``torch_global_slowly`` gives alone in its process."""
+    torch.manual_seed(seed)
+    values = [torch.rand(1).item() for _ in range(COUNT)]
+    layer = torch.nn.Linear(3, 2)
+    dropped = torch.nn.functional.dropout(torch.ones(8), p=0.5).tolist()
+    return {
+        "seed": seed,
+        "global": values,
+        "weights": layer.weight.flatten().tolist(),
+        "dropout": dropped,
+    }
+
+
+@workflow(returns=types.Schema(a=types.TEXT, b=types.TEXT))
+def torch_global_at_once(pause: float = 0.001):
+    return Output(
+        a=torch_global_slowly(pause=pause).drawn, b=torch_global_slowly(pause=pause).drawn
+    )

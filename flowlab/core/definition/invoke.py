@@ -58,6 +58,9 @@ def invoke(op, arguments: Mapping[str, Any], node_id: str, seed: int | None = No
     from flowlab.core.definition.context import operator_context
 
     prepared = prepare_inputs(op, arguments, node_id)
-    with operator_context(node_id=node_id, seed=seed), operator_randomness(seed):
+    with (
+        operator_context(node_id=node_id, seed=seed),
+        operator_randomness(seed, op.draws_with_torch),
+    ):
         result = op.fn(**prepared)
     return check_outputs(op, arguments, result, node_id)

@@ -14,7 +14,7 @@ from flowlab.core.definition.invoke import invoke, where_input
 from flowlab.core.definition.resources import Resources
 from flowlab.core.definition.returns import declared_returns, single_output
 from flowlab.core.definition.trace import OperatorFuture, current_builder
-from flowlab.core.definition.versioning import code_version
+from flowlab.core.definition.versioning import CodeFacts, code_facts
 from flowlab.errors import SchemaError
 from flowlab.types import FlowType, Schema
 
@@ -61,9 +61,23 @@ class Operator:
         """The code version in cache keys: ``version=`` if given, else a hash of the function's
         source and of the project code it references (module-level helpers, classes and
         constants, transitively), so a change to a neighbour in the same file keeps it."""
-        if self._version is None:
-            self._version = code_version(self.fn)
-        return self._version
+        return self._version if self._version is not None else self.code.version
+
+    @property
+    def code(self) -> CodeFacts:
+        """One reading of its code (``versioning.code_facts``), kept: its version, the parts
+        that version hashes (how a later run tells which function or constant changed) and
+        the installed packages it names."""
+        facts = getattr(self, "_code", None)
+        if facts is None:
+            facts = self._code = code_facts(self.fn)
+        return facts
+
+    @property
+    def draws_with_torch(self) -> bool:
+        """Whether its code (or project code it calls) names torch, whose global generators
+        one process shares: its seeded calls hold ``randomness.TORCH_GLOBAL`` while they run."""
+        return "torch" in self.code.packages
 
     def returns_for(self, arguments: Mapping[str, Any]) -> Schema:
         """The output schema; an operator may compute it from its call's arguments."""

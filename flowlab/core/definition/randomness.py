@@ -15,8 +15,14 @@ Names taken from those modules before flowlab was imported (``from random import
 stay bound to the global generator: call them through the module (``random.shuffle``) or use
 :func:`rng`.
 PyTorch keeps one global generator per process and device, which cannot be told apart per
-thread: its global generators are seeded at each call's start (when torch is imported), and
-:func:`torch_generator` gives the call a generator of its own, reproducible in any worker.
+thread. So an operator whose code names torch (``import torch`` in its module or its body,
+directly or in project code it calls) holds :data:`TORCH_GLOBAL` while it runs with a seed,
+and torch's global generators are seeded from its seed once it holds it: in one worker
+process such calls run one at a time (each already uses every core through torch's own
+threads), and ``torch.rand``, dropout and ``nn.init`` give the same values as when the
+operator runs alone. Other operators never touch torch's generators. :func:`torch_generator`
+gives a call a generator of its own, for a ``DataLoader`` or where torch is reached only
+through another package's code (which flowlab does not read).
 
 Example::
 
@@ -93,6 +99,10 @@ class CallGenerators:
         return generator
 
 
+#: held by a seeded call whose code names torch while it runs (torch's global generators
+#: are the process's): such calls in one process run one at a time
+TORCH_GLOBAL = threading.RLock()
+
 _call: contextvars.ContextVar[CallGenerators | None] = contextvars.ContextVar(
     "flowlab_call_generators", default=None
 )
@@ -104,11 +114,12 @@ def current_generators() -> CallGenerators | None:
 
 
 @contextlib.contextmanager
-def operator_randomness(seed: int | None):
+def operator_randomness(seed: int | None, torch_global: bool = False):
     """Run the body with generators of its own seeded from ``seed`` (see the module's doc);
     ``seed=None`` leaves the generators as they are (those of an enclosing call, or the
-    global ones). Torch's global generators, which cannot be made per call, are seeded here
-    when torch is imported.
+    global ones). With ``torch_global`` (the operator's code names torch), the body holds
+    :data:`TORCH_GLOBAL` and torch's global generators, which cannot be made per call, are
+    seeded from ``seed`` first.
 
     Example::
 
@@ -122,14 +133,19 @@ def operator_randomness(seed: int | None):
         return
     install_dispatch()
     generators = CallGenerators(seed)
-    torch = sys.modules.get("torch")
-    if torch is not None and hasattr(torch, "manual_seed"):
-        torch.manual_seed(generators.seed)  # CPU and every CUDA device (lazily)
-    token = _call.set(generators)
-    try:
-        yield generators
-    finally:
-        _call.reset(token)
+    with TORCH_GLOBAL if torch_global else contextlib.nullcontext():
+        if torch_global:
+            torch = sys.modules.get("torch")
+            if torch is None:
+                with contextlib.suppress(ImportError):
+                    import torch
+            if torch is not None and hasattr(torch, "manual_seed"):
+                torch.manual_seed(generators.seed)  # CPU and every CUDA device (lazily)
+        token = _call.set(generators)
+        try:
+            yield generators
+        finally:
+            _call.reset(token)
 
 
 def rng():

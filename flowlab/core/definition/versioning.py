@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dis
 import hashlib
 import inspect
 import logging
@@ -10,6 +11,7 @@ import textwrap
 import threading
 import warnings
 import weakref
+from typing import NamedTuple
 
 from flowlab.core.definition.canonical import NoStableForm, canonical_text, qualified
 
@@ -76,30 +78,113 @@ def code_version(fn) -> str:
 
         code_version(train) != code_version(evaluate)   # even when they share a file
     """
-    parts: dict[str, str] = {}
-    _collect(getattr(fn, "__wrapped__", fn), parts, depth=0)
+    return code_facts(fn).version
+
+
+class CodeFacts(NamedTuple):
+    """What one reading of a function's code gives: its version, the parts hashed (name ->
+    short hash) and the installed packages it names."""
+
+    version: str
+    parts: dict[str, str]
+    packages: frozenset[str]
+
+
+def code_facts(fn) -> CodeFacts:
+    """:func:`code_version`, :func:`code_parts` and :func:`packages_used` of ``fn`` at once.
+
+    Example::
+
+        code_facts(train).packages   # frozenset({"numpy", "torch"})
+    """
+    walk = _Walk()
+    _collect(getattr(fn, "__wrapped__", fn), walk, depth=0)
+    labelled = walk.labelled()
     # by qualified name within its module, so moving code to another module keeps its version
-    labelled = sorted(f"{name.rsplit(':', 1)[-1]}\n{text}" for name, text in parts.items())
-    return hash_text(*labelled)
+    version = hash_text(*sorted(f"{label}\n{text}" for label, text in labelled))
+    texts: dict[str, list[str]] = {}
+    for label, text in labelled:
+        texts.setdefault(_shown(label), []).append(text)
+    parts = {label: hash_text(*sorted(found)) for label, found in sorted(texts.items())}
+    return CodeFacts(version, parts, frozenset(walk.packages))
 
 
-def _collect(obj, parts: dict[str, str], depth: int) -> None:
+def code_parts(fn) -> dict[str, str]:
+    """What :func:`code_version` hashes, part by part: the name of ``fn`` and of each project
+    function, class and constant it references (a value it closes over by its variable's
+    name) -> a short hash of its text. Two of these tell which of them changed.
+
+    Example::
+
+        code_parts(train)   # {"train": "9c1…", "clean": "41a…", "FEATURES": "e07…"}
+    """
+    return code_facts(fn).parts
+
+
+def packages_used(fn) -> frozenset[str]:
+    """The installed packages (top-level names) whose modules, functions or classes ``fn``
+    or the project code it references names or imports: what its calls may draw from.
+
+    Example::
+
+        packages_used(train_mlp)   # frozenset({"torch", "numpy"})
+    """
+    return code_facts(fn).packages
+
+
+def _shown(label: str) -> str:
+    """A part's name as a person knows it: ``make.<locals>.scale`` -> ``scale``, a value
+    closed over -> its variable's name."""
+    if label.endswith(">") and "<closure " in label:
+        return label.rsplit("<closure ", 1)[1][:-1]
+    return label.rsplit("<locals>.", 1)[-1]
+
+
+class _Walk:
+    """The project code and values reached from one function, and the packages it names."""
+
+    def __init__(self):
+        self.parts: dict[str, str] = {}
+        self.packages: set[str] = set()
+
+    def labelled(self) -> list[tuple[str, str]]:
+        """(qualified name within its module, text) of each part."""
+        return [(name.rsplit(":", 1)[-1], text) for name, text in self.parts.items()]
+
+    def name_imports(self, code) -> None:
+        """The packages a function imports in its body (``import torch`` inside it)."""
+        for instruction in dis.get_instructions(code):
+            if instruction.opname == "IMPORT_NAME" and isinstance(instruction.argval, str):
+                self.packages.add(instruction.argval.split(".")[0])
+
+    def name_package(self, value) -> None:
+        module = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", None)
+        if isinstance(module, str) and module:
+            self.packages.add(module.split(".")[0])
+
+
+def _collect(obj, walk: _Walk, depth: int) -> None:
+    parts = walk.parts
     name = f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', repr(obj))}"
     if name in parts or depth > 50:
         return
     parts[name] = source_of(obj) if not isinstance(obj, type) else _class_source(obj)
     for code, namespace in _code_objects(obj):
+        walk.name_imports(code)
         for ref in _names(code):
-            _follow(namespace, ref, code, parts, depth)
-    for cell in getattr(obj, "__closure__", None) or ():
+            _follow(namespace, ref, code, walk, depth)
+    code = getattr(obj, "__code__", None)
+    free = code.co_freevars if code is not None else ()
+    for index, cell in enumerate(getattr(obj, "__closure__", None) or ()):
+        variable = free[index] if index < len(free) else str(index)
         try:
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        _follow_value(f"{name}<closure>", value, parts, depth)
+        _follow_value(f"{name}<closure {variable}>", value, walk, depth)
 
 
-def _follow(namespace: dict, ref: str, code, parts: dict[str, str], depth: int) -> None:
+def _follow(namespace: dict, ref: str, code, walk: _Walk, depth: int) -> None:
     if ref not in namespace:
         return
     value = namespace[ref]
@@ -109,24 +194,31 @@ def _follow(namespace: dict, ref: str, code, parts: dict[str, str], depth: int) 
             for attribute in _names(code):
                 if attribute != ref and hasattr(value, attribute):
                     _follow_value(
-                        f"{value.__name__}:{attribute}", getattr(value, attribute), parts, depth
+                        f"{value.__name__}:{attribute}", getattr(value, attribute), walk, depth
                     )
+        else:
+            walk.name_package(value)
         return
-    _follow_value(f"{namespace.get('__name__', '?')}:{ref}", value, parts, depth)
+    _follow_value(f"{namespace.get('__name__', '?')}:{ref}", value, walk, depth)
 
 
-def _follow_value(label: str, value, parts: dict[str, str], depth: int) -> None:
+def _follow_value(label: str, value, walk: _Walk, depth: int) -> None:
     target = getattr(value, "fn", None) if _is_operator(value) else value
     if inspect.isfunction(target) or inspect.isclass(target):
         module = inspect.getmodule(target)
         if module is not None and _in_project(module):
-            _collect(target, parts, depth + 1)
+            _collect(target, walk, depth + 1)
+        else:
+            walk.name_package(target)
         return
-    if inspect.ismodule(value) or inspect.isroutine(value) or isinstance(value, _STATE):
-        return  # code of installed packages, or state that configures nothing
+    if inspect.ismodule(value) or inspect.isroutine(value):
+        walk.name_package(value)  # code of an installed package
+        return
+    if isinstance(value, _STATE):
+        return  # state that configures nothing
 
     def follow_code(code) -> None:  # a project function kept in a dict or a list
-        _follow_value(f"{label}<{qualified(code)}>", code, parts, depth)
+        _follow_value(f"{label}<{qualified(code)}>", code, walk, depth)
 
     try:
         text = canonical_text(value, follow_code)
@@ -135,7 +227,7 @@ def _follow_value(label: str, value, parts: dict[str, str], depth: int) -> None:
         return
     if len(text) > 10_000:
         text = "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-    parts[label] = text
+    walk.parts[label] = text
 
 
 #: module-level state an operator may read (a logger, a lock) that is no part of its version

@@ -7,8 +7,9 @@ At launch every operator's record gets ``cache = {"status", "from_run", "changed
   ``cache=False``, or one inside a ``flowlab.branch``, whose results are never kept).
 - ``miss``: it runs; ``changed`` says why, against the most recent earlier run of the same
   workflow that had the operator's node (named in ``compared_to``): ``"new"`` (no earlier run
-  had it), ``"code"`` (and ``"code:OPERATOR"`` when the operator's own source changed, not only
-  code it calls), ``"seed"``, ``"input:NAME"`` (a workflow input's content), ``"argument:NAME"``
+  had it), ``"code"`` and ``"code:NAME"`` for each function, class or constant in
+  its version that changed (the operator's own function is named as defined; a helper, a
+  constant or a value it closes over by its name), ``"seed"``, ``"input:NAME"`` (a workflow input's content), ``"argument:NAME"``
   (an argument written in the workflow), ``"upstream:NODE"`` (an operator it reads from got
   another key), ``"not cached"`` (nothing changed, but that run kept no result: its operator
   failed or was cancelled, or it ran with ``cache=False``), ``"artifact missing"`` /
@@ -136,12 +137,20 @@ def changes(node_id: str, record: dict, earlier: dict) -> list[str]:
     now_op, then_op = record["operators"][node_id], earlier["operators"][node_id]
     changed: list[str] = []
     same_operator = now_op.get("operator") == then_op.get("operator")
+    now, then = now_op.get("key_parts") or {}, then_op.get("key_parts")
     if now_op.get("version") != then_op.get("version") or not same_operator:
         changed.append("code")
-        operator = now_op.get("operator")
-        if _source(record, operator) != _source(earlier, operator):
-            changed.append(f"code:{operator}")
-    now, then = now_op.get("key_parts") or {}, then_op.get("key_parts")
+        now_code, then_code = now.get("code"), (then or {}).get("code")
+        if now_code and then_code and same_operator:
+            changed.extend(
+                f"code:{label}"
+                for label in sorted(set(now_code) | set(then_code))
+                if now_code.get(label) != then_code.get(label)
+            )
+        else:  # an earlier flowlab kept no code parts: the operator's own source
+            operator = now_op.get("operator")
+            if _source(record, operator) != _source(earlier, operator):
+                changed.append(f"code:{operator}")
     if then is None:  # written by a flowlab that kept no key parts
         return changed or ["unknown"]
     if now.get("seed") != then.get("seed"):

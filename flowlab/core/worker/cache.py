@@ -59,7 +59,8 @@ def keys_and_parts(
     of each argument as written: a literal's content, a reference's name), ``inputs`` (the
     workflow inputs it reads by reference; their content hashes are the run's
     ``input_hashes``) and ``upstream`` (the key of each node it reads from, its first
-    ``PART_CHARS`` digits). Two runs whose parts for a node are equal give it the same key.
+    ``PART_CHARS`` digits), and ``code`` (each function and constant in its version, hashed:
+    which of them changed). Two runs whose parts for a node are equal give it the same key.
 
     Example::
 
@@ -106,8 +107,14 @@ def keys_and_parts(
         keys[node_id] = hashlib.sha256(text.encode()).hexdigest()[:32]
         read: list[str] = []
         _walk_inputs(node.inputs, read.append)
+        operator = graph.operators.get(node_id)
         parts[node_id] = {
             "version": node.version,
+            # which function or constant a new version changed
+            "code": {
+                label: digest[:PART_CHARS]
+                for label, digest in (operator.code.parts if operator else {}).items()
+            },
             "seed": seeds[node_id],
             "arguments": {
                 name: typed[name]["$content"][-PART_CHARS:]

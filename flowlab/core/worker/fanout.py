@@ -126,7 +126,10 @@ def run_element(
     entry written before it returns."""
     prepared = prepare_inputs(operator, arguments, node_id)
     # generators of the element's own: elements run at once in a worker's threads
-    with operator_context(node_id=node_id, seed=seed, run_id=run_id), operator_randomness(seed):
+    with (
+        operator_context(node_id=node_id, seed=seed, run_id=run_id),
+        operator_randomness(seed, operator.draws_with_torch),
+    ):
         result = operator.fn(**prepared)
     outputs = dict(check_outputs(operator, arguments, result, node_id))
     if cache_key and where:

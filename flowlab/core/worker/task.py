@@ -174,7 +174,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
                     notes=notes,
                 ),
                 # generators of the call's own: other operators draw in the worker's threads
-                operator_randomness(spec.seed),
+                operator_randomness(spec.seed, spec.operator.draws_with_torch),
             ):
                 result = spec.operator.fn(**prepared)
             outputs = dict(check_outputs(spec.operator, arguments, result, spec.node_id))
