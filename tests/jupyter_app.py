@@ -17,13 +17,13 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.jupyter.installed import require_installed_extensions
+from tests.polling import poll_for
 
 
 def free_port() -> int:
@@ -80,7 +80,13 @@ def running_jupyter(
         process = subprocess.Popen(args, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            _wait_until_up(process, f"{url}/api/status?token={token}", log_path, startup_s)
+            status_url = f"{url}/api/status?token={token}"
+            poll_for(
+                lambda: _answers(process, status_url, log_path),
+                startup_s,
+                what=f"jupyter to start (see {log_path})",
+                every=0.3,
+            )
             yield {"url": url, "token": token, "root": root, "log": log_path}
         finally:
             # SIGTERM lets the server stop what its extensions started (flowlab's dashboard)
@@ -92,13 +98,12 @@ def running_jupyter(
                 process.wait()
 
 
-def _wait_until_up(process: subprocess.Popen, status_url: str, log: Path, startup_s: float):
-    deadline = time.monotonic() + startup_s
-    while True:
-        try:
-            urllib.request.urlopen(status_url, timeout=2)
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter did not start; see {log}") from None
-            time.sleep(0.3)
+def _answers(process: subprocess.Popen, status_url: str, log: Path) -> bool:
+    """Whether jupyter answers ``status_url`` yet; RuntimeError once it has exited."""
+    try:
+        with urllib.request.urlopen(status_url, timeout=2):
+            return True
+    except OSError:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter exited before it answered; see {log}") from None
+        return False

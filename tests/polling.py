@@ -2,10 +2,12 @@
 
 Example::
 
-    from tests.polling import wait_until
+    from tests.polling import poll_for
 
-    record = wait_until(lambda: store.get_run(run_id) if done(run_id) else None,
-                        what=f"run {run_id} to end")
+    record = poll_for(lambda: store.get_run(run_id) if done(run_id) else None,
+                      what=f"run {run_id} to end")
+
+No test sleeps for a fixed time nor writes its own deadline loop: tests/test_waits.py keeps it so.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ def load_factor() -> float:
     return max(1.0, min(busy, 6.0))
 
 
-def wait_until(
+def poll_for(
     condition: Callable[[], T], timeout: float = 60.0, what: str = "the condition", every=0.1
 ) -> T:
     """``condition()``'s first truthy value; AssertionError naming ``what`` after ``timeout``
-    seconds (multiplied by :func:`load_factor`)."""
+    seconds (multiplied by :func:`load_factor`). Named like ``distributed.utils_test.poll_for``."""
     deadline = time.monotonic() + timeout * load_factor()
     while True:
         value = condition()

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -63,7 +63,7 @@ def test_the_tour_saved_as_a_file_runs_with_python_file(tmp_path):
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, err[-3000:]
     assert "bootstrapping phase" not in err
-    wait_until(lambda: not _started_by(process.pid), 60, "the tour's cluster to stop")
+    poll_for(lambda: not _started_by(process.pid), 60, "the tour's cluster to stop")
 
 
 def test_the_tour_piped_to_python_runs(tmp_path):
@@ -79,7 +79,7 @@ def test_the_tour_piped_to_python_runs(tmp_path):
     out, err = process.communicate(_first_python_block(), timeout=600)
     assert process.returncode == 0, err[-3000:]
     assert "Nanny failed to start" not in err
-    wait_until(lambda: not _started_by(process.pid), 60, "the tour's cluster to stop")
+    poll_for(lambda: not _started_by(process.pid), 60, "the tour's cluster to stop")
 
 
 def test_a_script_killed_mid_run_leaves_no_scheduler_or_worker(tmp_path):
@@ -106,7 +106,7 @@ def test_a_script_killed_mid_run_leaves_no_scheduler_or_worker(tmp_path):
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    wait_until(
+    poll_for(
         lambda: not any(p.is_running() and p.status() != "zombie" for p in started),
         120,
         "the killed script's scheduler and workers to stop",

@@ -24,7 +24,7 @@ import pytest
 from tests.browser.conftest import REPO
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.jupyter_app import free_port
-from tests.polling import load_factor, wait_until
+from tests.polling import load_factor, poll_for
 
 # a real server, cluster and browser: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -486,7 +486,7 @@ def _wait_rows(page, predicate, timeout: float = 30.0) -> list[str]:
         return seen if predicate(seen[0]) else None
 
     try:
-        return wait_until(shown, timeout, what="the table's rows", every=0.2)[0]
+        return poll_for(shown, timeout, what="the table's rows", every=0.2)[0]
     except AssertionError as exc:
         raise AssertionError(f"{exc}: the table kept showing {seen[0]}") from None
 

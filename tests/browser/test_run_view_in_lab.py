@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.conftest import lab_url
 from tests.browser.test_notebook_in_lab import _accept_kernel_dialog
+from tests.polling import poll_for
 
 pytestmark = pytest.mark.browser
 
@@ -62,20 +63,25 @@ def _snapshot_statuses(notebook) -> list[str]:
 
 def _save_until(page, path, done, timeout: float = 60.0):
     """Save the notebook (Ctrl+S) until the file on disk satisfies ``done``; the notebook."""
-    deadline = time.monotonic() + timeout
-    while True:
+    last = []
+
+    def saved():
         before = path.stat().st_mtime_ns
         page.keyboard.press("Control+s")
-        while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
-            page.wait_for_timeout(200)  # polling for the file the save writes
-        saved = nbformat.read(path, as_version=4)
-        if done(saved):
-            return saved
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{path.name} saved without the expected snapshots after {timeout:.0f} s; "
-                f"its run statuses: {_snapshot_statuses(saved)}"
-            )
+        poll_for(
+            lambda: path.stat().st_mtime_ns != before,
+            timeout,
+            what=f"{path.name} to be written by the save",
+            every=0.2,
+        )
+        last[:] = [nbformat.read(path, as_version=4)]
+        return last[0] if done(last[0]) else None
+
+    try:
+        return poll_for(saved, timeout, what=f"{path.name} saved with the expected snapshots")
+    except AssertionError as exc:
+        statuses = _snapshot_statuses(last[0]) if last else "never saved"
+        raise AssertionError(f"{exc}; its run statuses: {statuses}") from None
 
 
 def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
+
+from tests.polling import poll_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,13 +41,19 @@ class CLI:
         return json.loads(done.stdout)
 
     def wait_for(self, run_id: str, statuses=("succeeded", "failed", "cancelled"), timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.json("show", run_id)
-            if shown["status"] in statuses:
-                return shown
-            time.sleep(0.5)
-        raise AssertionError(f"run {run_id} still {shown['status']} after {timeout} s")
+        """``flowlab show RUN --json`` once the run's status is one of ``statuses``."""
+        last = {}
+
+        def shown():
+            last["shown"] = self.json("show", run_id)
+            return last["shown"] if last["shown"]["status"] in statuses else None
+
+        try:
+            return poll_for(
+                shown, timeout, what=f"run {run_id} to be {'/'.join(statuses)}", every=0.5
+            )
+        except AssertionError as e:
+            raise AssertionError(f"{e}; it is still {last['shown']['status']}") from None
 
     def state_file(self) -> Path:
         return self.home / "cluster" / "cluster.json"
@@ -84,14 +91,13 @@ def keeper_of(record: dict, state: dict) -> psutil.Process:
 
 
 def assert_all_gone(pids: list[int], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    alive = pids
-    while time.monotonic() < deadline:
-        alive = [p for p in pids if psutil.pid_exists(p) and not _zombie(p)]
-        if not alive:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"processes {alive} are still running after cluster down")
+    def alive() -> list[int]:
+        return [p for p in pids if psutil.pid_exists(p) and not _zombie(p)]
+
+    try:
+        poll_for(lambda: not alive(), timeout, what="every process to end", every=0.2)
+    except AssertionError:
+        raise AssertionError(f"processes {alive()} are still running after cluster down") from None
 
 
 def _zombie(pid: int) -> bool:

@@ -7,7 +7,7 @@
 import os
 
 from flowlab import Output, operator, types, workflow
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 
 @operator(returns=types.Schema(value=types.INTEGER))
@@ -17,7 +17,7 @@ def produce(marker: str):
 
 @operator(returns=types.Schema(done=types.BOOL))
 def hold(release: str):
-    wait_until(lambda: os.path.exists(release), timeout=300, what=f"{release} to be written")
+    poll_for(lambda: os.path.exists(release), timeout=300, what=f"{release} to be written")
     return Output(done=True)
 
 

@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from tests.cli.conftest import ROOT
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 FLOWS = "tests.cli.flows"
 
@@ -158,7 +158,7 @@ def _running_operator(cli, run_id, node, timeout=120):
         op = cli.json("show", run_id)["operators"][node]
         return op if op["state"] == "running" and op["worker"] else None
 
-    return wait_until(running, timeout=timeout, what=f"operator {node} of {run_id} to run")
+    return poll_for(running, timeout=timeout, what=f"operator {node} of {run_id} to run")
 
 
 def test_a_worker_killed_during_an_operator_does_not_fail_the_run(cli):
@@ -182,8 +182,12 @@ def test_cancel_records_the_run_cancelled_keeps_finished_outputs_and_frees_the_w
     assert shown["operators"]["slow"]["state"] == "cancelled"
     assert shown["outputs"] == {"first": 4}  # what finished is kept
     assert op["worker"]
-    workers = cli.json("cluster", "status")["workers"]
-    assert all(w["running"] == 0 for w in workers)
+    poll_for(
+        lambda: all(w["running"] == 0 for w in cli.json("cluster", "status")["workers"]),
+        60,
+        what="the cancelled run's worker to be free",
+        every=0.3,
+    )
     # the freed worker takes new work at once
     assert cli("submit", f"{FLOWS}:adder", "--input", "a=1", "--wait").returncode == 0
     again = cli("cancel", run_id)

@@ -9,6 +9,7 @@ import sys
 import time
 
 from tests.cli.conftest import ROOT, keeper_of
+from tests.polling import poll_for
 
 FLOWS = "tests.cli.flows"
 
@@ -67,18 +68,16 @@ def test_wait_and_subscribe_in_the_launching_process_follow_a_run_the_cluster_ke
 def test_the_keeper_tells_the_runs_topic_each_time_it_wrote_the_record(cli):
     # the launching process reads the record on these, not on every worker event
     code = (
-        "import time\n"
         "from distributed import Client\n"
+        "from tests.polling import poll_for\n"
         f"from {FLOWS} import sleeper\n"
         "run = sleeper.launch(x=31, seconds=1)\n"
         "seen = []\n"
         "watcher = Client(run.tracker.client.scheduler.address)\n"  # a topic has one handler
         "watcher.subscribe_topic(f'flowlab-run-{run.id}', seen.append)\n"
         "run.wait(60)\n"
-        "deadline = time.monotonic() + 10\n"
-        "while not any(m.get('written') == 'succeeded' for _, m in seen):\n"
-        "    assert time.monotonic() < deadline, seen\n"
-        "    time.sleep(0.05)\n"
+        "poll_for(lambda: any(m.get('written') == 'succeeded' for _, m in seen), 10,\n"
+        "         what='the keeper to tell it wrote succeeded', every=0.05)\n"
         "print(sorted({m['written'] for _, m in seen if 'written' in m}))\n"
     )
     done = _python(cli, code)
@@ -128,10 +127,12 @@ def test_cancel_of_a_run_the_cluster_keeps_records_cancelled_and_frees_its_worke
     done = _python(cli, code)  # the launcher exits at once
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
-    deadline = time.monotonic() + 60
-    while cli.json("show", run_id)["operators"]["slow"]["state"] != "running":
-        assert time.monotonic() < deadline, "slow never started"
-        time.sleep(0.3)
+    poll_for(
+        lambda: cli.json("show", run_id)["operators"]["slow"]["state"] == "running",
+        60,
+        what="slow to start",
+        every=0.3,
+    )
     started = time.monotonic()
     cancelled = cli("cancel", run_id)
     assert cancelled.returncode == 0, cancelled.stderr
@@ -139,10 +140,12 @@ def test_cancel_of_a_run_the_cluster_keeps_records_cancelled_and_frees_its_worke
     assert shown["status"] == "cancelled" and time.monotonic() - started < 30
     assert shown["operators"]["add"]["state"] == "succeeded"
     assert shown["operators"]["slow"]["state"] == "cancelled"
-    deadline = time.monotonic() + 60
-    while any(w["running"] for w in cli.json("cluster", "status")["workers"]):
-        assert time.monotonic() < deadline, "a worker is still busy with the cancelled run"
-        time.sleep(0.3)
+    poll_for(
+        lambda: not any(w["running"] for w in cli.json("cluster", "status")["workers"]),
+        60,
+        what="the workers to be free of the cancelled run",
+        every=0.3,
+    )
 
 
 def test_a_keepers_error_comes_back_to_the_launcher_with_its_message(cli):

@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from tests.cli.conftest import CLI, ROOT, assert_all_gone, keeper_of, started_pids
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 # real clusters and processes: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -41,11 +41,11 @@ READER = textwrap.dedent(
     if host:
         socket.gethostname = lambda: host
     import flowlab
-    from tests.polling import wait_until
+    from tests.polling import poll_for
 
     LIVE = 'status = "running" or status = "queued"'
-    wait_until(lambda: run_id not in flowlab.runs(LIVE).ids, timeout=float(sys.argv[3]),
-               what=f"run {run_id} to leave the live runs")
+    poll_for(lambda: run_id not in flowlab.runs(LIVE).ids, timeout=float(sys.argv[3]),
+             what=f"run {run_id} to leave the live runs")
     failed = flowlab.runs('status = "failed"').ids
     run = flowlab.get_run(run_id)
     print(json.dumps({"failed": run_id in failed, "status": run.status, "error": run.error}))
@@ -88,7 +88,7 @@ def _launch_and_leave(cli: CLI) -> str:
     )
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.strip()
-    wait_until(
+    poll_for(
         lambda: cli.record(run_id)["operators"]["slow"]["state"] == "running",
         timeout=120,
         what="the slow operator to run",
@@ -151,7 +151,7 @@ def _assert_every_reader_lists_it_failed(cli: CLI, run_id: str, keeper: int, tmp
     # (a keeper that just died may be a zombie for a moment, alive to a pid check: the lease
     # still ends it)
     env = _copy_of_the_store(cli, tmp_path / "cli-reader")
-    row = wait_until(
+    row = poll_for(
         lambda: _listed_failed(env, run_id), timeout=10 * LEASE_SECONDS + 60, what="flowlab runs"
     )
     assert holder in row["error"]
@@ -177,7 +177,7 @@ def test_a_run_whose_scheduler_was_sigkilled_reads_failed_everywhere(cluster, tm
     keeper = keeper_of(cluster.record(run_id), cluster.state())
     os.kill(cluster.state()["scheduler"]["pid"], signal.SIGKILL)
     # the keeper is the scheduler's child: it sees its stdin close and exits
-    wait_until(lambda: _gone(keeper), timeout=60, what="the keeper to exit with its scheduler")
+    poll_for(lambda: _gone(keeper), timeout=60, what="the keeper to exit with its scheduler")
     _assert_every_reader_lists_it_failed(cluster, run_id, keeper.pid, tmp_path)
 
 
@@ -185,7 +185,7 @@ def test_a_run_whose_keeper_was_sigkilled_reads_failed_everywhere(cluster, tmp_p
     run_id = _launch_and_leave(cluster)
     keeper = keeper_of(cluster.record(run_id), cluster.state())
     keeper.kill()
-    wait_until(lambda: _gone(keeper), timeout=60, what="the keeper to exit")
+    poll_for(lambda: _gone(keeper), timeout=60, what="the keeper to exit")
     _assert_every_reader_lists_it_failed(cluster, run_id, keeper.pid, tmp_path)
 
 
@@ -215,7 +215,7 @@ def _ended(cli: CLI, run_id: str) -> dict | None:
 @pytest.mark.parametrize("cluster", [{"workers": 2, "lease": None}], indirect=True)
 def test_a_result_lost_with_its_worker_is_shown_computed_again(cluster, tmp_path):
     marker, release = tmp_path / "marker", tmp_path / "release"
-    wait_until(lambda: len(_worker_addresses(cluster)) == 2, what="both workers")
+    poll_for(lambda: len(_worker_addresses(cluster)) == 2, what="both workers")
     run_id = _python(
         cluster,
         "from tests.cli.fault_flows import lost_result\n"
@@ -227,16 +227,16 @@ def test_a_result_lost_with_its_worker_is_shown_computed_again(cluster, tmp_path
         op = cluster.record(run_id)["operators"]["produce"]
         return op if op["state"] == "succeeded" and op["ended"] else None
 
-    first = wait_until(produced, timeout=120, what="produce to succeed")
+    first = poll_for(produced, timeout=120, what="produce to succeed")
     marker.write_text("computed again")  # the second execution gives 8, not 7
     os.kill(first["pid"], signal.SIGKILL)  # the worker process holding produce's result
-    wait_until(
+    poll_for(
         lambda: first["worker"] not in _worker_addresses(cluster),
         timeout=120,
         what=f"the scheduler to drop {first['worker']}",
     )
     release.write_text("go")
-    shown = wait_until(lambda: _ended(cluster, run_id), timeout=300, what=f"run {run_id} to end")
+    shown = poll_for(lambda: _ended(cluster, run_id), timeout=300, what=f"run {run_id} to end")
     assert shown["status"] == "succeeded", shown
     assert shown["outputs"] == {"total": 9}
     op = shown["operators"]["produce"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -73,7 +73,7 @@ def _running(run_id: str, env: dict) -> bool:
 
 def test_run_cancel_from_another_process_cancels_the_run(launched):
     process, run_id, env = launched
-    wait_until(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
+    poll_for(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
     canceller = textwrap.dedent(
         f"""
         import flowlab
@@ -81,7 +81,7 @@ def test_run_cancel_from_another_process_cancels_the_run(launched):
         """
     )
     subprocess.run([sys.executable, "-c", canceller], cwd=ROOT, env=env, check=True, timeout=120)
-    shown = wait_until(
+    shown = poll_for(
         lambda: (s := _status(run_id, env))["status"] == "cancelled" and s,
         timeout=30,
         what=f"run {run_id} to be cancelled",
@@ -94,7 +94,7 @@ def test_run_cancel_from_another_process_cancels_the_run(launched):
 
 def test_flowlab_cancel_never_terminates_the_launching_process(launched):
     process, run_id, env = launched
-    wait_until(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
+    poll_for(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
     done = subprocess.run(
         [sys.executable, "-m", "flowlab", "cancel", run_id],
         cwd=ROOT,
@@ -113,7 +113,7 @@ def test_a_run_whose_launcher_was_killed_is_not_listed_as_live(launched):
     import signal
 
     process, run_id, env = launched
-    wait_until(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
+    poll_for(lambda: _running(run_id, env), timeout=120, what="the slow operator to run")
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
     lister = textwrap.dedent(
@@ -131,7 +131,7 @@ def test_a_run_whose_launcher_was_killed_is_not_listed_as_live(launched):
         assert done.returncode == 0, done.stderr
         return done.stdout.strip() == "gone"
 
-    wait_until(gone, timeout=60, what=f"run {run_id} to leave the live runs")
+    poll_for(gone, timeout=60, what=f"run {run_id} to leave the live runs")
     shown = _status(run_id, env)
     assert shown["status"] == "failed"
     assert f"the launcher (pid {process.pid}" in str(shown["error"])

@@ -170,12 +170,11 @@ def big_dict(n: int = 20_000):
 
 @operator(returns=types.Schema(done=types.BOOL))
 def talks_then_waits(marker: str, seconds: float = 60):
-    """Prints a line, then waits until ``marker`` (a file) exists or ``seconds`` pass."""
+    """Prints a line, then waits until ``marker`` (a file) exists, at most ``seconds``."""
     import os
-    import time
+
+    from tests.polling import poll_for
 
     print("epoch 1: loss 0.5", flush=True)
-    deadline = time.time() + seconds
-    while not os.path.exists(marker) and time.time() < deadline:
-        time.sleep(0.1)
+    poll_for(lambda: os.path.exists(marker), seconds, what=f"{marker} to be written")
     return {"done": True}

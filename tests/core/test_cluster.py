@@ -12,6 +12,7 @@ from distributed import Client, Nanny, Scheduler, SpecCluster
 import flowlab
 from flowlab.errors import ResourceUnavailable
 from tests.core import ops
+from tests.polling import poll_for
 
 
 def _cluster(workers: dict) -> SpecCluster:
@@ -89,10 +90,13 @@ def test_run_survives_a_worker_killed_mid_operator(tmp_path, store):
     with _cluster({"a": {"CPU": 1}, "b": {"CPU": 1}}) as cluster, Client(cluster) as client:
         client.wait_for_workers(2)
         run = survivor.launch(client=client, cache=False)
-        deadline = time.monotonic() + 30
-        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        victim = int(marker.read_text())
+        victim = int(
+            poll_for(
+                lambda: marker.exists() and marker.read_text(),
+                30,
+                what="slow_once to write its worker's pid",
+            )
+        )
         os.kill(victim, signal.SIGKILL)
         out = run.result(timeout=90)
     assert out.pid != victim
@@ -172,16 +176,15 @@ def test_run_whose_launcher_dies_is_recorded_failed_not_running_forever(client, 
     assert orphan.status == "failed"
     assert "ended before the run did" in orphan.error["message"]
     assert {op.state for op in orphan.operators.values()} <= {"cancelled", "succeeded"}
-    _wait_until_idle(client)  # a running thread cannot be stopped: the sleepers end by themselves
 
-
-def _wait_until_idle(client, timeout: float = 30) -> None:
-    """Wait until no worker of the shared cluster runs a task (the next test needs them)."""
-
-    def executing(dask_worker=None):
+    def executing(dask_worker=None) -> int:
         return len(dask_worker.state.executing)
 
-    deadline = time.monotonic() + timeout
-    while any(client.run(executing).values()):
-        assert time.monotonic() < deadline, "the shared cluster's workers stay busy"
-        time.sleep(0.2)
+    # a running thread cannot be stopped: the sleepers end by themselves, and the next test
+    # needs the shared cluster's workers
+    poll_for(
+        lambda: not any(client.run(executing).values()),
+        30,
+        what="the shared cluster's workers to be idle",
+        every=0.2,
+    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
 import flowlab
 from tests.core import ops
+from tests.polling import poll_for
 
 
 def _t(text: str) -> dt.datetime:
@@ -120,9 +120,11 @@ def test_bad_workflow_input_is_refused_before_anything_runs(store):
 
 def test_cancel_stops_the_run_and_records_it(client, store):
     run = ops.two_sleepers.launch(seconds=20)
-    import time
-
-    time.sleep(1)
+    poll_for(
+        lambda: any(op.state == "running" for op in run.operators.values()),
+        60,
+        what="a sleeper to start",
+    )
     run.cancel().wait(timeout=30)
     assert run.status == "cancelled"
     assert store.get_run(run.id)["status"] == "cancelled"
@@ -162,16 +164,15 @@ def test_a_running_operators_output_reaches_its_record_before_it_ends(client, st
         return flowlab.Output(done=ops.talks_then_waits(marker=str(marker)).done)
 
     run = long_talk.launch(cache=False)
+
+    def printed():
+        op = run.operators["talks_then_waits"]
+        return op if "epoch 1: loss 0.5" in (op.logs or "") else None
+
     try:
-        deadline = time.monotonic() + 60
-        op = {}
-        while time.monotonic() < deadline:
-            op = run.operators["talks_then_waits"]
-            if "epoch 1: loss 0.5" in (op.logs or ""):
-                break
-            time.sleep(0.2)
-        assert "epoch 1: loss 0.5" in (op.logs or ""), "the printed line never showed"
-        assert op.state == "running"  # seen live, before the operator ended
+        op = poll_for(printed, 60, what="the printed line in the operator's record", every=0.2)
+        # seen live: the operator waits for the marker this test writes only afterwards
+        assert op.state == "running"
     finally:
         marker.write_text("done")
     assert run.result(timeout=60).done is True

@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import psutil
 
 import flowlab
+from tests.polling import poll_for
 
 
 def test_the_scheduler_runs_in_a_process_of_its_own(client):
@@ -107,10 +107,10 @@ def test_a_killed_kernel_leaves_no_scheduler_or_worker_behind(tmp_path):
     finally:
         kernel.send_signal(signal.SIGKILL)
         kernel.wait()
-    deadline = time.monotonic() + 30
-    while any(_alive(p) for p in pids):
-        assert time.monotonic() < deadline, f"still running: {[p for p in pids if _alive(p)]}"
-        time.sleep(0.2)
+    try:
+        poll_for(lambda: not any(_alive(p) for p in pids), 30, what="the workers to end", every=0.2)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; still running: {[p for p in pids if _alive(p)]}") from None
 
 
 def _alive(pid: int) -> bool:

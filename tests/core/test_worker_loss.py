@@ -15,7 +15,7 @@ from distributed import Client, Nanny, Scheduler, SpecCluster
 
 import flowlab
 from flowlab import types
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -32,7 +32,7 @@ def produce(marker: str):
 @flowlab.operator(returns=types.Schema(done=types.BOOL))
 def hold(marker: str):
     """Runs until the test writes ``marker``: its sibling's child waits for it meanwhile."""
-    wait_until(lambda: os.path.exists(marker), timeout=300, what=f"{marker} to be written")
+    poll_for(lambda: os.path.exists(marker), timeout=300, what=f"{marker} to be written")
     return {"done": True}
 
 
@@ -83,9 +83,9 @@ def _lose_produce_result(client, tmp_path, second: str = "succeed"):
     before ``consume`` (held back by ``hold``) read it, then let ``hold`` end. Returns the run,
     the killed worker's address and its pid."""
     marker, release = tmp_path / "marker", tmp_path / "release"
-    wait_until(lambda: len(_workers(client)) == 2, what="both workers to be connected")
+    poll_for(lambda: len(_workers(client)) == 2, what="both workers to be connected")
     run = lost_result.launch(client=client, cache=False, marker=str(marker), release=str(release))
-    first = wait_until(
+    first = poll_for(
         lambda: (op := run.operators["produce"])["state"] == "succeeded" and op["ended"] and op,
         timeout=120,
         what="produce to succeed",
@@ -93,7 +93,7 @@ def _lose_produce_result(client, tmp_path, second: str = "succeed"):
     assert first["attempts"] == 1 and first["workers"] == [first["worker"]]
     marker.write_text(second)
     os.kill(first["pid"], signal.SIGKILL)
-    wait_until(
+    poll_for(
         lambda: first["worker"] not in _workers(client),
         timeout=120,
         what=f"the scheduler to drop {first['worker']}",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-import time
 
 from flowlab.core.clusters.workers import OperatorFailureFilter, WarmImports, operator_modules
+from tests.polling import poll_for
 from tests.seed_iris import make_iris
 
 
@@ -31,10 +31,12 @@ def test_launch_warms_every_worker(client, iris_frame):
 
         return "sklearn.tree" in sys.modules
 
-    deadline = time.monotonic() + 120
-    while not all(client.run(imported).values()):  # warming runs in the background
-        assert time.monotonic() < deadline, client.run(imported)
-        time.sleep(0.5)
+    poll_for(  # warming runs in the background
+        lambda: all(client.run(imported).values()),
+        120,
+        what="every worker to have imported sklearn.tree",
+        every=0.5,
+    )
 
 
 def _record(message: str, *args) -> logging.LogRecord:
@@ -84,10 +86,12 @@ def test_warming_and_a_task_unpickling_the_same_package_do_not_lose_the_worker(t
             def started(dask_worker=None):
                 return "slowpkg" in sys.modules
 
-            deadline = time.monotonic() + 60
-            while not client.run(started)[worker]:  # the worker is importing slowpkg
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            poll_for(
+                lambda: client.run(started)[worker],
+                60,
+                what="the worker to be importing slowpkg",
+                every=0.05,
+            )
             assert client.submit(slowpkg.sub.double, 21, pure=False).result(timeout=60) == 42
             registering.join(timeout=60)
             assert list(client.scheduler_info()["workers"]) == [worker]

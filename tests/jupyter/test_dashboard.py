@@ -3,12 +3,12 @@ answers its URL, and stops it when the server stops; errors are JSON with a clea
 
 from __future__ import annotations
 
-import time
 import urllib.error
 import urllib.request
 
 from tests.jupyter.test_rest import get
 from tests.jupyter_app import running_jupyter
+from tests.polling import poll_for
 
 
 def reachable(url: str) -> bool:
@@ -43,10 +43,12 @@ def test_dashboard_stops_when_the_server_stops(tmp_path):
         status, body = dashboard(server)
         assert status == 200, body
         assert reachable(body["url"])
-    deadline = time.monotonic() + 30
-    while reachable(body["url"]):
-        assert time.monotonic() < deadline, f"{body['url']} still answers after the server stopped"
-        time.sleep(0.5)
+    poll_for(
+        lambda: not reachable(body["url"]),
+        30,
+        what=f"{body['url']} to stop answering after the server stopped",
+        every=0.5,
+    )
 
 
 def test_dashboard_port_that_is_not_a_number_is_503_naming_the_variable(tmp_path):

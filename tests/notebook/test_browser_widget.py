@@ -10,6 +10,7 @@ import flowlab
 from flowlab.notebook.browser import RunBrowser
 from flowlab.notebook.runview import RunView
 from tests.notebook import workflows
+from tests.polling import poll_for
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,11 @@ def three_runs(client, notebook_layer):
     ]
     for run in runs:
         run.wait(timeout=60)
-    time.sleep(0.5)
+    ids = {run.id for run in runs}
+    poll_for(
+        lambda: ids <= set(flowlab.runs('tag = "browser-test" and status = "succeeded"').ids),
+        what="the three runs' final records in the store",
+    )
     return runs
 
 

@@ -7,23 +7,27 @@ import time
 from flowlab.core.runs.run import Run
 from flowlab.notebook.runview import RunView
 from tests.notebook import workflows
-
-
-def _wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.02)
+from tests.polling import poll_for
 
 
 def test_view_updates_live_from_run_events_without_blocking(client, notebook_layer):
     run = workflows.two_steps.launch(seconds=1.0, value=time.time())
     view = RunView(run)  # returns at once: the kernel stays free
     assert not run.done
-    _wait_for(lambda: 'data-state="running"' in view.table.value)
-    assert 'data-node="pause" data-state="running"' in view.dag.value
-    _wait_for(lambda: view.progress.value == 1)
-    assert "1 succeeded" in view.progress_label.value
+    # each state lasts a pause of 1 s: waited for, never asserted at an instant
+    poll_for(
+        lambda: (
+            'data-state="running"' in view.table.value
+            and 'data-node="pause" data-state="running"' in view.dag.value
+        ),
+        what="the view to show the first operator running",
+        every=0.02,
+    )
+    poll_for(
+        lambda: view.progress.value == 1 and "1 succeeded" in view.progress_label.value,
+        what="the view to show one operator succeeded",
+        every=0.02,
+    )
     view.wait_shown(timeout=60)
     assert view.progress.value == 2 and view.progress.bar_style == "success"
     assert 'data-status="succeeded"' in view.header.value
@@ -94,8 +98,14 @@ def test_buttons_follow_the_state_and_resume_and_rerun_start_new_runs(client, no
 def test_cancel_button_cancels_a_running_run(client, notebook_layer):
     run = workflows.two_steps.launch(seconds=5.0, value=time.time())
     view = RunView(run)
-    _wait_for(lambda: 'data-state="running"' in view.table.value)
-    assert view.cancel_button.layout.display != "none"
+    poll_for(
+        lambda: (
+            'data-state="running"' in view.table.value
+            and view.cancel_button.layout.display != "none"
+        ),
+        what="the view to show the run running, with its Cancel button",
+        every=0.02,
+    )
     view.cancel_button.click()
     view.wait_shown(timeout=60)
     assert run.status == "cancelled"
@@ -114,7 +124,10 @@ def test_run_displays_as_its_view_snapshot(client, notebook_layer):
 def test_view_of_a_stored_run_reads_the_store(client, store, notebook_layer):
     launched = workflows.two_steps.launch(seconds=0.1, value=time.time())
     launched.wait(timeout=60)
-    time.sleep(0.5)  # the tracker's last write
+    poll_for(
+        lambda: store.get_run(launched.id)["status"] == "succeeded",
+        what="the tracker's last write of the run",
+    )
     stored = Run(store.get_run(launched.id), store=store)
     view = RunView(stored).wait_shown(timeout=10)
     assert 'data-status="succeeded"' in view.header.value

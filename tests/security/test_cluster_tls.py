@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from tests.cli.conftest import CLI, started_pids
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -35,7 +35,7 @@ def stop(cli: CLI) -> None:
     pids = started_pids(cli.state())
     down = cli("cluster", "down")
     assert down.returncode == 0, down.stderr
-    wait_until(
+    poll_for(
         lambda: not [p for p in pids if psutil.pid_exists(p) and not _zombie(p)],
         timeout=30,
         what=f"processes {pids} to exit after cluster down",

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from tests.jupyter_app import free_port, running_jupyter
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -118,7 +118,7 @@ def start_ui(args: list[str], env: dict, log: Path) -> tuple[subprocess.Popen, s
         return said[0] if said else None
 
     try:
-        return process, wait_until(announced, timeout=90, what=f"flowlab ui's URL (log: {log})")
+        return process, poll_for(announced, timeout=90, what=f"flowlab ui's URL (log: {log})")
     except BaseException:
         process.kill()
         raise
@@ -354,7 +354,7 @@ def test_the_jupyter_servers_log_and_errors_never_show_the_store_password(jupyte
     status, body = jupyter_get(jupyter, "/flowlab/api/runs/no-such-run")
     assert status == 404 and "no-such-run" in body["message"], body
     assert PASSWORD not in json.dumps(body)
-    log = wait_until(
+    log = poll_for(
         lambda: (text := jupyter["log"].read_text()) and "flowlab: REST API" in text and text,
         what="the server to log flowlab's REST API line",
     )

@@ -19,7 +19,7 @@ import pytest
 
 import flowlab
 from flowlab.library import data
-from tests.polling import wait_until
+from tests.polling import poll_for
 from tests.serving.conftest import Server
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
@@ -307,9 +307,9 @@ def test_small_requests_are_answered_while_a_big_one_is_predicted(configured, mo
 
     with socket.create_connection(("127.0.0.1", configured.port)) as big:
         big.sendall(head + body[:-1])  # the server can't start before the last byte arrives
-        wait_until(lambda: _unacknowledged(big) == 0, 60, "the server to take all but 1 byte")
+        poll_for(lambda: _unacknowledged(big) == 0, 60, "the server to take all but 1 byte")
         big.sendall(body[-1:])
-        first = wait_until(
+        first = poll_for(
             one_small_answered_before_the_big,
             timeout=120,
             what="3 one-row answers or the 60,000-instance answer",

@@ -358,7 +358,7 @@ def test_an_artifact_reference_outside_the_artifact_location_is_refused(tree_run
 @pytest.fixture(scope="module")
 def dashboard(client):
     from tests.jupyter_app import free_port
-    from tests.polling import wait_until
+    from tests.polling import poll_for
 
     port = free_port()
     process = subprocess.Popen(
@@ -375,7 +375,7 @@ def dashboard(client):
         lines.append(line)
         return "flowlab dashboard:" in line or process.poll() is not None
 
-    wait_until(said_url, timeout=180, what="the dashboard to print its URL")
+    poll_for(said_url, timeout=180, what="the dashboard to print its URL")
     assert process.poll() is None, "".join(lines)
     yield f"http://127.0.0.1:{port}"
     process.terminate()

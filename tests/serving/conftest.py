@@ -7,12 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 
 import httpx
 import pytest
 
+from tests.polling import poll_for
 from tests.store.conftest import any_store, postgres_schema, store_url  # noqa: F401 - fixtures
 
 
@@ -40,16 +40,15 @@ class Server:
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def healthy() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"flowlab serve exited: {self.process.stdout.read()}")
             try:
-                if self.client.get("/healthz").status_code == 200:
-                    return
+                return self.client.get("/healthz").status_code == 200
             except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError("flowlab serve did not answer /healthz within 60 s")
+                return False
+
+        poll_for(healthy, 60, what="flowlab serve to answer /healthz", every=0.2)
 
     def stop(self) -> str:
         self.client.close()

@@ -10,6 +10,7 @@ import pytest
 
 import flowlab
 from flowlab.library import data
+from tests.polling import poll_for
 from tests.serving.conftest import Server
 
 FEATURES = ["petal_width", "petal_height", "sepal_width", "sepal_height"]
@@ -37,15 +38,6 @@ def predict(server, name, body, **headers):
     return server.client.post(f"/v1/models/{name}:predict", json=body, headers=headers)
 
 
-def wait_for(check, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
-
-
 def test_http_predictions_equal_in_process_predictions(server, model, iris_versions):
     rows = instances()
     answer = predict(server, model, {"instances": rows})
@@ -69,19 +61,18 @@ def test_without_alias_the_newest_version_answers(server, iris_versions):
     name = f"iris-{uuid.uuid4().hex[:8]}"
     for run in iris_versions["runs"]:
         run.deploy(name)
-    answer = wait_for(lambda: predict(server, name, {"instances": instances(1)}).status_code == 200)
-    assert answer
+    poll_for(
+        lambda: predict(server, name, {"instances": instances(1)}).status_code == 200,
+        10,
+        what=f"the service to serve {name}",
+    )
     assert predict(server, name, {"instances": instances(1)}).json()["model_version"] == 2
 
 
 def test_split_90_10_lands_within_3_sd_and_sticky_keys_never_switch(server, model):
     flowlab.models.split(model, {"production": 0.9, "candidate": 0.1})
     row = {"instances": instances(1)}
-    assert wait_for(
-        lambda: (
-            predict(server, model, row, **{"X-Flowlab-Key": "probe"}) and _has_split(server, model)
-        )
-    )
+    poll_for(lambda: _has_split(server, model), 10, what="the service to follow the split")
     n = 2000
     first = {}
     for i in range(n):
@@ -107,19 +98,17 @@ def _has_split(server, model) -> bool:
     return versions == {"1", "2"}
 
 
-def test_shadow_sees_every_mirrored_request_and_report_counts_them(server, model):
+def test_shadow_sees_every_mirrored_request_and_report_counts_them(server, model, iris_versions):
     flowlab.models.shadow(model, "candidate")
-    probe = {"instances": instances(1)}
-    # the service follows within a second: wait until a request is mirrored
-    assert wait_for(lambda: predict(server, model, probe) and _mirrored(model) > 0, 15)
-    before = _settled(model)
+    _following(server, model, iris_versions)  # no request before the shadow: none unmirrored
+    before = _mirrored(model)
     rows = instances(150)
     ids = []
     for i in range(0, 150, 1):
         answer = predict(server, model, {"instances": [rows[i]]})
         assert answer.status_code == 200 and answer.headers["X-Flowlab-Version"] == "1"
         ids.append((answer.json()["id"], rows[i]))
-    assert wait_for(lambda: _mirrored(model) >= before + 150, 15)
+    poll_for(lambda: _mirrored(model) >= before + 150, 15, what="150 mirrored requests")
     assert _mirrored(model) == before + 150
     report = flowlab.models.shadow_report(model).to_pandas().set_index("version")
     assert report.loc[2, "mirrored"] == before + 150
@@ -140,21 +129,24 @@ def test_shadow_sees_every_mirrored_request_and_report_counts_them(server, model
     def report_now():
         return flowlab.models.shadow_report(model).to_pandas().set_index("version")
 
-    assert wait_for(lambda: report_now().loc[1, "labelled"] >= 40, 30)
+    poll_for(lambda: report_now().loc[1, "labelled"] >= 40, 30, what="40 labelled samples")
     report = report_now()
     assert report.loc[2, "accuracy"] > report.loc[1, "accuracy"]  # the deeper tree is better
     assert "shadow report" in flowlab.models.shadow_report(model)._repr_html_()
 
 
-def _settled(model) -> int:
-    """The mirrored count once the probes' mirrors are all written (two equal reads 1.5 s apart)."""
-    count = _mirrored(model)
-    while True:
-        time.sleep(1.5)
-        again = _mirrored(model)
-        if again == count:
-            return count
-        count = again
+def _following(server, model, iris_versions) -> None:
+    """Wait until the service routes ``model`` as the registry has it now, without a request to
+    it: a marker model deployed after the change shows in the service's listing only once its
+    routings were rebuilt from a reading of the registry that already had the change."""
+    import uuid
+
+    marker = f"{model}-marker-{uuid.uuid4().hex[:6]}"
+    iris_versions["runs"][0].deploy(marker)
+    poll_for(
+        lambda: marker in server.client.get("/v1/models").json()["models"],
+        what=f"the service to follow the registry's change to {model}",
+    )
 
 
 def _mirrored(model) -> int:
@@ -165,13 +157,23 @@ def _mirrored(model) -> int:
 def test_alias_moved_while_serving_takes_effect_within_a_second(server, model):
     row = {"instances": instances(1)}
     flowlab.models.alias(model, "production", 1)  # whatever an earlier test left it on
-    assert wait_for(lambda: predict(server, model, row).headers["X-Flowlab-Version"] == "1", 60)
+    poll_for(
+        lambda: predict(server, model, row).headers["X-Flowlab-Version"] == "1",
+        60,
+        what="the service to serve version 1",
+    )
     timings = []
     for target in (2, 1, 2):  # a few moves: one slow poll on a loaded machine is not the rule
         moved = time.monotonic()
         flowlab.models.alias(model, "production", target)
-        while predict(server, model, row).headers["X-Flowlab-Version"] != str(target):
-            assert time.monotonic() - moved < 10, "the service never followed the alias"
+        poll_for(
+            lambda target=target: (
+                predict(server, model, row).headers["X-Flowlab-Version"] == str(target)
+            ),
+            10,
+            what=f"the service to follow the alias to version {target}",
+            every=0.01,
+        )
         timings.append(time.monotonic() - moved)
     assert min(timings) < 1.0, timings
 
@@ -242,11 +244,10 @@ def test_beyond_loopback_a_token_is_generated():
 
 def test_model_listing_description_and_metrics(server, model):
     predict(server, model, {"instances": instances(3)})
-    assert model in wait_for(
-        lambda: (
-            model in server.client.get("/v1/models").json()["models"]
-            and server.client.get("/v1/models").json()["models"]
-        )
+    poll_for(
+        lambda: model in server.client.get("/v1/models").json()["models"],
+        10,
+        what=f"{model} in the service's listing",
     )
     info = server.client.get(f"/v1/models/{model}").json()
     assert [v["version"] for v in info["versions"]] == [1, 2]

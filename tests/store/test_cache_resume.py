@@ -169,11 +169,9 @@ flowlab.get_run(sys.argv[1]).tag("from-another-process").note("added while runni
 
 @flowlab.operator(returns=types.Schema(value=types.INTEGER), cache=False)
 def wait_for_file(path: str):
-    import time
+    from tests.polling import poll_for
 
-    deadline = time.monotonic() + 300
-    while not os.path.exists(path) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    poll_for(lambda: os.path.exists(path), 300, what=f"{path} to be written", every=0.05)
     return {"value": 1}
 
 

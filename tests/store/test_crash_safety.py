@@ -19,7 +19,7 @@ import pytest
 from flowlab.errors import StoreError
 from flowlab.store import TinyDBRunStore
 from flowlab.store.query import parse
-from tests.polling import wait_until
+from tests.polling import poll_for
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
 pytestmark = pytest.mark.timeout(900)
@@ -89,7 +89,7 @@ def test_a_writer_killed_at_any_point_never_hides_a_run(tmp_path):
             forker.stdin.flush()
             word, pid = forker.stdout.readline().split()
             assert word == "pid"
-            wait_until(
+            poll_for(
                 lambda p=prefix: any(name.startswith(p) for name in _run_files(root)),
                 what=f"writer {prefix} to write its first run",
             )

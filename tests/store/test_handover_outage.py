@@ -19,7 +19,7 @@ import pytest
 import flowlab
 from flowlab.store import open_store
 from tests.cli.conftest import CLI, ROOT, assert_all_gone, started_pids
-from tests.polling import wait_until
+from tests.polling import poll_for
 from tests.store.own_postgres import own_postgres
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
@@ -98,7 +98,7 @@ class Launcher:
 
     def line(self, number: int, what: str) -> str:
         """Its ``number``-th line (from 1), once printed."""
-        wait_until(
+        poll_for(
             lambda: len(self.lines) >= number or self.process.poll() is not None,
             timeout=180,
             what=what,

@@ -15,7 +15,7 @@ from flowlab.core.engine import tracker
 from flowlab.core.record.records import TERMINAL_RUN
 from flowlab.store import open_store
 from tests.core import ops
-from tests.polling import wait_until
+from tests.polling import poll_for
 from tests.store.own_postgres import own_postgres
 
 # real servers, clusters and processes: on a busy machine they take minutes, not seconds
@@ -35,9 +35,9 @@ def test_a_run_ending_while_postgresql_is_down_is_recorded_when_it_is_back(
     with own_postgres() as pg:
         monkeypatch.setenv("FLOWLAB_STORE", pg.url)
         run = ops.two_sleepers.launch(seconds=4, cache=False)
-        wait_until(lambda: run.record["status"] == "running", what="the run to start")
+        poll_for(lambda: run.record["status"] == "running", what="the run to start")
         pg.stop()
-        wait_until(lambda: _ended_on_the_workers(run), timeout=120, what="the run to end")
+        poll_for(lambda: _ended_on_the_workers(run), timeout=120, what="the run to end")
         pg.start()
         run.wait(timeout=300)
         stored = open_store(pg.url).get_run(run.id)
@@ -52,7 +52,7 @@ def test_a_run_end_the_store_never_took_is_written_by_the_next_process(
     with own_postgres() as pg:
         monkeypatch.setenv("FLOWLAB_STORE", pg.url)
         run = ops.two_sleepers.launch(seconds=3, cache=False)
-        wait_until(lambda: run.record["status"] == "running", what="the run to start")
+        poll_for(lambda: run.record["status"] == "running", what="the run to start")
         pg.stop()
         run.wait(timeout=300)  # returns: the end is kept, not waited for forever
         spilled = list((flowlab_home / "spill").glob(f"*-{run.id}.json"))

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from flowlab.store import TinyDBRunStore
+from tests.polling import poll_for
 
 WRITER = """
 import sys
@@ -74,7 +74,8 @@ i = 0
 while True:
     big["status"] = f"running-{i}"
     store.put_run(big)
-    store.put_run({"id": f"small-{i}", "workflow": "w", "status": "queued", "tags": []})
+    store.put_run({"id": f"small-{sys.argv[2]}-{i}", "workflow": "w", "status": "queued",
+                   "tags": []})
     i += 1
 """
 
@@ -84,13 +85,16 @@ def test_writer_killed_mid_write_leaves_a_readable_store(tmp_path):
     store = TinyDBRunStore(root)
     store.put_run({"id": "before", "workflow": "w", "status": "succeeded", "tags": []})
     for attempt in range(3):
-        writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(root)])
-        # kill it mid-write, but only once it has written (Python starts slowly when loaded)
-        deadline = time.monotonic() + 120
-        while "victim" not in {r["id"] for r in store.list_runs()}:
-            assert time.monotonic() < deadline, "the writer never wrote"
-            time.sleep(0.05)
-        time.sleep(0.2 + attempt * 0.37)
+        writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(root), str(attempt)])
+        # kill it mid-write, once it has written (Python starts slowly when loaded): after a
+        # number of its rounds that differs at each attempt, so that it dies at other points
+        written = f"small-{attempt}-{1 + 2 * attempt}"
+        poll_for(
+            lambda written=written: written in {r["id"] for r in store.list_runs()},
+            120,
+            what=f"the writer to write {written}",
+            every=0.05,
+        )
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait()
     fresh = TinyDBRunStore(root)

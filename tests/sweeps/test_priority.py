@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from flowlab.core.record.records import task_key
+from tests.polling import poll_for
 from tests.sweeps.ops import bowl
 
 
@@ -20,21 +19,23 @@ def _scheduler_priority(client, run):
         task = dask_scheduler.tasks.get(key)
         return None if task is None else task.priority
 
-    for _ in range(100):  # the graph reaches the scheduler a moment after launch returns
-        found = client.run_on_scheduler(read)
-        if found is not None:
-            return found
-        time.sleep(0.02)
-    return None
+    # the graph reaches the scheduler a moment after launch returns
+    return poll_for(
+        lambda: client.run_on_scheduler(read),
+        30,
+        what=f"task {key} on the scheduler",
+        every=0.02,
+    )
 
 
 def test_an_interactive_run_starts_before_the_sweeps_queued_children(client):
     sweep = bowl.sweep(seconds=1.0, cache=False, grid={"x": list(range(10, 20))})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # both workers busy with sweep children
-        if len([r for r in sweep.children if _started(r)]) >= 2:
-            break
-        time.sleep(0.05)
+    poll_for(
+        lambda: len([r for r in sweep.children if _started(r)]) >= 2,
+        60,
+        what="both workers to be busy with sweep children",
+        every=0.05,
+    )
     interactive = bowl.launch(x=0, y=99, seconds=0.5, cache=False)
     queued = [r for r in sweep.children if not _started(r)]
     # the scheduler holds the children below the interactive run (Dask: higher runs first)
