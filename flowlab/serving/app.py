@@ -2,7 +2,8 @@
 
 Routes: ``POST /v1/models/{name}:predict`` (``{"instances": [...]}``), ``POST
 /v1/models/{name}:feedback`` (``{"id": request id, "label": true label}``), ``GET /v1/models``,
-``GET /v1/models/{name}``, ``GET /healthz``, ``GET /metrics`` (Prometheus text). Only the POSTs
+``GET /v1/models/{name}`` (the registry's entry, and under ``serving`` what this process
+answers with now), ``GET /healthz``, ``GET /metrics`` (Prometheus text). Only the POSTs
 change anything; they take ``Content-Type: application/json`` and nothing else.
 
 Requests that arrive together for the same version are predicted in one batch: a request
@@ -344,7 +345,10 @@ def create_app(
         if denied is not None:
             return denied
         try:
-            return JSONResponse(service.registry.describe(name))
+            described = service.registry.describe(name)
+            # what this process answers with now (the registry may be a moment ahead)
+            described["serving"] = service.routing(name).serving()
+            return JSONResponse(described)
         except ModelNotFound as e:
             return _error(404, str(e))
 

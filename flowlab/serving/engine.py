@@ -123,6 +123,20 @@ class Routing:
     shadow: int | None = None
     entries: dict[int, dict] = field(default_factory=dict)
 
+    def serving(self) -> dict:
+        """What this service answers with now: ``{"default": version, "split": [[version,
+        weight], …], "shadow": version or None}`` (it follows the registry within a second).
+
+        Example::
+
+            service.routing("iris").serving()   # {"default": 2, "split": [], "shadow": None}
+        """
+        split, before = [], 0.0
+        for bound, version in self.split:
+            split.append([version, round(bound - before, 6)])
+            before = bound
+        return {"default": self.default, "split": split, "shadow": self.shadow}
+
     def choose(self, key: str | None) -> int:
         if not self.split:
             return self.default

@@ -3,6 +3,8 @@ items 4, 5, 7 and 8). Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -65,13 +67,23 @@ def test_form_fields_are_aligned_readable_and_only_offer_what_fits(form_page, ar
     from playwright.sync_api import expect
 
     page, form = form_page
-    # item 7: fitting datasets only, once each; the others behind one toggle
+    # item 7: fitting datasets only, once each; the others behind one toggle (the session's
+    # catalog may hold other tests' datasets too: only this notebook's are counted)
     labeled = form.locator(".flowlab-input-labeled_data")
-    expect(labeled.locator("select option")).to_have_count(1)
-    expect(labeled.locator("select option")).to_have_text("iris_labeled  (150 rows × 5 columns)")
+    options = labeled.locator("select option")
+    expect(options.filter(has_text="iris_labeled ")).to_have_count(1)
+    expect(options.filter(has_text="iris_labeled ")).to_have_text(
+        "iris_labeled  (150 rows × 5 columns)"
+    )
+    expect(options.filter(has_text="iris_unlabeled")).to_have_count(0)
+    labeled.locator("select").select_option(label="iris_labeled  (150 rows × 5 columns)")
     toggle = labeled.locator("details.flowlab-refused")
-    expect(toggle.locator("summary")).to_have_text("why not these? (1 other dataset)")
-    reason = toggle.get_by_text("column 'species' (TEXT) is missing")
+    expect(toggle.locator("summary")).to_have_text(
+        re.compile(r"why not these\? \(\d+ other dataset")
+    )
+    reason = toggle.locator("li", has_text="iris_unlabeled").get_by_text(
+        "column 'species' (TEXT) is missing"
+    )
     expect(reason).to_be_hidden()
     toggle.locator("summary").click()
     expect(reason).to_be_visible()
