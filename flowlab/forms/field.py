@@ -70,6 +70,7 @@ _PLACEHOLDERS = {
     "FILE": "path or URI",
     "LIST": "a, b, c  or  [JSON]",
     "FEATURES": "column names: a, b, c",
+    "COLUMN": "a column name",
     "DICT": '{"key": "value"}',
     "TEXT": "text",
 }

@@ -269,6 +269,7 @@ class FormModel:
 _ASK = {
     "DATASET": "choose a dataset",
     "FEATURES": "name at least one column",
+    "COLUMN": "name a column",
     "FILE": "give a path or URI",
 }
 

@@ -21,7 +21,19 @@ from flowlab.core.definition.output import Output
 from flowlab.core.definition.workflow import Workflow
 from flowlab.errors import FlowTypeError
 from flowlab.library import operators as ops
-from flowlab.types import BOOL, DATASET, DICT, DOUBLE, ENUM, FEATURES, INTEGER, MODEL, TEXT, Schema
+from flowlab.types import (
+    BOOL,
+    COLUMN,
+    DATASET,
+    DICT,
+    DOUBLE,
+    ENUM,
+    FEATURES,
+    INTEGER,
+    MODEL,
+    TEXT,
+    Schema,
+)
 from flowlab.types.dataset import column_dtypes
 
 CLASSIFIERS = ("gbdt", "xgboost", "logistic_regression", "sgd", "decision_tree", "neural_net")
@@ -62,7 +74,7 @@ def library_workflow(input_schema, returns):
 def _common_inputs(algorithms: tuple[str, ...], default: str) -> dict:
     return dict(
         dataset=DATASET,
-        label=TEXT,
+        label=COLUMN(of="dataset", description="the column to predict"),
         algorithm=ENUM(*algorithms, default=default),
         features=FEATURES(of="dataset", optional=True),
         train=DOUBLE(min=0.05, max=0.95, description="share of the data to train on"),

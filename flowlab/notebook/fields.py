@@ -130,6 +130,33 @@ def text_field(spec: FieldSpec, width: str = CONTROL_WIDTH, area: bool = False) 
     )
 
 
+def column_field(spec: FieldSpec) -> Field:
+    """COLUMN: a text box suggesting its dataset's columns as the user types (a combobox);
+    a name the dataset lacks is the model's error, naming the columns it has."""
+    made = spec.field
+    box = w.Combobox(
+        value=made.text if isinstance(made.text, str) else text_of(made.value),
+        options=[str(c) for c in made.choices or []],
+        ensure_option=False,
+        placeholder=made.placeholder,
+        continuous_update=True,
+        layout=w.Layout(width=CONTROL_WIDTH),
+    )
+    hint = _hint(made.hint)
+
+    def refresh(current: FormField):
+        box.options = [str(c) for c in current.choices or []]
+        hint.value = _hint_html(current.hint)
+
+    return Field(
+        box,
+        lambda: box.value,
+        lambda v: setattr(box, "value", text_of(v)),
+        view=w.VBox([box, hint]),
+        refresh=refresh,
+    )
+
+
 def number_field(spec: FieldSpec) -> Field:
     """INTEGER/DOUBLE: one kind of number box for every number (empty, bounded or not); the
     text is read by the type, so "3.7" in an INTEGER field is an error, never 37."""
@@ -238,6 +265,7 @@ for _name, _factory in {
     "DICT": dict_field,
     "LIST": text_field,
     "FEATURES": text_field,
+    "COLUMN": column_field,
     "DATASET": dataset_field,
 }.items():
     register_field(_name, _factory)

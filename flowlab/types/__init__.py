@@ -11,7 +11,7 @@ Example::
 """
 
 from flowlab.types.base import AnyType, FlowType
-from flowlab.types.containers import DICT, FEATURES, LIST, Schema
+from flowlab.types.containers import COLUMN, DICT, FEATURES, LIST, Schema
 from flowlab.types.dataset import DATASET
 from flowlab.types.model import MODEL, Model
 from flowlab.types.objects import ARRAY, FILE
@@ -30,6 +30,7 @@ __all__ = [
     "ANY",
     "ARRAY",
     "BOOL",
+    "COLUMN",
     "DATASET",
     "DICT",
     "DOUBLE",

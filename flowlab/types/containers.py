@@ -1,4 +1,4 @@
-"""LIST(T), DICT, FEATURES and Schema: structured values built from other types."""
+"""LIST(T), DICT, FEATURES, COLUMN and Schema: structured values built from other types."""
 
 from __future__ import annotations
 
@@ -212,6 +212,70 @@ class Features(FlowType):
         return cls(of=data.get("x-features-of"), label=data.get("x-label"), **common)
 
 
+class Column(FlowType):
+    """One column name of another input (a label, a target, an id): ``COLUMN(of="dataset")``.
+    A form offers that dataset's columns; a name it does not have is an error naming both.
+
+    Example::
+
+        Schema(dataset=DATASET, label=COLUMN(of="dataset"))
+    """
+
+    name = "COLUMN"
+
+    def __init__(self, of: str | None = None, **kw: Any):
+        super().__init__(**kw)
+        self.of = of
+
+    def validate(self, value, where="value"):
+        if not isinstance(value, str) or not value:
+            raise self.fail(where, "a column name (COLUMN)", value)
+        return value
+
+    def parse_text(self, text, where="value"):
+        text = given_text(self, text, where, "a column name")
+        return None if text is None else self.validate(text, where)
+
+    def validate_with(self, value, inputs, where="value"):
+        """The column is one of the dataset input ``of`` names."""
+        offered = self.columns(inputs)
+        if value is None or offered is None or value in offered:
+            return value
+        close = [c for c in offered if value.lower() in c.lower()]
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise FlowTypeError(
+            f"{where}: {value!r} is not a column of input '{self.of}' (its columns: "
+            f"{', '.join(offered) or 'none'}){hint}"
+        )
+
+    def columns(self, inputs) -> list[str] | None:
+        """Every column of the dataset input ``of``; None when not known yet."""
+        from flowlab.types.dataset import column_dtypes
+
+        source = inputs.get(self.of) if self.of else None
+        if source is None:
+            return None
+        try:
+            found = column_dtypes(source, f"input '{self.of}'")
+        except (TypeError, ValueError, OSError):
+            return None  # the dataset input reports its own error
+        return None if found is None else [str(c) for c in found]
+
+    def label_in(self, inputs) -> None:
+        """A column field has no label of its own (forms ask FEATURES fields for theirs)."""
+        return None
+
+    def _json_schema(self):
+        schema: dict = {"type": "string"}
+        if self.of:
+            schema["x-column-of"] = self.of
+        return schema
+
+    @classmethod
+    def _from_json(cls, data, **common):
+        return cls(of=data.get("x-column-of"), **common)
+
+
 def _split_items(flow_type: FlowType, text: str, where: str) -> list:
     """``a, b, c`` -> ["a", "b", "c"]; ``[...]`` is read as JSON; an empty item is an error."""
     if text.startswith("["):
@@ -284,3 +348,4 @@ class Schema(Mapping):
 LIST = register_type(List(), list)
 DICT = register_type(Dict(), dict)
 FEATURES = register_type(Features())
+COLUMN = register_type(Column())

@@ -205,6 +205,36 @@ def test_label_input_is_excluded_from_features_of_library_workflows(iris_catalog
     assert "features" not in form.errors  # optional: every column but the label
 
 
+def test_a_label_the_dataset_lacks_is_an_error_naming_its_columns(iris_catalog):
+    """The classification form refuses a label its dataset has no column for (it launched,
+    and the run failed); it offers the dataset's columns and follows a change of dataset."""
+    from flowlab.library import workflows
+
+    form = FormModel(workflows.classification, dataset="iris_unlabeled", label="species")
+    error = form.errors["label"]
+    assert "'species' is not a column of input 'dataset'" in error
+    assert "petal_width" in error
+    assert form.fields["label"].choices == [
+        "petal_width",
+        "petal_height",
+        "sepal_width",
+        "sepal_height",
+    ]
+    form.set("label", "petal")  # part of a name: the error suggests the columns it matches
+    assert "did you mean 'petal_width', 'petal_height'?" in form.errors["label"]
+    form.set("dataset", "iris_labeled")
+    form.set("label", "species")
+    assert "label" not in form.errors and form.valid
+
+
+def test_column_type_round_trips_through_json():
+    from flowlab import types
+
+    column = types.COLUMN(of="dataset", description="the column to predict")
+    assert types.from_json(column.to_json()) == column
+    assert types.from_json(column.to_json()).of == "dataset"
+
+
 def test_seed_and_parent_are_advanced_options(form):
     assert set(form.options) == {"seed", "parent"}
     assert all(f.advanced for f in form.options.values())

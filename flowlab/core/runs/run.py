@@ -313,15 +313,30 @@ class Run:
         )
 
     def input_values(self) -> dict[str, Any]:
-        """The run's inputs as values (datasets read back from their files)."""
+        """The run's inputs as values (datasets read back from their files; a dataset given
+        by its catalog name is that name again while the name still stands for the same
+        file, so a rerun or a resume records and compares it as the name).
+
+        Example::
+
+            run.input_values()   # {"labeled_data": "iris", "max_depth": 3}
+        """
         from flowlab.store.values import load_value
+        from flowlab.types.tables import resolve_name
 
         artifacts = self._artifacts
         if artifacts is None:
             from flowlab.store import get_artifacts
 
             artifacts = self._artifacts = get_artifacts()
-        return {k: load_value(v, artifacts) for k, v in (self.record.get("inputs") or {}).items()}
+        values = {}
+        for name, stored in (self.record.get("inputs") or {}).items():
+            catalog = stored.get("catalog") if isinstance(stored, dict) else None
+            if catalog and "$uri" in stored and resolve_name(catalog) == stored["$uri"]:
+                values[name] = catalog
+            else:
+                values[name] = load_value(stored, artifacts)
+        return values
 
     def _workflow(self):
         """The run's workflow: defined in this process, else rebuilt from the workflow catalog
