@@ -157,7 +157,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
     sidebar.title.icon = flowIcon;
     shell.add(sidebar, 'left', { rank: 600 });
     restorer?.add(sidebar, sidebar.id);
+
+    // A run link in a notebook's output (a sweep's or a study's top runs) opens the run's
+    // detail beside the notebook; its href is the dashboard's relative page, which inside
+    // JupyterLab would navigate the whole tab away from every open notebook.
+    document.addEventListener(
+      'click',
+      event => openRunLink(event, id => void commands.execute(CommandIDs.openRun, { id })),
+      true
+    );
   }
 };
+
+/** Open the run a clicked `a[data-flowlab-run]` names, instead of following its href. */
+export function openRunLink(event: MouseEvent, openRun: (id: string) => void): void {
+  const target = event.target as Element | null;
+  const link = target?.closest?.('a[data-flowlab-run]') as HTMLAnchorElement | null;
+  const id = link?.dataset.flowlabRun;
+  if (!link || !id) {
+    return;
+  }
+  event.preventDefault();
+  event.stopPropagation();
+  openRun(id);
+}
 
 export default plugin;

@@ -106,7 +106,10 @@ def top_table(ds, metric: str | None, n: int = TOP_N, link: str = RUN_LINK) -> s
     for rank, cell in enumerate(rows[:n], 1):
         run_id = str(cell["run_id"].values)
         link_html = (
+            # data-flowlab-run: in JupyterLab the extension opens the run's detail instead
+            # of following the (dashboard-relative) href, which would leave the notebook
             f"<a href='{html.escape(link.format(id=urllib.parse.quote(run_id, safe='')))}' "
+            f"class='flowlab-run-link' data-flowlab-run='{html.escape(run_id)}' "
             f"title='flowlab.get_run(\"{html.escape(run_id)}\")'>{html.escape(run_id)}</a>"
             if run_id
             else ""

@@ -90,7 +90,7 @@ def test_form_fields_are_aligned_readable_and_only_offer_what_fits(form_page, ar
     unlabeled = form.locator(".flowlab-input-unlabeled_data select")
     # the default fits its input (both fit; the one without the label column is chosen)
     expect(unlabeled).to_have_value("iris_unlabeled  (12 rows × 4 columns)")
-    expect(form.locator(".flowlab-input-unlabeled_data details")).to_have_count(0)
+    expect(unlabeled.locator("option", has_text="iris_labeled ")).to_have_count(1)
 
     # item 4: the FEATURES box is wide, says what to type, and the label is not offered
     features_row = form.locator(".flowlab-input-features")

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.browser
 CELLS = [
     "%load_ext flowlab\nimport time, flowlab\nfrom tests.notebook import workflows\n"
     "from flowlab.notebook import RunView\nfrom flowlab.notebook.comparison import ComparisonView",
-    "ok = workflows.two_steps.launch(seconds=4.0, value=time.time(), tags=['slow'])\nRunView(ok)",
+    # runs until the test opens its gate: its running state is seen however slow the machine
+    "ok = workflows.gated_steps.launch(gate={gate!r}, value=time.time(), tags=['slow'])\n"
+    "RunView(ok)",
     "bad = workflows.mixed.launch(x=time.time())\nRunView(bad)",
     "ok.wait(); bad.wait()\n"
     "other = workflows.two_steps.launch(seconds=0.1, value=1.5, tags=['other'])\n"
@@ -30,18 +32,29 @@ CELLS = [
 def run_view_notebook(jupyterlab):
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
     name = f"run_view_{int(time.time())}.ipynb"
+    gate = jupyterlab["root"] / f"{name}.gate"
+    notebook.cells = [nbformat.v4.new_code_cell(source.format(gate=str(gate))) for source in CELLS]
     nbformat.write(notebook, jupyterlab["root"] / name)
     return name
 
 
 def _shoot(page, locator, path) -> None:
-    """A screenshot of what the user sees of ``locator``: scrolled into view, clipped to it."""
-    locator.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
-    box = locator.bounding_box()
-    page.screenshot(path=str(path), clip=box)
+    """A screenshot of what the user sees of ``locator``: scrolled into view, clipped to it
+    (again if the view was redrawn meanwhile, which detaches the element found first)."""
+    from playwright.sync_api import Error
+
+    def shot() -> bool:
+        try:
+            locator.scroll_into_view_if_needed(timeout=10_000)
+            page.wait_for_timeout(300)  # the scroll settles before the picture
+            box = locator.bounding_box(timeout=10_000)
+            page.screenshot(path=str(path), clip=box)
+        except Error:
+            return False
+        return True
+
+    poll_for(shot, 60, what=f"a screenshot {path.name} of a view that stays attached")
 
 
 def _output(page, index: int):
@@ -111,6 +124,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         expect(running.locator(".flowlab-cancel")).to_be_visible()
         expect(running.locator(".flowlab-resume")).to_be_hidden()
         _shoot(page, running, artifacts_dir / "run-view-running.png")
+        (jupyterlab["root"] / f"{run_view_notebook}.gate").write_text("go")
 
         # succeeded: counts by state, outputs, Rerun offered, Cancel gone
         expect(running.locator(".flowlab-run-status[data-status='succeeded']")).to_be_visible(
@@ -204,4 +218,6 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         page.screenshot(path=str(artifacts_dir / "run-view-failure.png"))
         raise
     finally:
+        # never leave the gated operator holding a worker of the session's cluster
+        (jupyterlab["root"] / f"{run_view_notebook}.gate").write_text("go")
         page.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from flowlab import Output, operator, types, workflow
@@ -63,6 +64,21 @@ def explode(x: float):
 def two_steps(seconds: float = 1.0, value: float = 2.0):
     first = pause(seconds=seconds, value=value)
     second = pause(seconds=seconds, value=first)
+    return Output(first=first, second=second)
+
+
+@operator(returns=types.Schema(value=types.DOUBLE), cache=False)
+def wait_for_gate(gate: str, value: float = 1.0):
+    """Runs until the file ``gate`` exists: a test sees it running for as long as it needs."""
+    while not os.path.exists(gate):
+        time.sleep(0.05)
+    return {"value": value}
+
+
+@workflow(returns=types.Schema(first=types.DOUBLE, second=types.DOUBLE))
+def gated_steps(gate: str = "", value: float = 2.0):
+    first = wait_for_gate(gate=gate, value=value)
+    second = pause(seconds=0.0, value=first)
     return Output(first=first, second=second)
 
 
