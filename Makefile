@@ -1,9 +1,12 @@
 # The two commands a newcomer runs: `make demo` and `make test`. Both set up what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# the whole suite, the Binder environment test included (minutes: it builds a fresh venv);
-# `make test PYTEST_ARGS='-m "not slow"'` leaves that one out
+# the whole suite, the Binder environment test included (minutes the first time: it builds
+# a fresh venv, kept in .venv/binder-envs/ for the next run); `make test PYTEST_ARGS='-m "not
+# slow"'` leaves that one out. Two pytest-xdist workers, a test file each at a time (a file's
+# tests share their fixtures); `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: demo test install lint format browser-deps bench clean lint-ts labextension test-binder docs
 
@@ -42,7 +45,7 @@ format: install
 	$(PY) -m ruff format flowlab tests benchmarks
 
 test: install browser-deps lint lint-ts
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # -- the JupyterLab extension (extension/ -> flowlab/labextension); `pip install` rebuilds it
 # when extension/ changed (hatch_build.py), these two need Node.js >= 20 and say so if absent

@@ -2,14 +2,16 @@
 environment of runtime.txt's Python with JupyterLab, then postBuild. Both extensions are
 enabled in it and the notebooks execute there, with their own local cluster and store.
 
-Slow (minutes: a real install, pip's cache reused), so marked ``slow``; it runs in
-``make test`` (alone: ``make test-binder``). Skip it with ``-m "not slow"``.
+Slow the first time (minutes: a real install, pip's cache reused), so marked ``slow``; it
+runs in ``make test`` (alone: ``make test-binder``), and the environment is kept for the next
+run while what it is built from is unchanged. Skip it with ``-m "not slow"``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,14 +36,50 @@ def run(args, env, cwd=REPO, timeout=1200) -> str:
     return out
 
 
+#: what the environment is made from: a new one is built when any of these changes
+BUILT_FROM = ("binder", "pyproject.toml", "hatch_build.py", "flowlab/labextension/package.json")
+
+
+def _built_from_key() -> str:
+    """A hash of what binder/ builds from (and of where this checkout is: the environment
+    installs it in place), naming the cached environment."""
+    import hashlib
+
+    digest = hashlib.sha256(str(REPO).encode())
+    for name in BUILT_FROM:
+        path = REPO / name
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file():
+                digest.update(str(file.relative_to(REPO)).encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _build(venv: Path, env: dict) -> None:
+    base = getattr(sys, "_base_executable", sys.executable)
+    run([base, "-m", "venv", venv], env)
+    python = venv / "bin" / "python"
+    run([python, "-m", "pip", "install", "-q", "jupyterlab>=4"], env)  # repo2docker's base
+    if (BINDER / "requirements.txt").exists():
+        run([python, "-m", "pip", "install", "-q", "-r", BINDER / "requirements.txt"], env)
+    run(["bash", BINDER / "postBuild"], env)
+
+
 @pytest.fixture(scope="module")
 def binder_env(tmp_path_factory):
-    """The environment binder/ describes, built from nothing but binder/ and the repository."""
+    """The environment binder/ describes, built from nothing but binder/ and the repository.
+
+    Built once per content of binder/, pyproject.toml and the built lab extension, and kept
+    in ``.venv/binder-envs/`` (``make clean`` removes it): a second ``make test`` reuses it
+    (flowlab is installed in it editable, so changed Python code is what runs)."""
+    import fcntl
+
     runtime = (BINDER / "runtime.txt").read_text().strip()
     wanted = tuple(int(p) for p in runtime.removeprefix("python-").split("."))
     assert sys.version_info[: len(wanted)] == wanted, f"runtime.txt asks for {runtime}"
     tmp = tmp_path_factory.mktemp("binder")
-    venv = tmp / "env"
+    cache = REPO / ".venv" / "binder-envs"
+    cache.mkdir(parents=True, exist_ok=True)
+    venv = cache / _built_from_key()
     # only the new environment and empty Jupyter dirs: nothing from this venv or the user's
     env = {
         key: value
@@ -60,20 +98,21 @@ def binder_env(tmp_path_factory):
         # pip compiling every file of every package up front (minutes on a busy machine)
         PIP_NO_COMPILE="1",
     )
-    base = getattr(sys, "_base_executable", sys.executable)
-    run([base, "-m", "venv", venv], env)
-    python = venv / "bin" / "python"
-    run([python, "-m", "pip", "install", "-q", "jupyterlab>=4"], env)  # repo2docker's base
-    if (BINDER / "requirements.txt").exists():
-        run([python, "-m", "pip", "install", "-q", "-r", BINDER / "requirements.txt"], env)
-    run(["bash", BINDER / "postBuild"], env)
-    return {"python": python, "env": env, "tmp": tmp}
+    # one build at a time (two suites at once share the cache); a half-built one is redone
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        complete = venv / ".complete"
+        if not complete.exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            _build(venv, env)
+            complete.write_text("built from binder/ by tests/jupyter/test_binder.py\n")
+    return {"python": venv / "bin" / "python", "env": env, "tmp": tmp, "venv": venv}
 
 
 def test_binder_env_has_flowlab_lab_extension_enabled_and_ok(binder_env):
     out = run([binder_env["python"], "-m", "jupyter", "labextension", "list"], binder_env["env"])
     assert re.search(r"flowlab v\S+ enabled\s+OK", out), out
-    assert str(binder_env["tmp"] / "env") in out  # from the new environment, not elsewhere
+    assert str(binder_env["venv"]) in out  # from the new environment, not elsewhere
 
 
 def test_binder_env_has_flowlab_server_extension_enabled(binder_env):
