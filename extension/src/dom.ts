@@ -19,6 +19,13 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) {
     return '—';
   }
+  const dataset = value as { $uri?: string; catalog?: string; hash?: string };
+  if (typeof value === 'object' && dataset.$uri && !(value as { $artifact?: string }).$artifact) {
+    // a dataset given by catalog name, path or URI: the name a user gave, else the file's name
+    const named = dataset.catalog ?? dataset.$uri.split(/[\\/]/).pop() ?? dataset.$uri;
+    const hash = dataset.hash ? ` · ${dataset.hash.slice(0, 19)}…` : '';
+    return `${named}${hash}`;
+  }
   const artifact = value as { $artifact?: string; hash?: string; columns?: string[] };
   if (typeof value === 'object' && artifact.$artifact) {
     // a dataset or file kept in the artifact store: its content hash and columns say what it is

@@ -1,5 +1,6 @@
 """A run link in a sweep's view in a JupyterLab notebook opens the run's detail beside the
-notebook and never navigates the page (issue 26, item 1): before, each id of the "top" table
+notebook and never navigates the page (issue 26, item 1), where a dataset input reads as its
+catalog name (item 8): before, each id of the "top" table
 was a relative link that replaced JupyterLab with "Could not find path", losing every live
 form and run view. Screenshots go to test-artifacts/."""
 
@@ -17,8 +18,12 @@ from tests.jupyter.installed import require_installed_extensions
 pytestmark = pytest.mark.browser
 
 CELLS = [
-    "import flowlab\nfrom tests.notebook import workflows",
-    "sweep = workflows.two_steps.sweep(grid={'value': [1.0, 2.0]}, seconds=0.01)\n"
+    "import flowlab\nfrom flowlab.library import data\nfrom tests.notebook import workflows\n"
+    "frame = data.iris()\n"
+    "flowlab.datasets.register('iris_links', frame)\n"
+    "flowlab.datasets.register('iris_links_unlabeled', frame.drop(columns='species').head(9))",
+    "sweep = workflows.iris_form.sweep(grid={'max_depth': [2, 3]}, labeled_data='iris_links',\n"
+    "    unlabeled_data='iris_links_unlabeled', features=['petal_width', 'sepal_width'])\n"
     "sweep.wait()\nsweep",
 ]
 
@@ -52,6 +57,10 @@ def test_a_run_link_in_a_sweep_view_opens_the_run_beside_the_notebook(
         detail = page.locator(".flowlab-run-detail")
         expect(detail).to_be_visible()
         expect(detail).to_contain_text(run_id)
+        # a dataset input reads as its catalog name and hash, never the record's JSON
+        data_row = detail.locator("tr", has_text="labeled_data").first
+        expect(data_row).to_contain_text("iris_links · sha256:")
+        expect(detail).not_to_contain_text("$uri")
         # still the same page: no "Could not find path", the notebook and its outputs are there
         assert "run?id=" not in page.url, page.url
         expect(page.locator(".jp-Dialog")).to_have_count(0)

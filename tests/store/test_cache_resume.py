@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -116,6 +117,24 @@ def test_outputs_load_lazily_from_artifacts(client, iris_frame):
     assert "predictions" not in outputs._loaded
     assert outputs.predictions.shape[0] == 150
     assert "predictions" in outputs._loaded and "model" not in outputs._loaded
+
+
+def test_the_repr_of_stored_outputs_shows_values_not_references(client, iris_frame):
+    """``run.result()`` in a notebook: a number, a DataFrame's shape, a model's kind and size,
+    never the record's ``{'$artifact': …}`` (issue 26, item 8); reading nothing to say so."""
+    from tests.seed_iris import make_iris
+
+    run = make_iris("logloss").launch(labeled_data=iris_frame, unlabeled_data=iris_frame)
+    run.wait(timeout=120)
+    outputs = flowlab.get_run(run.id).result()
+    shown = repr(outputs)
+    assert "$artifact" not in shown and "hash" not in shown, shown
+    assert "predictions=<DATASET 150x5>" in shown, shown
+    assert re.search(r"model=<MODEL, \d+ KiB>", shown), shown
+    assert re.search(r"logloss=0\.\d+", shown), shown
+    assert not outputs._loaded  # nothing read to show it
+    assert outputs.predictions.shape == (150, 5)
+    assert "predictions=<DataFrame 150x5>" in repr(outputs)
 
 
 @flowlab.operator(returns=types.Schema(steps=types.INTEGER, resumed_from=types.INTEGER), retries=1)

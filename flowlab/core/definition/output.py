@@ -41,7 +41,7 @@ class Output(Mapping):
         return len(self._values)
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={_short(v)}" for k, v in self._values.items())
+        inner = ", ".join(f"{k}={short_repr(v)}" for k, v in self._values.items())
         return f"Output({inner})"
 
     def __getstate__(self):
@@ -51,7 +51,13 @@ class Output(Mapping):
         object.__setattr__(self, "_values", state)
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any) -> str:
+    """A value as one short line of a repr: a DataFrame by its shape, long text cut.
+
+    Example::
+
+        short_repr(frame)   # '<DataFrame 150x5>'
+    """
     if hasattr(value, "shape") and hasattr(value, "columns"):
         return f"<DataFrame {value.shape[0]}x{value.shape[1]}>"
     text = repr(value)

@@ -433,6 +433,40 @@ class LazyOutput(Output):
             )
         return self[name]
 
+    def __repr__(self) -> str:
+        """Each output as a value, or what a file not read yet holds (never its reference).
+
+        Example::
+
+            run.result()   # Output(model=<MODEL, 41 KiB>, logloss=0.0512, predictions=<DATASET 150x5>)
+        """
+        from flowlab.core.definition.output import short_repr
+
+        shown = []
+        for name, stored in self._values.items():
+            if name in self._loaded:
+                shown.append(f"{name}={short_repr(self._loaded[name])}")
+            else:
+                shown.append(f"{name}={_stored_label(stored)}")
+        return f"Output({', '.join(shown)})"
+
+
+def _stored_label(stored: Any) -> str:
+    """``<DATASET 150x5>``, ``<MODEL, 41 KiB>``: a stored output without reading its file."""
+    from flowlab.core.definition.output import short_repr
+    from flowlab.store.values import is_reference
+
+    if not is_reference(stored):
+        return short_repr(stored)
+    kind = stored.get("type") or "artifact"
+    rows, columns = stored.get("rows"), stored.get("columns")
+    if isinstance(columns, list):
+        return f"<{kind} {rows if rows is not None else '?'}x{len(columns)}>"
+    if "$uri" in stored and "$artifact" not in stored:
+        return f"<{kind} {stored.get('catalog') or stored['$uri']}>"
+    size = stored.get("size")
+    return f"<{kind}, {size / 1024:.0f} KiB>" if isinstance(size, int) else f"<{kind}>"
+
 
 class _NoLock:
     def __enter__(self):
