@@ -74,6 +74,13 @@ class Operator:
         return facts
 
     @property
+    def sources(self) -> dict[str, tuple[int, str]]:
+        """The source of each function of its code (qualified name -> (first line, text)),
+        read where it was defined: a worker's traceback through a notebook cell's function,
+        which the worker cannot read, shows its lines from here."""
+        return self.code.sources
+
+    @property
     def draws_with_torch(self) -> bool:
         """Whether its code (or project code it calls) names torch, whose global generators
         one process shares: its seeded calls hold ``randomness.TORCH_GLOBAL`` while they run."""

@@ -16,6 +16,16 @@ from typing import NamedTuple
 from flowlab.core.definition.canonical import NoStableForm, canonical_text, qualified
 
 
+def _source_text(fn) -> str | None:
+    """A function's source, or None when it has none to read (built here, say)."""
+    if not inspect.isfunction(fn):
+        return None
+    try:
+        return textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
+
+
 def source_of(fn) -> str:
     """The function's source (works for notebook cells too), or its bytecode as a fallback
     (written canonically: a set among its constants in the same order in every process).
@@ -88,6 +98,9 @@ class CodeFacts(NamedTuple):
     version: str
     parts: dict[str, str]
     packages: frozenset[str]
+    #: each function's qualified name -> (its first line, its source): a traceback through
+    #: code pickled by value (a notebook cell's) shows its lines from here
+    sources: dict[str, tuple[int, str]] = {}
 
 
 def code_facts(fn) -> CodeFacts:
@@ -106,7 +119,7 @@ def code_facts(fn) -> CodeFacts:
     for label, text in labelled:
         texts.setdefault(_shown(label), []).append(text)
     parts = {label: hash_text(*sorted(found)) for label, found in sorted(texts.items())}
-    return CodeFacts(version, parts, frozenset(walk.packages))
+    return CodeFacts(version, parts, frozenset(walk.packages), dict(walk.sources))
 
 
 def code_parts(fn) -> dict[str, str]:
@@ -146,6 +159,7 @@ class _Walk:
     def __init__(self):
         self.parts: dict[str, str] = {}
         self.packages: set[str] = set()
+        self.sources: dict[str, tuple[int, str]] = {}
 
     def labelled(self) -> list[tuple[str, str]]:
         """(qualified name within its module, text) of each part."""
@@ -168,7 +182,13 @@ def _collect(obj, walk: _Walk, depth: int) -> None:
     name = f"{getattr(obj, '__module__', '?')}:{getattr(obj, '__qualname__', repr(obj))}"
     if name in parts or depth > 50:
         return
-    parts[name] = source_of(obj) if not isinstance(obj, type) else _class_source(obj)
+    source = _source_text(obj)
+    if isinstance(obj, type):
+        parts[name] = _class_source(obj)
+    else:
+        parts[name] = source if source is not None else source_of(obj)
+    if source is not None and hasattr(obj, "__code__"):
+        walk.sources[obj.__qualname__] = (obj.__code__.co_firstlineno, source)
     for code, namespace in _code_objects(obj):
         walk.name_imports(code)
         for ref in _names(code):

@@ -7,7 +7,6 @@ import os
 import pickle
 import threading
 import time
-import traceback
 from typing import Any
 
 from dask.sizeof import sizeof
@@ -16,6 +15,7 @@ from flowlab.core.definition.context import operator_context
 from flowlab.core.definition.graph import resolve
 from flowlab.core.definition.invoke import check_outputs, prepare_inputs
 from flowlab.core.definition.randomness import operator_randomness
+from flowlab.core.record.tracebacks import format_exception_with_sources
 from flowlab.core.worker.capture import captured, tail
 from flowlab.core.worker.content_keys import lookup, output_identity, runtime_key
 from flowlab.core.worker.keeping import keep_later
@@ -194,7 +194,7 @@ def run_task(spec: TaskSpec, parents: dict[str, Any]) -> dict:
                 ended=time.time(),
                 logs=tail(logs.getvalue()),
                 error=f"{type(exc).__name__}: {exc}",
-                traceback=traceback.format_exc(),
+                traceback=format_exception_with_sources(exc, spec.operator.sources),
             )
             _report(worker, spec.topic, meta)
             raise OperatorError(
