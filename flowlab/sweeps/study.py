@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -274,14 +275,22 @@ def launch_study(
     )
     name = study_name or f"{workflow.name}-{record['id']}"
     record["study"]["name"] = name
-    optuna_study = optuna.create_study(
-        study_name=name,
-        storage=optuna_storage(),
-        directions=directions,
-        sampler=sampler,
-        pruner=pruner,
-        load_if_exists=True,
-    )
+    # Optuna logs "A new study created in Journal…" at INFO on stderr: a red block in every
+    # optimize cell, saying what the study view says already
+    optuna_logger = logging.getLogger("optuna")
+    level = optuna_logger.level
+    optuna_logger.setLevel(max(level, logging.WARNING))
+    try:
+        optuna_study = optuna.create_study(
+            study_name=name,
+            storage=optuna_storage(),
+            directions=directions,
+            sampler=sampler,
+            pruner=pruner,
+            load_if_exists=True,
+        )
+    finally:
+        optuna_logger.setLevel(level)
     store.put_run(record)
     study = Study(workflow, record, optuna_study, space, objectives, store=store)
     threading.Thread(

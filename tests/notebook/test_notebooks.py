@@ -80,3 +80,11 @@ def test_03_sweeps_draws_a_heatmap_a_study_with_pruning_and_a_branching_workflow
     # the DAG of a wider list: the mapped operator's element count, the side not taken dashed
     assert "square.map ×6" in text and "succeeded · 6/6" in text
     assert "elements: {'total': 6" in text and 'stroke-dasharray="4 3"' in text
+    # no stderr block from Optuna in the optimize cell (issue 26, item 9)
+    stderr = [
+        output.get("text", "")
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stderr"
+    ]
+    assert not any("A new study created" in text for text in stderr), stderr
