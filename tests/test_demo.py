@@ -29,3 +29,5 @@ def test_demo_prints_run_operators_logloss_and_predictions(tmp_path):
         assert name in out
     assert "species" in out.split("first predicted rows:")[1]
     assert list((tmp_path / "runs").glob("*.json"))
+    # nothing from Dask or anyone else on stderr: no warnings at the end of the demo
+    assert done.stderr.strip() == "", done.stderr
