@@ -230,10 +230,24 @@ def logs(run_id, operator, follow):
                 for line in new.splitlines():
                     click.echo(prefix + line)
                 printed[node] = len(text)
-        if not follow or run.done:
+        if not follow:
+            return
+        if run.done:
+            # why the lines stop: the run ended (and how), not a broken follow
+            click.echo(_ended_line(run), err=True)
             return
         time.sleep(0.5)
         run.refresh()
+
+
+def _ended_line(run) -> str:
+    """``run RUN cancelled`` / ``failed: …`` / ``succeeded``, as ``logs --follow`` ends."""
+    record = run.record
+    line = f"run {run.id} {record['status']}"
+    error = (record.get("error") or {}).get("message")
+    if record["status"] in ("failed", "cancelled") and error:
+        line += f": {error}"
+    return line
 
 
 @click.command()

@@ -118,6 +118,32 @@ def test_logs_follow_prints_lines_as_the_operator_logs_them_and_exits_when_the_r
     assert cli.json("show", run_id)["status"] == "succeeded"
 
 
+def test_logs_follow_says_when_the_run_was_cancelled(cli):
+    """The lines stop because the run was cancelled: ``logs --follow`` says so on stderr
+    (issue 26, item 10), and its stdout holds only the operator's lines."""
+    submitted = cli("submit", f"{FLOWS}:ticker", "--input", "n=200", "--input", "seconds=1.0")
+    assert submitted.returncode == 0, submitted.stderr
+    run_id = submitted.stdout.strip()
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "flowlab", "logs", run_id, "--follow"],
+        cwd=ROOT,
+        env=cli.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert follow.stdout.readline().strip() == "[tick] tick 0"
+        cancelled = cli("cancel", run_id)
+        assert cancelled.returncode == 0, cancelled.stderr
+        out, err = follow.communicate(timeout=180)
+    finally:
+        follow.kill()
+    assert follow.returncode == 0
+    assert err.strip().splitlines()[-1].startswith(f"run {run_id} cancelled"), err
+    assert all(line.startswith("[tick] tick ") for line in out.splitlines() if line)
+
+
 def test_cancel_of_a_run_the_cluster_keeps_records_cancelled_and_frees_its_worker(cli):
     code = (
         f"from {FLOWS} import sleeper\n"
