@@ -76,11 +76,22 @@ def metric_line(
     return svg_document(width, height, "".join(body))
 
 
+#: how a cell with no value yet reads: a run still to come is not a failure
+PENDING_FILL, FAILED_FILL = "#f4f4f4", "#f3d6d6"
+
+
 def labelled_heatmap(
-    name: str, rows: Sequence, cols: Sequence, values, best: tuple | None, cell=46
+    name: str,
+    rows: Sequence,
+    cols: Sequence,
+    values,
+    best: tuple | None,
+    cell=46,
+    states: Sequence[Sequence[str]] | None = None,
 ) -> str:
     """``values[i][j]`` for row input value ``rows[i]`` and column value ``cols[j]``; each cell
-    printed, failed cells marked ✕, the best outlined in red."""
+    printed, failed cells marked ✕ on pink, cells whose run has not ended (``states``: each
+    cell's run status) marked … on grey, the best outlined in red."""
     left, top = 56, 34
     flat = [float(v) for r in values for v in r if is_finite(v)]
     low, high = (min(flat), max(flat)) if flat else (0.0, 1.0)
@@ -101,12 +112,17 @@ def labelled_heatmap(
                 share = (float(v) - low) / ((high - low) or 1)
                 shade = int(235 - 175 * share)
                 fill, text = f"rgb({shade},{shade},255)", f"{float(v):.3g}"
+            elif states is not None and states[i][j] in ("queued", "running"):
+                fill, text = PENDING_FILL, "…"
             else:
-                fill, text = "#f3d6d6", "✕"
+                fill, text = FAILED_FILL, "✕"
             colour = "#fff" if is_finite(v) and share > 0.6 else "#222"
+            state = states[i][j] if states is not None else ""
             parts.append(
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{fill}" '
-                f'stroke="#fff"/><text x="{x + cell / 2}" y="{y + cell / 2 + 4}" '
+                f'stroke="#fff" data-state="{html.escape(str(state))}"><title>'
+                f"{html.escape(str(state) or text)}</title></rect>"
+                f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" '
                 f'text-anchor="middle" fill="{colour}">{text}</text>'
             )
     if best is not None:
@@ -168,9 +184,29 @@ def parallel_coordinates(
     axes_svg = "".join(
         f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - pad}" stroke="#555"/>'
         f'<text x="{x:.1f}" y="{top - 8}" text-anchor="middle">{html.escape(a)}</text>'
-        for x, a in zip(xs, axes, strict=True)
+        + _axis_ticks(x, column, top, height - pad)
+        for x, a, column in zip(xs, axes, columns, strict=True)
     )
     return svg_document(width, height, "".join(lines) + axes_svg)
+
+
+def _axis_ticks(x: float, column: Sequence, top: float, bottom: float) -> str:
+    """An axis's scale: its lowest and highest value (numbers) or each level (text)."""
+    numeric = [float(v) for v in column if is_finite(v) and not isinstance(v, str)]
+    if numeric and len(numeric) == len([v for v in column if v is not None and v == v]):
+        lo, hi = min(numeric), max(numeric)
+        marks = [(bottom, lo), (top, hi)] if hi != lo else [((top + bottom) / 2, lo)]
+        labels = [(y, f"{v:.3g}") for y, v in marks]
+    else:
+        levels = sorted({str(v) for v in column})
+        step = (bottom - top) / max(1, len(levels) - 1)
+        labels = [(bottom - i * step, level) for i, level in enumerate(levels[:8])]
+    return "".join(
+        f'<line class="flowlab-tick" x1="{x - 3:.1f}" y1="{y:.1f}" x2="{x + 3:.1f}" '
+        f'y2="{y:.1f}" stroke="#555"/><text x="{x + 5:.1f}" y="{y + 3:.1f}" '
+        f'font-size="9" fill="#555">{html.escape(label)}</text>'
+        for y, label in labels
+    )
 
 
 def history(values: Sequence[float], direction: str, width=360, height=170) -> str:

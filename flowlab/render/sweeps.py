@@ -167,6 +167,7 @@ def render_heatmap(subject: Subject) -> str:
     rows = [_plain(v) for v in ds[rows_dim].values]
     cols = [_plain(v) for v in ds[cols_dim].values]
     maps = []
+    states = [[str(s) for s in row] for row in ds["status"].transpose(rows_dim, cols_dim).values]
     for m in metrics_of(ds):
         grid = ds[m].transpose(rows_dim, cols_dim).values
         best = _best_flat(list(grid.ravel()), _minimize(ds, m))
@@ -174,7 +175,7 @@ def render_heatmap(subject: Subject) -> str:
         maps.append(
             f"<div><div style='color:#555'>{html.escape(rows_dim)} ↓ · "
             f"{html.escape(cols_dim)} →</div>"
-            + charts.labelled_heatmap(m, rows, cols, grid.tolist(), where)
+            + charts.labelled_heatmap(m, rows, cols, grid.tolist(), where, states=states)
             + "</div>"
         )
     return _wrap(value, ds, "".join(maps), primary_metric(ds))

@@ -117,3 +117,19 @@ def logged_square(x: int, log: str):
 )
 def logged_fan(values, log):
     return Output(squares=logged_square.map(x=values, log=log).value)
+
+
+@operator(returns=types.Schema(loss=types.DOUBLE(direction="lower")), cache=False)
+def gated_loss(x: int, y: int, gate: str = ""):
+    """(x - y)^2 once the file ``gate`` exists, when x > 1: the sweep stays unfinished until
+    a test opens the gate."""
+    import os
+
+    while x > 1 and not os.path.exists(gate):
+        time.sleep(0.05)
+    return {"loss": float((x - y) ** 2)}
+
+
+@workflow(returns=types.Schema(loss=types.DOUBLE(direction="lower")))
+def gated_grid(x: int, y: int, gate: str = ""):
+    return Output(loss=gated_loss(x=x, y=y, gate=gate).loss)

@@ -54,6 +54,39 @@ def test_two_swept_inputs_draw_a_heatmap_with_failed_cells_marked(sweeps):
     assert table.index(best.id) < table.index("failed")  # best first, failed last
 
 
+def test_an_unfinished_heatmap_cell_reads_as_pending_not_failed(client, tmp_path):
+    """While a sweep runs, a cell whose run has not ended is … on grey, never the failed ✕
+    on pink (issue 26, item 10); the same cell shows its value once its run ends."""
+    from tests.polling import poll_for
+    from tests.sweeps.ops import gated_grid
+
+    gate = tmp_path / "gate"
+    sweep = gated_grid.sweep(grid={"x": [1, 2], "y": [0, 1]}, gate=str(gate))
+    try:
+        # the x=1 cells end at once; the x=2 ones wait for the gate
+        poll_for(
+            lambda: (
+                sorted(str(s) for s in sweep.results["status"].values.ravel()).count("succeeded")
+                == 2
+            ),
+            120,
+            what="the two ungated cells to end",
+        )
+        page = render_html(sweep)
+        assert page.count("…</text>") == 2 and "✕" not in page, page
+        assert 'data-state="succeeded"' in page
+    finally:
+        gate.write_text("go")
+    sweep.wait(timeout=180)
+    page = render_html(sweep)
+    assert "…</text>" not in page and "✕" not in page
+
+
+def test_parallel_coordinates_axes_have_ticks(sweeps):
+    page = render_html(_done(sweeps)["random"])
+    assert page.count('class="flowlab-tick"') >= 4  # low and high on the input and the metric
+
+
 def test_random_search_and_study_draw_parallel_coordinates_history_and_importances(sweeps):
     done = _done(sweeps)
     assert renderer_for(Subject(done["random"])).name == "sweep-parallel"
