@@ -728,27 +728,7 @@ class LaunchView:
         rows = []
         for name, made in {**form.fields, **form.options}.items():
             label = f"{name} ({made.kind})" + (" — advanced" if made.advanced else "")
-            if made.choices:
-                options = [str(c) for c in made.choices]
-                value = made.text if made.text in options else (options[0] if options else "")
-                widget = pn.widgets.Select(
-                    label=label,
-                    options=options,
-                    value=value,
-                    width=360,
-                    css_classes=[f"flowlab-field-{name}"],
-                )
-                if value != made.text:
-                    form.set(name, value)
-            else:
-                widget = pn.widgets.TextInput(
-                    label=label,
-                    value=made.text or "",
-                    placeholder=made.hint or "",
-                    width=360,
-                    css_classes=[f"flowlab-field-{name}"],
-                )
-            widget.param.watch(lambda e, n=name: self._typed(n, e.new), "value")
+            widget = self._widget(name, made, label)
             self.widgets[name] = widget
             self.errors[name] = _html("", css_classes=["flowlab-field-error"])
             help_text = made.description or made.hint
@@ -768,6 +748,35 @@ class LaunchView:
         self.launch_button.on_click(lambda _e: self.launch())
         self.note = _html("", css_classes=["flowlab-launch-message"])
         self._show_errors()
+
+    def _widget(self, name: str, made, label: str):
+        """The control for one field: a box to tick (BOOL), a list (choices), else text; what
+        it holds goes through the form model like the notebook's."""
+        css = [f"flowlab-field-{name}"]
+        if made.kind == "BOOL":  # a box to tick, not a text box holding "false"
+            widget = pn.widgets.Checkbox(label=label, value=bool(made.value), css_classes=css)
+            widget.param.watch(
+                lambda e, n=name: self._typed(n, "true" if e.new else "false"), "value"
+            )
+            return widget
+        if made.choices:
+            options = [str(c) for c in made.choices]
+            value = made.text if made.text in options else (options[0] if options else "")
+            widget = pn.widgets.Select(
+                label=label, options=options, value=value, width=360, css_classes=css
+            )
+            if value != made.text:
+                self.form.set(name, value)
+        else:
+            widget = pn.widgets.TextInput(
+                label=label,
+                value=made.text or "",
+                placeholder=made.hint or "",
+                width=360,
+                css_classes=css,
+            )
+        widget.param.watch(lambda e, n=name: self._typed(n, e.new), "value")
+        return widget
 
     def panel(self) -> list:
         return [*self.rows, self.launch_button, self.note]

@@ -19,6 +19,12 @@ def dash_add(a: int = 1, b: int = 2):
     return Output(total=dash_sum(a=a, b=b).total)
 
 
+@workflow(returns=types.Schema(total=types.DOUBLE))
+def dash_signed(a: int = 1, negate: bool = False):
+    """Add a sign to a number (a BOOL input in the dashboard's launch form)."""
+    return Output(total=dash_sum(a=-a if negate else a, b=0).total)
+
+
 @operator(returns=types.Schema(value=types.DOUBLE))
 def dash_refuse(x: float):
     print(f"dash_refuse got {x}")

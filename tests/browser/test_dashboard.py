@@ -310,6 +310,30 @@ def test_launch_from_the_form_lands_on_the_new_run_which_succeeds(ui, made, chro
     chrome.run(check, timeout=600)
 
 
+def test_a_bool_input_is_a_box_to_tick_in_the_launch_form(ui, made, chrome, artifacts_dir):
+    """A BOOL is a checkbox, not a text box holding "false" (issue 26, item 10); ticking it
+    launches with true."""
+    from tests.browser.dashboard_flows import dash_signed
+
+    dash_signed.register()
+
+    def check(browser):
+        page = _open(browser, f"{ui}/launch?workflow=dash_signed", ".flowlab-field-a input")
+        box = page.locator(".flowlab-field-negate input[type='checkbox']")
+        box.wait_for(timeout=_ms(30))
+        assert page.locator(".flowlab-field-negate input[type='text']").count() == 0
+        assert not box.is_checked()
+        box.check()
+        page.screenshot(path=artifacts_dir / "dashboard-launch-bool.png", full_page=True)
+        page.locator(".flowlab-launch button").click()
+        page.wait_for_url(re.compile(r".*/run\?id="), timeout=_ms(60))
+        page.locator(".flowlab-run-status[data-status='succeeded']").wait_for(timeout=_ms(120))
+        assert "-1" in page.locator(".flowlab-metrics").inner_text()
+        page.close()
+
+    chrome.run(check, timeout=600)
+
+
 def test_save_a_search_and_find_it_after_a_reload(ui, made, chrome):
     name = f"dash search {TAG}"
 
