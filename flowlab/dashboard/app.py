@@ -133,7 +133,9 @@ def _go(path: str) -> None:
 class RunsView:
     """The runs table: query box, saved searches, filters, store-paged rows, live refresh."""
 
-    def __init__(self, store, query: str = "", page_size: int = PAGE_SIZE):
+    def __init__(
+        self, store, query: str = "", page_size: int = PAGE_SIZE, status: str = "", tag: str = ""
+    ):
         from flowlab.store.search import SavedSearches
 
         self.store, self.page_size = store, page_size
@@ -156,12 +158,12 @@ class RunsView:
         self.status = pn.widgets.Select(
             label="status",
             options=["any", *STATUSES],
-            value="any",
+            value=status if status in STATUSES else "any",
             width=130,
             css_classes=["flowlab-status"],
         )
         self.tag = pn.widgets.TextInput(
-            label="tag", placeholder="tag", width=150, css_classes=["flowlab-tag"]
+            label="tag", value=tag, placeholder="tag", width=150, css_classes=["flowlab-tag"]
         )
         for widget in (self.status, self.tag):
             widget.param.watch(lambda _e: self.search(), "value")
@@ -214,7 +216,9 @@ class RunsView:
         """Run the query box's query from the first page."""
         self.page_number = 0
         if pn.state.location is not None:
-            pn.state.location.update_query(q=self.query.value)
+            # the whole filter in the URL: the address bar is a link to this very list
+            status = self.status.value if self.status.value != "any" else ""
+            pn.state.location.update_query(q=self.query.value, status=status, tag=self.tag.value)
         self.refresh(force=True)
 
     def go_to(self, number: int) -> None:
@@ -381,7 +385,8 @@ def _page_size() -> int:
 
 
 def _live_runs(store, query: str, size: int = PAGE_SIZE) -> list:
-    view = RunsView(store, query, page_size=size)
+    # the filters a shared link carries (the page writes them back as they change)
+    view = RunsView(store, query, page_size=size, status=_arg("status"), tag=_arg("tag"))
     pn.state.add_periodic_callback(view.refresh, period=REFRESH_MS)
     return view.panel()
 

@@ -334,6 +334,29 @@ def test_a_bool_input_is_a_box_to_tick_in_the_launch_form(ui, made, chrome, arti
     chrome.run(check, timeout=600)
 
 
+def test_the_filters_are_in_the_url_and_a_shared_link_opens_them(ui, made, chrome):
+    """Status and tag filters land in the address bar as they change; opening that address
+    in another page shows the same filtered list (issue 26, item 10)."""
+
+    def check(browser):
+        page = _open(browser, f"{ui}/runs?q={_query()}")
+        page.locator(".flowlab-status select").select_option("failed")
+        page.wait_for_url(re.compile(r".*status=failed"), timeout=_ms(30))
+        page.locator(".flowlab-tag input").fill(TAG)
+        page.locator(".flowlab-tag input").press("Enter")
+        page.wait_for_url(re.compile(rf".*tag={re.escape(TAG)}"), timeout=_ms(30))
+        shared = page.url
+        page.close()
+        other = _open(browser, shared)  # its rows: the module's one failed run
+        assert other.locator(".flowlab-status select").input_value() == "failed"
+        assert other.locator(".flowlab-tag input").input_value() == TAG
+        rows = other.locator(".tabulator-row").all_inner_texts()
+        assert len(rows) == 1 and made["failed"] in rows[0], rows
+        other.close()
+
+    chrome.run(check)
+
+
 def test_save_a_search_and_find_it_after_a_reload(ui, made, chrome):
     name = f"dash search {TAG}"
 
