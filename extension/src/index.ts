@@ -44,15 +44,23 @@ const DASHBOARD_ID = 'flowlab-dashboard';
 const flowIcon = new LabIcon({ name: 'flowlab:icon', svgstr: flowIconSvg });
 
 /** Insert a code cell with `source` below the active cell of the current notebook. */
-function insertCell(tracker: INotebookTracker, source: string): boolean {
+function insertCell(tracker: INotebookTracker, source: string, atEnd = false): boolean {
   const panel = tracker.currentWidget;
   if (!panel) {
     void showErrorMessage('Flowlab', 'Open a notebook first: the cell goes into the current one.');
     return false;
   }
   const notebook = panel.content;
+  if (atEnd && notebook.widgets.length > 0) {
+    // a comparison made from the sidebar goes after everything, not amid the cells above
+    notebook.activeCellIndex = notebook.widgets.length - 1;
+  }
   NotebookActions.insertBelow(notebook);
-  notebook.activeCell?.model.sharedModel.setSource(source);
+  const cell = notebook.activeCell;
+  cell?.model.sharedModel.setSource(source);
+  if (cell) {
+    void notebook.scrollToCell(cell);
+  }
   return true;
 }
 
@@ -108,7 +116,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: args => {
         const ids = (args.ids as string[] | undefined) ?? [];
         const listed = ids.map(id => JSON.stringify(id)).join(', ');
-        return insertCell(tracker, `import flowlab\n\nflowlab.compare([${listed}])`);
+        return insertCell(tracker, `import flowlab\n\nflowlab.compare([${listed}])`, true);
       }
     });
     commands.addCommand(CommandIDs.openRun, {

@@ -107,6 +107,9 @@ def test_sidebar_lists_runs_opens_detail_compares_and_inserts_a_workflow_cell(
         expect(
             page.locator(".jp-NotebookPanel:visible .jp-Cell .cm-content", has_text=expected)
         ).to_have_count(1)
+        # at the notebook's end, not amid its cells (issue 26, item 10)
+        last = page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").last
+        expect(last.locator(".cm-content")).to_contain_text(expected)
         shot = "labext-compare"
         page.screenshot(path=str(artifacts_dir / "labext-compare.png"))
 
