@@ -82,7 +82,8 @@ def test_unknown_algorithm_is_refused_before_anything_runs(store):
 def test_missing_label_column_is_refused_naming_input_and_column(store):
     before = len(store.list_runs())
     with pytest.raises(
-        TypeError, match="input 'label' of workflow 'classification': column 'kind' is not in"
+        TypeError,
+        match="input 'label' of workflow 'classification': 'kind' is not a column of input 'dataset'",
     ):
         workflows.classification.launch(dataset=data.iris(), label="kind")
     with pytest.raises(TypeError, match="input 'group' of workflow 'ranking': column 'qid'"):
