@@ -28,6 +28,8 @@ export interface IRunDetail extends Omit<IRunSummary, 'outputs'> {
   outputs: Record<string, unknown>;
   operators: Record<string, IOperator>;
   error: { message?: string; operator?: string } | null;
+  /** Notes added to the run, oldest first (its tags are in the summary). */
+  notes: string[];
   dag: string;
   html: string;
   state_colours: Record<string, string>;

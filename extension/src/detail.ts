@@ -82,6 +82,7 @@ export class RunDetail extends Widget {
         statusBadge(run.status)
       ),
       error,
+      annotations(run),
       el('h3', {}, 'Inputs'),
       inputs,
       el('h3', {}, 'Outputs'),
@@ -95,4 +96,19 @@ export class RunDetail extends Widget {
   }
 
   private pending = false;
+}
+
+/** The run's tags as chips and its notes ("" when it has neither). */
+function annotations(run: IRunDetail): HTMLElement | string {
+  const tags = run.tags ?? [];
+  const notes = run.notes ?? [];
+  if (!tags.length && !notes.length) {
+    return '';
+  }
+  return el(
+    'div',
+    { class: 'flowlab-annotations' },
+    el('div', { class: 'flowlab-tags' }, ...tags.map(tag => el('span', { class: 'flowlab-tag' }, tag))),
+    el('ul', { class: 'flowlab-notes' }, ...notes.map(note => el('li', { class: 'flowlab-note' }, note)))
+  );
 }

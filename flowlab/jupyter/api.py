@@ -94,6 +94,7 @@ def run_detail(run_id: str) -> dict:
         for name, op in (record.get("operators") or {}).items()
     }
     detail["error"] = _jsonable(record.get("error"))
+    detail["notes"] = [str(n) for n in record.get("notes") or []]
     detail["version"] = record.get("version")
     detail["dag"] = record_dag_svg(record)
     detail["html"] = outputs_html(run)

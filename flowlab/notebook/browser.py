@@ -16,7 +16,7 @@ import ipywidgets as w
 from flowlab.notebook.snapshot import Snapshot
 from flowlab.render.run import badge, human_time, run_seconds, seconds_text
 
-BASE_COLUMNS = ("id", "workflow", "status", "created", "duration")
+BASE_COLUMNS = ("id", "workflow", "status", "tags", "created", "duration")
 MAX_VALUE_COLUMNS = 8
 
 
@@ -255,6 +255,8 @@ def _cell_html(run, column: str) -> str:
         return html.escape(human_time(value))
     if column == "duration":
         return f"<span style='white-space:nowrap'>{seconds_text(value)}</span>"
+    if column == "tags":
+        return html.escape(", ".join(str(t) for t in value or [])) or "—"
     return html.escape(_shown(value))
 
 

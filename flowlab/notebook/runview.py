@@ -76,6 +76,17 @@ class RunView(Snapshot, w.VBox):
         self.deploy_button = _button("Deploy", "rocket", "flowlab-deploy", self._deploy)
         self.message = w.HTML()
         self.message.add_class("flowlab-view-message")
+        # tags and notes, added from here (shown in the header, searchable as tag = "x")
+        self.tag_box = w.Text(
+            placeholder="add a tag ⏎", continuous_update=False, layout=w.Layout(width="150px")
+        )
+        self.tag_box.add_class("flowlab-add-tag")
+        self.tag_box.observe(self._add_tag, "value")
+        self.note_box = w.Text(
+            placeholder="add a note ⏎", continuous_update=False, layout=w.Layout(width="320px")
+        )
+        self.note_box.add_class("flowlab-add-note")
+        self.note_box.observe(self._add_note, "value")
         self.variant_area = w.VBox()
         self.children = [
             self.header,
@@ -95,6 +106,7 @@ class RunView(Snapshot, w.VBox):
                     self.message,
                 ]
             ),
+            w.HBox([self.tag_box, self.note_box]),
             self.variant_area,
         ]
         self._dirty = threading.Event()
@@ -169,6 +181,27 @@ class RunView(Snapshot, w.VBox):
                 self.details.value = details_html(self.run)
                 self._drawn_final = True
                 self._final.set()
+
+    def _add_tag(self, change) -> None:
+        text = (change["new"] or "").strip()
+        if text:
+            self._annotate(lambda: self.run.tag(text), self.tag_box)
+
+    def _add_note(self, change) -> None:
+        text = (change["new"] or "").strip()
+        if text:
+            self._annotate(lambda: self.run.note(text), self.note_box)
+
+    def _annotate(self, add, box) -> None:
+        """Add a tag or a note, empty its box and redraw the header (also once final)."""
+        try:
+            add()
+        except Exception as exc:  # noqa: BLE001 - the store's message, shown where typed
+            self.message.value = f"<span style='color:#c0392b'>{html.escape(str(exc))}</span>"
+            return
+        box.value = ""
+        with self._lock:
+            self.header.value = header_html(self.run.record, time.time())
 
     def _draw_logs(self, operators: dict) -> None:
         """One collapsed block per operator with logs; a block changes only with its logs, so

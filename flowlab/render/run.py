@@ -129,7 +129,32 @@ def header_html(record: dict, now: float | None = None) -> str:
     if record.get("parent"):
         parts.append(f" · parent {html.escape(record['parent'])}")
     parts.append("</span>")
-    return f"<div class='flowlab-run-header'>{''.join(parts)}</div>"
+    return f"<div class='flowlab-run-header'>{''.join(parts)}{tags_notes_html(record)}</div>"
+
+
+def tags_notes_html(record: dict) -> str:
+    """The run's tags as chips and its notes, newest last ("" when it has neither).
+
+    Example::
+
+        tags_notes_html({"tags": ["baseline"], "notes": ["depth 4 is enough"]})
+    """
+    tags = [str(t) for t in record.get("tags") or []]
+    notes = [
+        n.get("text", "") if isinstance(n, dict) else str(n) for n in record.get("notes") or []
+    ]
+    if not tags and not notes:
+        return ""
+    chips = "".join(
+        f"<span class='flowlab-tag' style='background:#eef2f7;border-radius:9px;"
+        f"padding:0 7px;margin-right:4px;font-size:90%'>{html.escape(t)}</span>"
+        for t in tags
+    )
+    listed = "".join(f"<li class='flowlab-note'>{html.escape(n)}</li>" for n in notes if n)
+    shown = f"<div class='flowlab-tags' style='margin-top:3px'>{chips}</div>" if chips else ""
+    if listed:
+        shown += f"<ul class='flowlab-notes' style='margin:3px 0;padding-left:18px'>{listed}</ul>"
+    return shown
 
 
 def elapsed(op: dict, now: float | None = None) -> str:

@@ -24,8 +24,12 @@ def _rgb(colour: str) -> str:
 
 @pytest.fixture(scope="module")
 def runs_before(client):
+    import flowlab
+
     require_installed_extensions()
-    return make_runs(n_iris=2)
+    made = make_runs(n_iris=2)
+    flowlab.get_run(made["iris"][0]).tag("lab-detail-tag").note("a note for the lab")
+    return made
 
 
 def _accept_kernel_dialog(page) -> None:
@@ -85,6 +89,13 @@ def test_sidebar_lists_runs_opens_detail_compares_and_inserts_a_workflow_cell(
         item.locator(".flowlab-run-label").click()
         detail = page.locator(".flowlab-run-detail:visible")
         expect(detail.locator("h2")).to_contain_text(first, timeout=60_000)
+        # its tags and notes (issue 26, item 7)
+        expect(detail.locator(".flowlab-annotations .flowlab-tag")).to_contain_text(
+            ["lab-detail-tag"]
+        )
+        expect(detail.locator(".flowlab-annotations .flowlab-note")).to_have_text(
+            ["a note for the lab"]
+        )
         logloss = detail.locator(".flowlab-output[data-output='logloss']")
         expect(logloss).to_contain_text("logloss")
         expect(detail.locator(".flowlab-dag svg")).to_be_visible()

@@ -96,7 +96,9 @@ def test_table_shows_status_colours_durations_and_local_times(three_runs):
 
     browser = RunBrowser('tag = "browser-test"')
     assert "duration" in browser.columns()
+    assert "tags" in browser.columns()  # issue 26, item 7
     html_cells = [c.value for c in browser.table.children if isinstance(c, HTML)]
+    assert "browser-test" in html_cells
     status = next(v for v in html_cells if 'data-status="succeeded"' in v)
     assert "background:#a1d99b" in status  # the DAG's colour for succeeded
     created = three_runs[0].record["created"]  # UTC ISO with milliseconds

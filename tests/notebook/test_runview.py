@@ -10,31 +10,51 @@ from tests.notebook import workflows
 from tests.polling import poll_for
 
 
-def test_view_updates_live_from_run_events_without_blocking(client, notebook_layer):
-    run = workflows.two_steps.launch(seconds=1.0, value=time.time())
+def test_view_updates_live_from_run_events_without_blocking(client, notebook_layer, tmp_path):
+    gate = tmp_path / "gate"
+    run = workflows.gated_steps.launch(gate=str(gate), value=time.time())
     view = RunView(run)  # returns at once: the kernel stays free
-    assert not run.done
-    # each state lasts a pause of 1 s: waited for, never asserted at an instant
-    poll_for(
-        lambda: (
-            'data-state="running"' in view.table.value
-            and 'data-node="pause" data-state="running"' in view.dag.value
-        ),
-        what="the view to show the first operator running",
-        every=0.02,
-    )
-    poll_for(
-        lambda: view.progress.value == 1 and "1 succeeded" in view.progress_label.value,
-        what="the view to show one operator succeeded",
-        every=0.02,
-    )
+    try:
+        assert not run.done
+        # the first operator runs until the gate opens: its running state lasts until seen
+        poll_for(
+            lambda: (
+                'data-state="running"' in view.table.value
+                and 'data-node="wait_for_gate" data-state="running"' in view.dag.value
+            ),
+            what="the view to show the first operator running",
+        )
+    finally:
+        gate.write_text("go")
     view.wait_shown(timeout=60)
     assert view.progress.value == 2 and view.progress.bar_style == "success"
+    assert "2 succeeded" in view.progress_label.value
     assert 'data-status="succeeded"' in view.header.value
     ops = run.operators
-    assert ops["pause"].worker in view.table.value
+    assert ops["wait_for_gate"].worker in view.table.value
     assert "second" in view.details.value and "first" in view.details.value
     assert view.dag.value.count('data-state="succeeded"') == 2
+
+
+def test_tags_and_notes_are_added_from_the_view_and_shown_in_its_header(client, notebook_layer):
+    """Issue 26, item 7: a tag and a note typed in the run view land in the run's record
+    (searchable) and show in the view's header and its saved snapshot."""
+    import flowlab
+
+    run = workflows.two_steps.launch(seconds=0.0, value=time.time())
+    view = RunView(run)
+    view.wait_shown(timeout=120)
+    view.tag_box.value = "keeper"
+    view.note_box.value = "depth 4 is enough"
+    assert view.tag_box.value == "" and view.note_box.value == ""
+    stored = flowlab.get_run(run.id)
+    assert "keeper" in stored.tags and "depth 4 is enough" in stored.notes
+    assert "flowlab-tag" in view.header.value and ">keeper<" in view.header.value
+    assert "depth 4 is enough" in view.header.value
+    assert ">keeper<" in view.snapshot_html()
+    assert run.id in flowlab.runs('tag = "keeper"').ids
+    view.tag_box.value = "   "  # nothing typed: nothing added
+    assert flowlab.get_run(run.id).tags.count("keeper") == 1
 
 
 def test_failed_run_shows_failing_operator_traceback_and_logs(client, notebook_layer):
