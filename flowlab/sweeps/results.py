@@ -98,8 +98,8 @@ def study_dataset(study):
             records.append(store.get_run(run_id) if run_id else None)
         except KeyError:
             records.append(None)
-    workflow = study.workflow
-    names = _metric_names(records, scalar_outputs(workflow))
+    workflow = _workflow(study)  # None: reopened where its workflow cannot be rebuilt
+    names = _metric_names(records, scalar_outputs(workflow) if workflow is not None else {})
     values = _values(records, names)
     directions = _directions(workflow, names)
     data = {n: (["trial"], values[n], _attrs(directions[n])) for n in names}
@@ -118,7 +118,7 @@ def study_dataset(study):
         coords=coords,
         attrs={
             "study": study.study.study_name,
-            "workflow": workflow.name,
+            "workflow": study.record["workflow"],
             "objective": ",".join(study.objectives),
         },
     )

@@ -208,6 +208,38 @@ class Study(Sweep):
                 )
 
 
+def open_study(run_id: str, store=None) -> Study:
+    """A study from the store by id (a later session, the dashboard): its trials and their
+    runs from Optuna's storage beside the store; nothing of the workflow's code runs.
+
+    Example::
+
+        open_study(study_id).results     # one trial per Optuna trial
+    """
+    import optuna
+
+    from flowlab.store import get_store
+    from flowlab.sweeps.storage import optuna_storage
+
+    store = store or get_store()
+    record = store.get_run(run_id)
+    if record.get("kind") != "study":
+        raise SweepError(f"run {run_id} is not a study (its workflow is {record['workflow']!r})")
+    detail = record["study"]
+    # Optuna logs at INFO when it loads a study: not a line for a dashboard's log
+    optuna_logger = logging.getLogger("optuna")
+    level = optuna_logger.level
+    optuna_logger.setLevel(max(level, logging.WARNING))
+    try:
+        optuna_study = optuna.load_study(
+            study_name=detail["name"], storage=optuna_storage(getattr(store, "url", None))
+        )
+    finally:
+        optuna_logger.setLevel(level)
+    space = dict.fromkeys(detail.get("space") or {})
+    return Study(None, record, optuna_study, space, list(detail["objective"]), store=store)
+
+
 def launch_study(
     workflow,
     inputs: dict,

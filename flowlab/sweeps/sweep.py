@@ -220,7 +220,8 @@ class Sweep:
         if self.workflow is None:
             from flowlab.core.runs.workflow_catalog import rebuild_workflow
 
-            self.workflow = rebuild_workflow(self.detail["workflow"], self.store)
+            name = self.detail.get("workflow") or self.record["workflow"]
+            self.workflow = rebuild_workflow(name, self.store)
         return self.workflow
 
     def __repr__(self) -> str:
@@ -375,11 +376,20 @@ def finish_sweep(store, run_id: str) -> None:
 
 
 def open_sweep(run_id: str, store=None) -> Sweep:
-    """A sweep from the store by id (a later session, the dashboard, the CLI)."""
+    """A sweep, or a study, from the store by id (a later session, the dashboard, the CLI).
+
+    Example::
+
+        open_sweep(sweep_id).results   # a grid's cube, or a study's trials
+    """
     from flowlab.store import get_store
 
     store = store or get_store()
     record = store.get_run(run_id)
+    if record.get("kind") == "study":
+        from flowlab.sweeps.study import open_study
+
+        return open_study(run_id, store)
     if record.get("kind") != "sweep":
         raise SweepError(f"run {run_id} is not a sweep (its workflow is {record['workflow']!r})")
     return Sweep(None, record, store=store)

@@ -82,6 +82,21 @@ def test_an_unfinished_heatmap_cell_reads_as_pending_not_failed(client, tmp_path
     assert "…</text>" not in page and "✕" not in page
 
 
+def test_a_study_opened_from_the_store_renders_as_a_study(sweeps):
+    """The dashboard's sweeps page opens a study by id: its trials, history and importances,
+    not an empty run view (issue 26, item 4)."""
+    from flowlab.sweeps import open_sweep
+
+    study = _done(sweeps)["study"]
+    opened = open_sweep(study.id)
+    assert opened.kind == "study"
+    assert list(opened.results["trial"].values) == list(study.results["trial"].values)
+    page = render_html(opened)
+    assert "parallel coordinates" in page and "optimisation history" in page
+    assert "flowlab-sweep-top" in page and study.best_run.id in page
+    assert "no operators" not in page
+
+
 def test_parallel_coordinates_axes_have_ticks(sweeps):
     page = render_html(_done(sweeps)["random"])
     assert page.count('class="flowlab-tick"') >= 4  # low and high on the input and the metric
