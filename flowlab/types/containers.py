@@ -181,17 +181,9 @@ class Features(FlowType):
 
     def columns(self, inputs) -> list[str] | None:
         """The columns offered as features (the label excluded); None when not known yet."""
-        from flowlab.types.dataset import column_dtypes
-
-        source = inputs.get(self.of) if self.of else None
-        if source is None:
-            return None
-        try:
-            found = column_dtypes(source, f"input '{self.of}'")
-        except (TypeError, ValueError, OSError):
-            return None  # the dataset input reports its own error
+        found = columns_of(self.of, inputs)
         label = self.label_in(inputs)
-        return None if found is None else [str(c) for c in found if str(c) != label]
+        return None if found is None else [c for c in found if c != label]
 
     def label_in(self, inputs) -> str | None:
         """The label column: the ``label`` option (a column, or an input's name), else the
@@ -210,6 +202,26 @@ class Features(FlowType):
     @classmethod
     def _from_json(cls, data, **common):
         return cls(of=data.get("x-features-of"), label=data.get("x-label"), **common)
+
+
+def columns_of(of: str | None, inputs) -> list[str] | None:
+    """The column names of the dataset input ``of`` among ``inputs``; None when it is not
+    given yet or cannot be read (the dataset input reports its own error).
+
+    Example::
+
+        columns_of("dataset", {"dataset": frame})   # ["petal_width", …, "species"]
+    """
+    from flowlab.types.dataset import column_dtypes
+
+    source = inputs.get(of) if of else None
+    if source is None:
+        return None
+    try:
+        found = column_dtypes(source, f"input '{of}'")
+    except (TypeError, ValueError, OSError):
+        return None
+    return None if found is None else [str(c) for c in found]
 
 
 class Column(FlowType):
@@ -250,16 +262,7 @@ class Column(FlowType):
 
     def columns(self, inputs) -> list[str] | None:
         """Every column of the dataset input ``of``; None when not known yet."""
-        from flowlab.types.dataset import column_dtypes
-
-        source = inputs.get(self.of) if self.of else None
-        if source is None:
-            return None
-        try:
-            found = column_dtypes(source, f"input '{self.of}'")
-        except (TypeError, ValueError, OSError):
-            return None  # the dataset input reports its own error
-        return None if found is None else [str(c) for c in found]
+        return columns_of(self.of, inputs)
 
     def label_in(self, inputs) -> None:
         """A column field has no label of its own (forms ask FEATURES fields for theirs)."""
