@@ -69,7 +69,8 @@ def start_local_cluster(
     benchmarks/overhead.py: flowlab's run bookkeeping slowed a 1000-operator chain by up to
     1.3x there, 1.04x with the scheduler apart). The scheduler stops with the cluster, or by
     itself when this process dies. ``kwargs`` go to each worker (``env=…``) or, for the
-    in-process scheduler, to ``LocalCluster``.
+    in-process scheduler, to ``LocalCluster``. What an operator prints goes to its run's log,
+    not to this process's stdout (``env={"FLOWLAB_ECHO_OPERATOR_OUTPUT": "1"}`` echoes it).
 
     Example::
 
@@ -77,6 +78,11 @@ def start_local_cluster(
     """
     import psutil
 
+    from flowlab.core.worker.capture import ECHO_ENV
+
+    # the workers inherit this process's stdout and stderr: in a kernel, what they print
+    # lands in JupyterLab's Log Console, so an operator's output goes to its run's log only
+    kwargs["env"] = {ECHO_ENV: "0", **(kwargs.get("env") or {})}
     cores = os.cpu_count() or 1
     total_memory = psutil.virtual_memory().total
     gpus = gpu_count() if gpus is None else gpus
