@@ -153,16 +153,28 @@ class Query:
         return self.order_by, self.descending
 
     def matches(self, record: dict) -> bool:
-        from flowlab.store.matching import evaluate
+        return self.where is None or self.predicate(record)
 
-        return self.where is None or evaluate(self.where, record)
+    @property
+    def predicate(self):
+        """``where`` compiled once (``flowlab.store.matching.predicate``); None matches all."""
+        where, compiled = self.__dict__.get("_predicate", (None, None))
+        if compiled is None or where is not self.where:  # compiled again if where was replaced
+            from flowlab.store.matching import predicate
+
+            compiled = (lambda record: True) if self.where is None else predicate(self.where)
+            self.__dict__["_predicate"] = (self.where, compiled)
+        return compiled
 
     def apply(self, records: list[dict]) -> list[dict]:
         """Filter, sort and page ``records`` in Python (the TinyDB backend's way)."""
         from flowlab.store.matching import order
 
         path, descending = self.ordering
-        found = order([r for r in records if self.matches(r)], path, descending)
+        if self.where is not None:
+            matches = self.predicate
+            records = [r for r in records if matches(r)]
+        found = order(records, path, descending)
         end = None if self.limit is None else self.offset + self.limit
         return found[self.offset : end]
 

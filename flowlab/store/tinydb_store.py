@@ -49,7 +49,7 @@ from tinydb.storages import Storage
 
 from flowlab.errors import RunNotFound, StoreError
 from flowlab.store.journal import Journal
-from flowlab.store.leases import effective
+from flowlab.store.leases import LIVE, effective
 from flowlab.store.protocol import RunStore, check_kind
 from flowlab.store.records import SUMMARY_KEYS, summary_of
 
@@ -640,7 +640,7 @@ class TinyDBRunStore(RunStore):
         with self._reading(self._lock) as writable:
             summaries = list(self._current(writable).values())
         # a live run whose tracker's lease lapsed reads failed, for every query and count
-        return [effective(s) for s in summaries]
+        return [effective(s) if s.get("status") in LIVE else s for s in summaries]
 
     def all_records(self):
         """Every full record, oldest first (exports and migrations)."""
@@ -653,7 +653,8 @@ class TinyDBRunStore(RunStore):
         summaries = self.list_runs()
         if query is None or query.where is None:
             return len(summaries)
-        return sum(1 for s in summaries if query.matches(s))
+        matches = query.predicate
+        return sum(1 for s in summaries if matches(s))
 
     def search(self, query) -> list[dict]:
         """Summaries matching a parsed query, sorted and paged (in Python: ``matching``)."""

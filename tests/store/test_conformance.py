@@ -188,6 +188,19 @@ def test_count_is_the_number_of_matches_whatever_the_page(filled_url, query, exp
         assert store.count(parsed) == len(expected)
 
 
+@pytest.mark.parametrize("query", [c[0] for c in CASES])
+def test_the_compiled_query_means_what_the_reference_evaluator_does(query):
+    from flowlab.store.matching import evaluate, predicate
+    from flowlab.store.records import summary_of
+
+    where = parse(query).where
+    if where is None:
+        return
+    summaries = [summary_of(r) for r in RECORDS] + [{"id": "bare"}, {"id": "x", "tags": "abc"}]
+    compiled = predicate(where)
+    assert [compiled(s) for s in summaries] == [evaluate(where, s) for s in summaries]
+
+
 def test_pages_from_runs_and_count_cover_every_run_once(filled_url):
     store = open_store(filled_url)
     assert flowlab.store.count("", store=store) == 5
