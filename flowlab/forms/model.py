@@ -19,6 +19,7 @@ from flowlab.forms.field import (
     parameter_docs,
     text_of,
 )
+from flowlab.forms.suggest import completions, typing_help
 from flowlab.types import INTEGER, TEXT, FlowType
 
 #: launch options a form shows behind "advanced" (when no workflow input has the name)
@@ -143,6 +144,23 @@ class FormModel:
             observer(changed)
         return self.field(name)
 
+    def suggestions(self, name: str, text: str | None = None) -> list[str]:
+        """What field ``name`` may become while ``text`` (else its own text) is typed: for a
+        FEATURES field, the text with its last item completed to each column it matches (the
+        items before it kept); for a COLUMN field, the columns it matches. Fields that offer
+        no columns (or before their dataset is chosen) have none.
+
+        Example::
+
+            form.suggestions("features", "sepal_width, pet")
+            # ["sepal_width, petal_width", "sepal_width, petal_height"]
+        """
+        made = self.field(name)
+        text = made.text if text is None else text
+        if not callable(getattr(made.type, "columns", None)) or not isinstance(text, str):
+            return []
+        return completions(made.choices, text, many=made.kind in NAMES_LISTS)
+
     def observe(self, callback: Callable[[list[str]], None]) -> None:
         """Call ``callback(names)`` after ``set`` changed these fields (views redraw them)."""
         self._observers.append(callback)
@@ -264,7 +282,16 @@ class FormModel:
                 made.value = made.type.validate_with(made.value, values, f"input '{made.name}'")
             except (TypeError, ValueError) as e:
                 made.error = str(e)
+                if made.kind in NAMES_LISTS and isinstance(made.given, str):
+                    # a last name typed in part: say what it matches, not that it is wrong
+                    # (still an error: the form does not launch with it)
+                    helping = typing_help(made.choices, made.given)
+                    if helping:
+                        made.error = f"input '{made.name}': {helping}"
 
+
+#: the kinds whose text is a list of column names, ``a, b, c`` (its last one the one typed)
+NAMES_LISTS = {"FEATURES"}
 
 _ASK = {
     "DATASET": "choose a dataset",

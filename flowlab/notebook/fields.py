@@ -157,6 +157,35 @@ def column_field(spec: FieldSpec) -> Field:
     )
 
 
+def features_field(spec: FieldSpec) -> Field:
+    """FEATURES: column names, ``a, b, c``, in a text box suggesting as the user types the
+    columns that complete the last name (a combobox whose options keep the names before it:
+    the form model's ``suggestions``); a name typed in part is told what it matches."""
+    made = spec.field
+    box = w.Combobox(
+        value=made.text if isinstance(made.text, str) else text_of(made.value),
+        options=spec.form.model.suggestions(spec.name),
+        ensure_option=False,
+        placeholder=made.placeholder,
+        continuous_update=True,
+        layout=w.Layout(width=CONTROL_WIDTH),
+    )
+    hint = _hint(made.hint)
+
+    def refresh(current: FormField):
+        box.options = spec.form.model.suggestions(spec.name)
+        hint.value = _hint_html(current.hint)
+        box.placeholder = current.placeholder
+
+    return Field(
+        box,
+        lambda: box.value,
+        lambda v: setattr(box, "value", text_of(v)),
+        view=w.VBox([box, hint]),
+        refresh=refresh,
+    )
+
+
 def number_field(spec: FieldSpec) -> Field:
     """INTEGER/DOUBLE: one kind of number box for every number (empty, bounded or not); the
     text is read by the type, so "3.7" in an INTEGER field is an error, never 37."""
@@ -264,7 +293,7 @@ for _name, _factory in {
     "FILE": text_field,
     "DICT": dict_field,
     "LIST": text_field,
-    "FEATURES": text_field,
+    "FEATURES": features_field,
     "COLUMN": column_field,
     "DATASET": dataset_field,
 }.items():

@@ -93,6 +93,28 @@ def test_features_field_says_which_columns_and_that_the_label_is_not_one(form):
     assert "features" not in form.errors
 
 
+def test_features_field_suggests_the_columns_completing_the_name_being_typed(form, iris_catalog):
+    """Issue 26, item 6: part of a column name in a FEATURES field gave an error; now the box
+    offers the columns it completes to and the field says what it matches."""
+    features = form.fields["features"]
+    assert isinstance(features, w.Combobox) and features.ensure_option is False
+    features.value = "petal_width, sep"
+    assert features.options == ("petal_width, sepal_width", "petal_width, sepal_height")
+    message = form._messages["features"].value
+    assert "type a column name: &#x27;sep&#x27; matches sepal_width, sepal_height" in message
+    assert "is not a column" not in message
+    assert form.launch_button.disabled  # still not a column: nothing to launch with yet
+    features.value = features.options[1]  # the user picks a suggestion
+    assert form.errors == {} and form.values()["features"] == ["petal_width", "sepal_height"]
+    assert features.options == (  # a whole name: on to the next
+        "petal_width, sepal_height, petal_height",
+        "petal_width, sepal_height, sepal_width",
+    )
+    # its dataset changes: the offers are redrawn from the new columns
+    form.set("labeled_data", iris_catalog.assign(petal_area=iris_catalog["petal_width"]))
+    assert "petal_width, sepal_height, petal_area" in features.options
+
+
 def test_each_type_gets_its_widget_and_its_validation(notebook_layer, tmp_path):
     existing = tmp_path / "weights.txt"
     existing.write_text("1")
