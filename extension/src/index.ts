@@ -4,13 +4,20 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, IFrame, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  IFrame,
+  MainAreaWidget,
+  showErrorMessage,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
-import { LabIcon, launchIcon, ToolbarButton } from '@jupyterlab/ui-components';
+import { LabIcon } from '@jupyterlab/ui-components';
 
 import { dashboardUrl, getStates } from './api';
 import { showStateColours } from './dom';
 
+import { dashboardWidget, showDashboardError } from './dashboard';
 import { RunDetail } from './detail';
 import { FlowlabSidebar } from './sidebar';
 
@@ -39,8 +46,6 @@ export namespace CommandIDs {
   export const openDashboard = 'flowlab:open-dashboard';
 }
 
-const DASHBOARD_ID = 'flowlab-dashboard';
-
 const flowIcon = new LabIcon({ name: 'flowlab:icon', svgstr: flowIconSvg });
 
 /** Insert a code cell with `source` below the active cell of the current notebook. */
@@ -62,30 +67,6 @@ function insertCell(tracker: INotebookTracker, source: string, atEnd = false): b
     void notebook.scrollToCell(cell);
   }
   return true;
-}
-
-/** The dashboard in a main-area tab; it is served by 127.0.0.1 without a token, so the
- * browser beside the Jupyter server reaches it directly. */
-function dashboardWidget(url: string): MainAreaWidget<IFrame> {
-  const frame = new IFrame({
-    sandbox: ['allow-scripts', 'allow-same-origin', 'allow-forms', 'allow-popups', 'allow-downloads'],
-    referrerPolicy: 'no-referrer'
-  });
-  frame.url = url;
-  const widget = new MainAreaWidget({ content: frame });
-  widget.id = DASHBOARD_ID;
-  widget.title.label = 'Flowlab dashboard';
-  widget.title.icon = flowIcon;
-  widget.title.closable = true;
-  widget.toolbar.addItem(
-    'open-in-tab',
-    new ToolbarButton({
-      icon: launchIcon,
-      tooltip: 'Open the dashboard in a new browser tab',
-      onClick: () => window.open(url, '_blank', 'noopener')
-    })
-  );
-  return widget;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -119,40 +100,66 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return insertCell(tracker, `import flowlab\n\nflowlab.compare([${listed}])`, true);
       }
     });
+    // one tracker per kind of tab: the open commands find a run's tab in it instead of opening
+    // a second one, and the layout restorer reopens the tracked tabs after a reload by running
+    // the same commands with the saved arguments
+    const runs = new WidgetTracker<MainAreaWidget<RunDetail>>({ namespace: 'flowlab-run' });
+    const dashboards = new WidgetTracker<MainAreaWidget<IFrame>>({
+      namespace: 'flowlab-dashboard'
+    });
+    void restorer?.restore(runs, {
+      command: CommandIDs.openRun,
+      args: widget => ({ id: widget.content.runId }),
+      name: widget => widget.content.runId
+    });
+    void restorer?.restore(dashboards, {
+      command: CommandIDs.openDashboard,
+      // the restorer waits for every restored tab's command before it shows the page: the
+      // dashboard's tab comes back at once, its spinner waiting for the dashboard to start
+      args: () => ({ atOnce: true }),
+      name: () => 'dashboard'
+    });
+
     commands.addCommand(CommandIDs.openRun, {
       label: args => `Flowlab: open run ${(args.id as string) ?? ''}`,
       execute: args => {
         const id = args.id as string;
-        const existing = Array.from(shell.widgets('main')).find(
-          w => w instanceof MainAreaWidget && w.content instanceof RunDetail && w.content.runId === id
-        );
-        if (existing) {
-          shell.activateById(existing.id);
-          return;
+        const open = runs.find(widget => widget.content.runId === id);
+        if (open) {
+          shell.activateById(open.id);
+          return open;
         }
         const widget = new MainAreaWidget({ content: new RunDetail(id) });
         widget.id = `flowlab-run-panel-${id}`;
         widget.title.icon = flowIcon;
+        void runs.add(widget);
         shell.add(widget, 'main');
+        return widget;
       }
     });
     commands.addCommand(CommandIDs.openDashboard, {
       label: 'Flowlab: open dashboard',
       caption: "Open flowlab's dashboard (runs, compare, sweeps, launch) in a tab",
-      execute: async () => {
-        const open = Array.from(shell.widgets('main')).find(w => w.id === DASHBOARD_ID);
+      execute: async args => {
+        const open = dashboards.currentWidget;
         if (open) {
           shell.activateById(open.id);
-          return;
+          return open;
         }
-        let url: string;
-        try {
-          url = await dashboardUrl(); // the server starts `flowlab ui` once: seconds
-        } catch (error) {
-          void showErrorMessage('Flowlab: open dashboard', (error as Error).message);
-          return;
+        const url = dashboardUrl(); // the server starts `flowlab ui` once: seconds
+        if (!args.atOnce) {
+          // asked for, the tab opens once the dashboard answers, or a dialog says why not
+          try {
+            await url;
+          } catch (error) {
+            showDashboardError(error);
+            return;
+          }
         }
-        shell.add(dashboardWidget(url), 'main');
+        const widget = dashboardWidget(flowIcon, url);
+        void dashboards.add(widget);
+        shell.add(widget, 'main');
+        return widget;
       }
     });
     palette?.addItem({ command: CommandIDs.newWorkflowCell, category: 'Flowlab' });
