@@ -201,6 +201,31 @@ def test_the_compiled_query_means_what_the_reference_evaluator_does(query):
     assert [compiled(s) for s in summaries] == [evaluate(where, s) for s in summaries]
 
 
+@pytest.mark.parametrize("order", ["inputs.name", "-inputs.name", "outputs.loss", "-inputs.depth"])
+def test_pages_sorted_by_a_value_join_up_into_the_whole_order(filled_url, order):
+    """A page sorted by a value is read part by part (numbers, texts, then runs without
+    one) on SQL; page after page gives the whole order, across the parts' edges."""
+    store = open_store(filled_url)
+    whole = flowlab.runs("", order_by=order, store=store).ids
+    for size in (1, 2, 3):
+        pages = [
+            flowlab.runs("", order_by=order, limit=size, offset=first, store=store).ids
+            for first in range(0, len(whole), size)
+        ]
+        assert [i for page in pages for i in page] == whole
+
+
+def test_a_sqlite_page_sorted_by_a_value_walks_the_index_without_sorting(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'runs.db'}")
+    store.put_runs(RECORDS)
+    query = parse('status = "succeeded" order by outputs.loss desc limit 2 offset 1')
+    part = store._ordered_part(query.where, "outputs.loss", "num", descending=True).limit(3)
+    sql = str(part.compile(store.engine, compile_kwargs={"literal_binds": True}))
+    with store.engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_flowlab_values_num_id" in plan and "TEMP B-TREE" not in plan, plan
+
+
 def test_pages_from_runs_and_count_cover_every_run_once(filled_url):
     store = open_store(filled_url)
     assert flowlab.store.count("", store=store) == 5
