@@ -678,9 +678,21 @@ def compare_content() -> list:
 
 # -- sweeps ----------------------------------------------------------------------------------
 SWEEPS_QUERY = 'tags = "sweep" or tags = "study"'
+SWEEPS_HEADING = "<h3 style='margin:6px 0'>Sweeps and studies</h3>"
+#: what the live view shows once it can stand in for the first paint (boot.first_paint): a
+#: drawing (wrapped in this class only there) or a message
+SWEEP_TAKEOVER = ".flowlab-sweep-live, .flowlab-message"
 
 
-def sweeps_content() -> list:
+def sweeps_content(nav: str | None = None) -> list:
+    """The sweeps page: a picker and the chosen sweep or study (the URL's ``id=``) drawn.
+
+    Served (``nav`` given: the page's navigation bar as HTML), the drawing goes out in the
+    HTML response too, painted before any JavaScript runs; the live view takes over from it.
+    A finished sweep is drawn once; one still running is drawn again every ``REFRESH_MS``.
+    """
+    import time
+
     store, problem = _open_store()
     if problem is not None:
         return [problem]
@@ -695,30 +707,71 @@ def sweeps_content() -> list:
         label="sweep", options=labels, value=chosen if chosen in labels.values() else found[0]["id"]
     )
     view = _html("", css_classes=["flowlab-sweep"])
+    drawn = {"id": None, "ended": False, "html": "", "at": 0.0, "took": 0.0}
 
     def draw(_event=None) -> None:
-        view.object = _sweep_html(picker.value)
+        start = time.monotonic()
+        drawing, ended = _sweep_drawing(picker.value)
+        view.object = f"<div class='flowlab-sweep-live'>{drawing}</div>"
+        drawn.update(id=picker.value, ended=ended, html=drawing, at=time.monotonic())
+        drawn["took"] = drawn["at"] - start
+
+    def refresh() -> None:
+        # a finished sweep is drawn once; a running one again, but a draw runs on the
+        # server's loop (every page's), so at most a fifth of the time: a big study drawn
+        # every REFRESH_MS by a few open pages would leave the server no time for anything
+        if drawn["id"] == picker.value and drawn["ended"]:
+            return
+        if time.monotonic() - drawn["at"] >= 4 * drawn["took"]:
+            draw()
 
     picker.param.watch(draw, "value")
     draw()
-    pn.state.add_periodic_callback(draw, period=REFRESH_MS)
-    return [_html("<h3 style='margin:6px 0'>Sweeps and studies</h3>"), picker, view]
+    pn.state.add_periodic_callback(refresh, period=REFRESH_MS)
+    doc = pn.state.curdoc
+    if nav is not None and doc is not None and doc.session_context is not None:
+        import json
+
+        from markupsafe import Markup
+
+        label = next(k for k, v in labels.items() if v == picker.value)
+        first_paint(doc, f"{nav}{SWEEPS_HEADING}{_first_picker(label)}{drawn['html']}")
+        # boot's template swaps in the live view once it shows this (its default, a runs
+        # table's row, never comes here)
+        doc.template_variables["takeover"] = Markup(json.dumps(SWEEP_TAKEOVER))
+    return [_html(SWEEPS_HEADING), picker, view]
 
 
-def _sweep_html(run_id: str) -> str:
+def _first_picker(label: str) -> str:
+    """The picker as the first paint shows it (disabled), where the live one will be."""
+    return (
+        "<div style='margin:5px 10px;font-size:13px'>sweep</div>"
+        "<select disabled style='margin:0 10px 10px;width:300px;height:31px;font:inherit'>"
+        f"<option>{html.escape(label)}</option></select>"
+    )
+
+
+def _sweep_drawing(run_id: str) -> tuple[str, bool]:
+    """The sweep or study ``run_id`` drawn (HTML), and whether it has ended (so drawing it
+    again would show the same)."""
     from flowlab.render import render_html
 
     try:
         from flowlab.sweeps import open_sweep
 
-        return render_html(open_sweep(run_id))
-    except Exception as exc:  # noqa: BLE001 - a study, or an unreadable sweep
+        sweep = open_sweep(run_id)
+        ended = sweep.done  # before drawing: an end after it is drawn again
+        return render_html(sweep), ended
+    except Exception as exc:  # noqa: BLE001 - an unreadable sweep or study: its run instead
         try:
             from flowlab.core.runs.run import get_run
 
-            return render_html(get_run(run_id))
+            return render_html(get_run(run_id)), False
         except Exception:  # noqa: BLE001
-            return f"<pre style='{ERROR_STYLE}'>{html.escape(str(exc))}</pre>"
+            return (
+                f"<pre class='flowlab-message' style='{ERROR_STYLE}'>{html.escape(str(exc))}</pre>",
+                False,
+            )
 
 
 # -- launch ----------------------------------------------------------------------------------
@@ -921,7 +974,7 @@ def app_pages(plugins: Plugins | None = None) -> dict[str, Callable[[], Any]]:
         "runs": runs,
         "run": lambda: _page("Run", lambda: run_content(plugins), plugins),
         "compare": lambda: _page("Compare", compare_content, plugins),
-        "sweeps": lambda: _page("Sweeps", sweeps_content, plugins),
+        "sweeps": lambda: _page("Sweeps", lambda: sweeps_content(_nav_html(plugins)), plugins),
         "launch": lambda: _page("Launch", launch_content, plugins),
     }
     for plugin in plugins.pages:

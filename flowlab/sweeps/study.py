@@ -29,8 +29,10 @@ class Study(Sweep):
 
     kind = "study"
 
-    def __init__(self, workflow, record, optuna_study, space, objectives, store=None):
-        super().__init__(workflow, record, children=[], store=store)
+    def __init__(self, workflow, record, optuna_study, space, objectives, store=None, opened=False):
+        # opened from the store (``open_study``): its state is the store's and Optuna's, not
+        # trackers in this process (no children of its own to follow)
+        super().__init__(workflow, record, children=None if opened else [], store=store)
         self.study = optuna_study
         self.space = space
         self.objectives = objectives
@@ -41,14 +43,18 @@ class Study(Sweep):
 
     @property
     def configs(self) -> list[dict]:
-        return [dict(t.params) for t in self.study.trials]
+        return [dict(t.params) for t in self._trials()]
 
     @property
     def results(self):
         """``xarray.Dataset`` along ``trial`` (every trial of the study, resumed ones too)."""
         from flowlab.sweeps.results import study_dataset
 
-        return study_dataset(self)
+        return self._remembered(study_dataset)
+
+    def _trials(self) -> list:
+        """The study's trials, read only (``study.trials`` deep-copies each one)."""
+        return self.study.get_trials(deepcopy=False)
 
     @property
     def best_params(self) -> dict:
@@ -75,7 +81,7 @@ class Study(Sweep):
     def child_records(self) -> list[dict | None]:
         store = self.store
         out = []
-        for t in self.study.trials:
+        for t in self._trials():
             run_id = t.user_attrs.get("run_id")
             out.append(store.get_run(run_id) if run_id else None)
         return out
@@ -237,7 +243,8 @@ def open_study(run_id: str, store=None) -> Study:
     finally:
         optuna_logger.setLevel(level)
     space = dict.fromkeys(detail.get("space") or {})
-    return Study(None, record, optuna_study, space, list(detail["objective"]), store=store)
+    objectives = list(detail["objective"])
+    return Study(None, record, optuna_study, space, objectives, store=store, opened=True)
 
 
 def launch_study(

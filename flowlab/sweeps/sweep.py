@@ -45,6 +45,7 @@ class Sweep:
         #: the scheduler keeps this sweep's record (a persistent cluster): it writes its end
         self.kept_by_cluster = False
         self._following = False
+        self._kept_results = None  # a finished sweep's results, read from the store once
 
     # -- identity and state -----------------------------------------------------------------------
     @property
@@ -107,7 +108,19 @@ class Sweep:
         """
         from flowlab.sweeps.results import sweep_dataset
 
-        return sweep_dataset(self)
+        return self._remembered(sweep_dataset)
+
+    def _remembered(self, build):
+        """``build(self)``, kept once this handle reads the store and the sweep has ended: a
+        view asks for the results several times a draw, and reading every child's record (or
+        every trial) each time is most of a draw. Open the sweep again to read it afresh."""
+        if self._kept_results is None:
+            ended = self._read_from_store() and self.done  # before reading: none can follow
+            found = build(self)
+            if not ended:
+                return found
+            self._kept_results = found
+        return self._kept_results.copy()  # a caller's new variables stay its own
 
     def best(self, metric: str, direction: str | None = None):
         """The succeeded child with the best ``metric`` (its type's direction: lower/higher).
