@@ -18,6 +18,20 @@ from flowlab.render.run import badge, human_time, run_seconds, seconds_text
 
 BASE_COLUMNS = ("id", "workflow", "status", "tags", "created", "duration")
 MAX_VALUE_COLUMNS = 8
+CELL_MAX_WIDTH = "16em"  # a longer value is cut with an ellipsis, whole on hover
+
+_BACKGROUND = "var(--jp-layout-color0, #fff)"
+_MARGIN = "var(--jp-widgets-margin, 2px)"  # every widget's own margin, inside its grid cell
+# the tick boxes and run ids stay put while the other columns scroll sideways under them (the
+# shadows cover the grid's gaps: 30px boxes + 10px gap, then 10px after the ids)
+TABLE_CSS = (
+    "<style>"
+    f".flowlab-browser .flowlab-sticky-tick{{position:sticky;left:{_MARGIN};z-index:1;"
+    f"background:{_BACKGROUND};box-shadow:-2px 0 0 {_BACKGROUND},16px 0 0 {_BACKGROUND}}}"
+    f".flowlab-browser .flowlab-sticky-id{{position:sticky;left:calc(40px + {_MARGIN});"
+    f"z-index:1;box-shadow:10px 0 0 {_BACKGROUND}}}"
+    "</style>"
+)
 
 
 def find_runs(query: str = "", order_by: str | None = None, limit: int | None = None) -> list:
@@ -72,6 +86,8 @@ class RunBrowser(Snapshot, w.VBox):
         self.save_button.on_click(lambda _b: self.save_search())
         self.message = w.HTML()
         self.table = w.GridBox()
+        self.table.add_class("flowlab-browser-scroll")
+        self.table_style = w.HTML(TABLE_CSS, layout=w.Layout(display="none"))
         self.compare_button = w.Button(description="Compare ticked", icon="columns")
         self.compare_button.on_click(lambda _b: self.compare())
         self.detail = w.VBox()
@@ -80,6 +96,7 @@ class RunBrowser(Snapshot, w.VBox):
             w.HBox([self.search_box, self.search_button]),
             w.HBox([self.saved, self.save_name, self.save_button]),
             self.message,
+            self.table_style,
             self.table,
             self.compare_button,
             self.detail,
@@ -165,27 +182,43 @@ class RunBrowser(Snapshot, w.VBox):
     def _draw(self) -> None:
         ticked = set(self.ticked)
         columns = self.columns()
-        cells: list[w.Widget] = [w.HTML("")]
+        corner = w.HTML("", layout=w.Layout(width="24px"))
+        corner.add_class("flowlab-sticky-tick")
+        cells: list[w.Widget] = [corner]
         for column in columns:
             arrow = ""
             if column == self.sort_key:
                 arrow = " ▼" if self.sort_descending else " ▲"
-            header = w.Button(description=column + arrow, layout=w.Layout(width="auto"))
+            header = w.Button(
+                description=header_label(column, columns) + arrow,
+                tooltip=f"{column}: click to sort",
+                layout=w.Layout(width="auto"),
+            )
             header.add_class("flowlab-sort")
+            if column == "id":
+                header.add_class("flowlab-sticky-id")
             header.on_click(lambda _b, c=column: self.sort(c))
             cells.append(header)
         self._ticks = {}
         for run in self.runs:
             box = w.Checkbox(value=run.id in ticked, indent=False, layout=w.Layout(width="24px"))
+            box.add_class("flowlab-sticky-tick")
             self._ticks[run.id] = box
-            opener = w.Button(description=run.id, layout=w.Layout(width="auto"))
+            opener = w.Button(
+                description=run.id, tooltip=f"open run {run.id}", layout=w.Layout(width="auto")
+            )
             opener.add_class("flowlab-open-run")
+            opener.add_class("flowlab-sticky-id")
             opener.on_click(lambda _b, r=run: self.show_run(r))
             cells += [box, opener]
             cells += [w.HTML(_cell_html(run, c)) for c in columns[1:]]
         self.table.children = cells
+        # every column as wide as its widest cell (a value cell is bounded, cut with an
+        # ellipsis): the ids and headers are whole, and the grid scrolls sideways in the output
         self.table.layout = w.Layout(
-            grid_template_columns=f"30px repeat({len(columns)}, auto)", grid_gap="2px 10px"
+            grid_template_columns=f"30px repeat({len(columns)}, max-content)",
+            grid_gap="2px 10px",
+            overflow="auto",
         )
 
     # -- actions -----------------------------------------------------------------------------------
@@ -215,7 +248,11 @@ class RunBrowser(Snapshot, w.VBox):
     def snapshot_html(self) -> str:
         columns = self.columns()
         pad = "padding:2px 10px 2px 0"
-        head = "".join(f"<th style='{pad};text-align:left'>{html.escape(c)}</th>" for c in columns)
+        head = "".join(
+            f"<th style='{pad};text-align:left;white-space:nowrap' title='{html.escape(c)}'>"
+            f"{html.escape(header_label(c, columns))}</th>"
+            for c in columns
+        )
         rows = "".join(
             "<tr>"
             + "".join(f"<td style='{pad}'>{_cell_html(run, c)}</td>" for c in columns)
@@ -225,8 +262,9 @@ class RunBrowser(Snapshot, w.VBox):
         query = html.escape(self.search_box.value or "(all runs)")
         parts = [
             f"<div style='color:#555'>runs for <code>{query}</code>: {len(self.runs)}</div>",
-            f"<table class='flowlab-browser-table' style='border-collapse:collapse'>"
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>",
+            "<div style='overflow-x:auto;max-width:100%'>"
+            "<table class='flowlab-browser-table' style='border-collapse:collapse'>"
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>",
         ]
         for child in self.detail.children:
             if isinstance(child, Snapshot):
@@ -246,8 +284,19 @@ def _value(run, column: str) -> Any:
     return run.record.get(column)
 
 
+def header_label(column: str, columns: list[str]) -> str:
+    """A column's header: an input's or output's own name (``accuracy``, not
+    ``outputs.accuracy``), with ``in``/``out`` only where an input and an output share it."""
+    if "." not in column:
+        return column
+    part, name = column.split(".", 1)
+    shared = sum(c.split(".", 1)[-1] == name for c in columns if "." in c) > 1
+    return f"{'in' if part == 'inputs' else 'out'} {name}" if shared else name
+
+
 def _cell_html(run, column: str) -> str:
-    """A table cell: status in its colour, local human times, durations, values."""
+    """A table cell: status in its colour, local human times, durations, values (a long one
+    cut at a bounded width, whole on hover)."""
     value = _value(run, column)
     if column == "status" and value:
         return badge(str(value))
@@ -256,8 +305,18 @@ def _cell_html(run, column: str) -> str:
     if column == "duration":
         return f"<span style='white-space:nowrap'>{seconds_text(value)}</span>"
     if column == "tags":
-        return html.escape(", ".join(str(t) for t in value or [])) or "—"
-    return html.escape(_shown(value))
+        return _bounded(", ".join(str(t) for t in value or []) or "—")
+    if column == "id":
+        return f"<span style='white-space:nowrap'>{html.escape(str(value))}</span>"
+    return _bounded(_shown(value))
+
+
+def _bounded(text: str) -> str:
+    shown = html.escape(text)
+    return (
+        f"<div class='flowlab-cell' title='{shown}' style='max-width:{CELL_MAX_WIDTH};"
+        f"overflow:hidden;text-overflow:ellipsis;white-space:nowrap'>{shown}</div>"
+    )
 
 
 def _inline(value: Any) -> bool:

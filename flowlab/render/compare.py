@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import html
 import json
 import numbers
 from collections.abc import Iterable
 from typing import Any
 
 from flowlab.render.builtin import metric_direction
+from flowlab.render.compare_table import compare_html, show_value
 from flowlab.render.registry import Subject
-from flowlab.render.run import run_seconds, seconds_text
 
-BETTER, WORSE, DIFFERS = "#d9f2d0", "#f8d3cc", "#fff4c2"
+__all__ = ["Comparison", "compare", "show_value"]  # show_value: the dashboard uses it too
 
 
 def compare(runs: Iterable[Any], baseline: Any = None) -> Comparison:
@@ -73,6 +72,16 @@ class Comparison:
         }
         return pd.DataFrame(data).T.reindex(columns=self.run_ids)
 
+    def delta(self, key: tuple[str, str], run_id: str) -> tuple[float | None, str | None]:
+        """Row ``key``'s (section, name) value in ``run_id`` minus the baseline's, and whether
+        that is "better" or "worse" (None: equal, not numeric, or no direction).
+
+        Example::
+
+            table.delta(("output", "logloss"), table.run_ids[1])   # (-0.1, "better")
+        """
+        return self._delta(self.rows[key], run_id)
+
     def _delta(self, row: dict, run_id: str) -> tuple[float | None, str | None]:
         """(value − baseline, "better" | "worse" | None)."""
         base, value = row["values"].get(self.baseline), row["values"].get(run_id)
@@ -86,66 +95,7 @@ class Comparison:
         return delta, "better" if better else "worse"
 
     def _repr_html_(self) -> str:
-        pad = "padding:2px 10px"
-        head = "".join(
-            f'<th style="{pad};text-align:left" data-run="{html.escape(i)}">{html.escape(i)}'
-            f"{' <i>(baseline)</i>' if i == self.baseline else ''}</th>"
-            for i in self.run_ids
-        )
-        meta_rows = []
-        for label, shown in (
-            ("tags", lambda r: ", ".join(r.get("tags") or []) or "—"),
-            ("seed", lambda r: show_value(r.get("seed"))),
-            ("duration", lambda r: seconds_text(run_seconds(r))),
-        ):
-            cells = "".join(
-                f'<td style="{pad};text-align:left;color:#555">{html.escape(shown(r))}</td>'
-                for r in self.records
-            )
-            meta_rows.append(
-                f'<tr class="flowlab-run-{label}"><th style="{pad};text-align:left;'
-                f'font-weight:normal;color:#555">{label}</th>{cells}</tr>'
-            )
-        body, section_seen = [], None
-        for (section, name), row in self.rows.items():
-            if section != section_seen:
-                body.append(
-                    f'<tr><th colspan="{len(self.run_ids) + 1}" style="text-align:left;'
-                    f'background:#f4f4f4;{pad}">{section}s</th></tr>'
-                )
-                section_seen = section
-            base = json.dumps(row["values"].get(self.baseline), sort_keys=True, default=str)
-            cells = []
-            for run_id in self.run_ids:
-                value = row["values"].get(run_id)
-                delta, verdict = self._delta(row, run_id) if section == "output" else (None, None)
-                colour = {"better": BETTER, "worse": WORSE}.get(verdict or "")
-                differs = json.dumps(value, sort_keys=True, default=str) != base
-                if colour is None and differs and run_id != self.baseline:
-                    colour = DIFFERS  # only the cells that differ from the baseline's
-                style = f"{pad};text-align:left" + (f";background:{colour}" if colour else "")
-                extra = (
-                    f' <span class="flowlab-delta flowlab-{verdict or "changed"}">'
-                    f"({delta:+.4g})</span>"
-                    if delta and run_id != self.baseline
-                    else ""
-                )
-                marker = ' class="flowlab-cell-differs"' if differs else ""
-                cells.append(
-                    f'<td{marker} style="{style}" data-verdict="{verdict or ""}">'
-                    f"{html.escape(show_value(value))}{extra}</td>"
-                )
-            arrow = {"lower": " ↓", "higher": " ↑"}.get(row.get("direction") or "", "")
-            marker = ' class="flowlab-differs"' if row["differs"] else ""
-            body.append(
-                f'<tr{marker}><th style="{pad};text-align:left">{html.escape(name)}{arrow}</th>'
-                f"{''.join(cells)}</tr>"
-            )
-        return (
-            '<table class="flowlab-compare" style="border-collapse:collapse">'
-            f"<thead><tr><th></th>{head}</tr>{''.join(meta_rows)}</thead>"
-            f"<tbody>{''.join(body)}</tbody></table>"
-        )
+        return compare_html(self)
 
     def with_baseline(self, baseline: Any) -> Comparison:
         """The same runs compared against another of them (a Run or a run id).
@@ -224,13 +174,3 @@ def _plain(stored: Any) -> Any:
 
 def _numeric(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def show_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if value is None:
-        return "—"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, default=str)
-    return str(value)

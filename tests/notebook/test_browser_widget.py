@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 import flowlab
-from flowlab.notebook.browser import RunBrowser
+from flowlab.notebook.browser import RunBrowser, header_label
 from flowlab.notebook.runview import RunView
 from tests.notebook import workflows
 from tests.polling import poll_for
@@ -87,6 +88,60 @@ def test_baseline_is_chosen_in_the_comparison_dropdown(three_runs):
     assert view.comparison.baseline == second
     assert f"{second} <i>(baseline)</i>" in view.table.value
     assert f"{first} <i>(baseline)</i>" not in view.snapshot_html()
+    # the baseline is the first run column, right after the row labels, wherever it was
+    assert re.findall(r'data-run="([^"]+)"', view.table.value)[0] == second
+
+
+def test_run_ids_are_whole_with_the_id_on_hover(three_runs):
+    browser = RunBrowser('tag = "browser-test"')
+    openers = [c for c in browser.table.children if "flowlab-open-run" in c._dom_classes]
+    assert [o.description for o in openers] == browser.run_ids
+    assert [o.tooltip for o in openers] == [f"open run {i}" for i in browser.run_ids]
+
+
+def test_headers_are_the_names_with_the_full_key_on_hover(three_runs):
+    browser = RunBrowser('tag = "browser-test"')
+    headers = {
+        c.description: c.tooltip for c in browser.table.children if "flowlab-sort" in c._dom_classes
+    }
+    assert headers["first"] == "outputs.first: click to sort"
+    assert headers["value"] == "inputs.value: click to sort"
+    assert {"id", "tags", "status"} <= set(headers)
+    assert not any(label.startswith(("outputs.", "inputs.")) for label in headers)
+    snapshot = browser.snapshot_html()
+    assert "title='outputs.first'>first</th>" in snapshot
+
+
+def test_an_input_and_an_output_of_one_name_are_told_apart():
+    columns = ["id", "outputs.seed", "inputs.seed", "inputs.depth"]
+    assert [header_label(c, columns) for c in columns] == ["id", "out seed", "in seed", "depth"]
+
+
+@pytest.fixture(scope="module")
+def long_input_run(client, notebook_layer, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gates") / ("a-rather-long-folder-name-" * 8)
+    folder.mkdir()
+    gate = folder / "gate"
+    gate.write_text("go")  # exists: the run needs no waiting, its long path is its input
+    run = workflows.gated_steps.launch(gate=str(gate), value=1.0, tags=["browser-long"])
+    run.wait(timeout=60)
+    poll_for(
+        lambda: flowlab.runs('tag = "browser-long" and status = "succeeded"').ids,
+        what="the long-input run's final record in the store",
+    )
+    return run, str(gate)
+
+
+def test_a_long_value_is_cut_at_a_bounded_width_and_whole_on_hover(long_input_run):
+    run, gate = long_input_run
+    browser = RunBrowser('tag = "browser-long"')
+    from ipywidgets import HTML
+
+    cell = next(c.value for c in browser.table.children if isinstance(c, HTML) and gate in c.value)
+    assert f"title='{gate}'" in cell
+    assert "max-width:16em" in cell and "text-overflow:ellipsis" in cell
+    shown = flowlab.compare([run])._repr_html_()
+    assert f'title="{gate}"' in shown and "text-overflow:ellipsis" in shown
 
 
 def test_table_shows_status_colours_durations_and_local_times(three_runs):
@@ -98,7 +153,7 @@ def test_table_shows_status_colours_durations_and_local_times(three_runs):
     assert "duration" in browser.columns()
     assert "tags" in browser.columns()  # issue 26, item 7
     html_cells = [c.value for c in browser.table.children if isinstance(c, HTML)]
-    assert "browser-test" in html_cells
+    assert any("browser-test" in v for v in html_cells)  # the tags column
     status = next(v for v in html_cells if 'data-status="succeeded"' in v)
     assert "background:#a1d99b" in status  # the DAG's colour for succeeded
     created = three_runs[0].record["created"]  # UTC ISO with milliseconds
