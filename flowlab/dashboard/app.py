@@ -810,12 +810,27 @@ class LaunchView:
     def _widget(self, name: str, made, label: str):
         """The control for one field: a box to tick (BOOL), a list (choices), else text; what
         it holds goes through the form model like the notebook's."""
+        from flowlab.forms.model import NAMES_LISTS
+
         css = [f"flowlab-field-{name}"]
         if made.kind == "BOOL":  # a box to tick, not a text box holding "false"
             widget = pn.widgets.Checkbox(label=label, value=bool(made.value), css_classes=css)
             widget.param.watch(
                 lambda e, n=name: self._typed(n, "true" if e.new else "false"), "value"
             )
+            return widget
+        if made.kind in NAMES_LISTS:  # several columns: picked with typeahead, not one Select
+            options = [str(c) for c in made.choices or []]
+            chosen = made.value if isinstance(made.value, list) else []
+            widget = pn.widgets.MultiChoice(
+                name=label,
+                options=options,
+                value=[c for c in chosen if c in options],
+                placeholder=made.hint or "type a column name",
+                width=360,
+                css_classes=css,
+            )
+            widget.param.watch(lambda e, n=name: self._typed(n, ", ".join(e.new)), "value")
             return widget
         if made.choices:
             options = [str(c) for c in made.choices]
@@ -841,7 +856,16 @@ class LaunchView:
 
     def _typed(self, name: str, text: str) -> None:
         self.form.set(name, text)
+        self._offer_columns()
         self._show_errors()
+
+    def _offer_columns(self) -> None:
+        """A FEATURES list offers the chosen dataset's columns (re-read when it changes)."""
+        for name, widget in self.widgets.items():
+            if isinstance(widget, pn.widgets.MultiChoice):
+                options = [str(c) for c in self.form.field(name).choices or []]
+                if options != widget.options:
+                    widget.options = options
 
     def _show_errors(self) -> None:
         errors = self.form.errors

@@ -32,6 +32,9 @@ class FormField:
     value: Any = None
     text: str = ""
     error: str | None = None
+    #: the error is a name still being typed (it matches columns): views show it as help,
+    #: not as a fault; the field is invalid all the same
+    incomplete: bool = False
     #: bounds, the columns a FEATURES field offers, what an empty field means
     hint: str = ""
     #: the values to choose from (ENUM choices, fitting datasets, offered columns) or None

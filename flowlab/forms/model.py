@@ -255,7 +255,7 @@ class FormModel:
 
     def _assign(self, made: FormField) -> None:
         where, given = f"input '{made.name}'", made.given
-        made.error = None
+        made.error, made.incomplete = None, False
         if given is None or (isinstance(given, str) and not given.strip()):
             made.text = given or ""
             made.value = made.default
@@ -288,6 +288,7 @@ class FormModel:
                     helping = typing_help(made.choices, made.given)
                     if helping:
                         made.error = f"input '{made.name}': {helping}"
+                        made.incomplete = True
 
 
 #: the kinds whose text is a list of column names, ``a, b, c`` (its last one the one typed)

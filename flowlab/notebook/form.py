@@ -116,13 +116,14 @@ class LaunchForm(Snapshot, w.VBox):
 
     def _show_message(self, name: str) -> None:
         made = self.model.field(name)
-        self._messages[name].value = (
-            # the row names the input already
-            f"<span style='color:#c0392b'>✗ "
-            f"{html.escape(made.error.removeprefix(f'input {name!r}: '))}</span>"
-            if made.error
-            else "<span style='color:#2e7d32'>✓</span>"
-        )
+        # the row names the input already
+        error = html.escape((made.error or "").removeprefix(f"input {name!r}: "))
+        if made.error and made.incomplete:  # a name being typed: help, not a fault
+            self._messages[name].value = f"<span style='color:#555'>… {error}</span>"
+        elif made.error:
+            self._messages[name].value = f"<span style='color:#c0392b'>✗ {error}</span>"
+        else:
+            self._messages[name].value = "<span style='color:#2e7d32'>✓</span>"
 
     def _update_button(self) -> None:
         errors = self.model.errors

@@ -636,3 +636,37 @@ def test_deploy_registers_the_runs_model(ui, client, chrome, artifacts_dir):
     chrome.run(check)
     described = registry_for(get_store()).describe(name)
     assert [v["run"] for v in described["versions"]] == [run.id]
+
+
+def test_a_features_input_offers_the_datasets_columns_as_you_type(ui, chrome, artifacts_dir):
+    """Issue 26, item 6: a FEATURES input in the dashboard's launch form is a list of the
+    chosen dataset's columns with typeahead (several picked), not a single Select."""
+    import flowlab
+    from flowlab.library import data, workflows
+
+    flowlab.datasets.register("dash_iris", data.iris())
+    workflows.classification.register()
+
+    def check(browser):
+        page = _open(browser, f"{ui}/launch?workflow=classification", ".flowlab-field-features")
+        typed = page.locator(".flowlab-field-features input.choices__input--cloned")
+        offered = page.locator(".flowlab-field-features .choices__list--dropdown .choices__item")
+        typed.click()
+        offered.first.wait_for(timeout=_ms(30))  # the list is open: typing goes to its box
+        typed.press_sequentially("pet", delay=50)
+        # the list narrows to what 'pet' matches; the label (the form's first column,
+        # petal_width) is not a feature to pick
+        poll_for(
+            lambda: (
+                "petal_height" in (shown := set(offered.all_inner_texts()))
+                and not {"sepal_width", "petal_width"} & shown
+            ),
+            what="only the columns matching 'pet' to be offered",
+        )
+        page.screenshot(path=artifacts_dir / "dashboard-features-typeahead.png", full_page=True)
+        offered.filter(has_text="petal_height").first.click()
+        chosen = page.locator(".flowlab-field-features .choices__list--multiple .choices__item")
+        poll_for(lambda: "petal_height" in " ".join(chosen.all_inner_texts()), what="the pick")
+        page.close()
+
+    chrome.run(check, timeout=600)

@@ -177,7 +177,7 @@ def test_run_view_counts_logs_buttons_traceback_and_saved_snapshot(
         _shoot(page, comparison, artifacts_dir / "comparison.png")
         comparison.locator(".flowlab-baseline select").select_option(index=1)
         expect(comparison.locator("thead th[data-run] i")).to_have_count(1)
-        expect(comparison.locator("thead th[data-run]").nth(1)).to_contain_text("(baseline)")
+        expect(comparison.locator("thead th[data-run]").nth(0)).to_contain_text("(baseline)")
 
         # saved, then rendered with no kernel: the snapshots show the final states. The resumed
         # run fails in the background, after the kernel is idle: save once its view shows it

@@ -89,6 +89,7 @@ def test_a_partly_typed_name_says_what_it_matches_instead_of_an_error(form):
         "input 'features': type a column name: 'pet' matches petal_width, petal_height"
     )
     assert "is not a column" not in form.errors["features"]
+    assert form.field("features").incomplete  # views show it as help
     form.set("features", "sepal_width, petal_height")
     assert "features" not in form.errors and form.inputs()["features"] == [
         "sepal_width",

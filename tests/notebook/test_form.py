@@ -103,6 +103,7 @@ def test_features_field_suggests_the_columns_completing_the_name_being_typed(for
     message = form._messages["features"].value
     assert "type a column name: &#x27;sep&#x27; matches sepal_width, sepal_height" in message
     assert "is not a column" not in message
+    assert "✗" not in message and "#c0392b" not in message  # help, not drawn as a fault
     assert form.launch_button.disabled  # still not a column: nothing to launch with yet
     features.value = features.options[1]  # the user picks a suggestion
     assert form.errors == {} and form.values()["features"] == ["petal_width", "sepal_height"]
