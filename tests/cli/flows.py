@@ -1,5 +1,6 @@
 """Workflows the CLI tests submit (by module and by file path)."""
 
+import os
 import time
 
 from flowlab import Output, Resources, operator, types, workflow
@@ -81,16 +82,19 @@ def evens(a, b=0):
 
 
 @operator(returns=types.Schema(count=types.INTEGER))
-def tick(n: int, seconds: float):
+def tick(n: int, seconds: float, gate: str = ""):
     for i in range(n):
         print(f"tick {i}", flush=True)
+        # a gate: the first line stays the only one until the test has seen it
+        while i == 0 and gate and not os.path.exists(gate):
+            time.sleep(0.05)
         time.sleep(seconds)
     return Output(count=n)
 
 
 @workflow(
-    input_schema=types.Schema(n=types.INTEGER, seconds=types.DOUBLE),
+    input_schema=types.Schema(n=types.INTEGER, seconds=types.DOUBLE, gate=types.TEXT),
     returns=types.Schema(count=types.INTEGER),
 )
-def ticker(n, seconds=1.0):
-    return Output(count=tick(n=n, seconds=seconds).count)
+def ticker(n, seconds=1.0, gate=""):
+    return Output(count=tick(n=n, seconds=seconds, gate=gate).count)
