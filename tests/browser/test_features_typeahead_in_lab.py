@@ -20,7 +20,8 @@ def test_part_of_a_column_name_offers_the_columns_it_completes_to(form_page, art
     features = row.locator("input")
     message = row.locator(".flowlab-message")
     features.fill("petal_width, sep")
-    expect(message).to_have_text("✗ type a column name: 'sep' matches sepal_width, sepal_height")
+    # help while the name is typed, not a red cross
+    expect(message).to_have_text("… type a column name: 'sep' matches sepal_width, sepal_height")
     offered = row.locator("datalist option")
     expect(offered).to_have_count(2)
     assert [offered.nth(i).get_attribute("value") for i in range(2)] == [

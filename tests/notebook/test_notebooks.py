@@ -9,6 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.polling import load_factor
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
@@ -19,7 +21,7 @@ def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
     client = NotebookClient(
         notebook,
         kernel_name="python3",
-        timeout=240,
+        timeout=int(240 * load_factor()),  # per cell: minutes on a busy machine
         resources={"metadata": {"path": str(workdir)}},
     )
     client.execute()

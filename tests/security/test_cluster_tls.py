@@ -82,7 +82,10 @@ def test_up_on_a_public_address_speaks_only_tls_and_flowlab_runs_through_it(cli,
         connect(address, Security.temporary())
     # the cluster's own client certificate: accepted
     with connect(address, _security(state)) as client:
-        assert len(client.scheduler_info(n_workers=-1)["workers"]) == 1
+        poll_for(
+            lambda: len(client.scheduler_info(n_workers=-1)["workers"]) == 1,
+            what="the cluster's worker to join over TLS",
+        )
 
     # flowlab's own client (the CLI's get_client) and the run keeper beside the scheduler
     kept = cli("submit", "tests.cli.flows:adder", "--input", "a=1", "--wait")
@@ -117,7 +120,10 @@ def test_insecure_keeps_plain_tcp_and_warns_naming_the_risk(cli, tmp_path):
     assert state["security"] == "insecure" and state["tls"] is None
     assert not (tmp_path / "cluster" / "tls").exists()
     with connect(address) as client:  # anyone: no certificate asked
-        assert len(client.scheduler_info(n_workers=-1)["workers"]) == 1
+        poll_for(
+            lambda: len(client.scheduler_info(n_workers=-1)["workers"]) == 1,
+            what="the cluster's worker to join over plain TCP",
+        )
     shown = cli("cluster", "status")
     assert shown.returncode == 0 and "NONE: plain TCP, no authentication" in shown.stdout
 
