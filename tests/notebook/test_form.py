@@ -297,7 +297,7 @@ def test_first_launch_from_the_button_says_the_local_cluster_is_starting(tmp_pat
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=int(240 * load_factor()),  # per cell: minutes on a busy machine
+        timeout=int(240 * load_factor()),  # minutes on a busy machine
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
