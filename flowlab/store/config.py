@@ -1,7 +1,9 @@
-"""Where flowlab keeps things: FLOWLAB_HOME (default ./.flowlab), FLOWLAB_STORE, FLOWLAB_ARTIFACTS."""
+"""Where flowlab keeps things: FLOWLAB_HOME (default ./.flowlab), FLOWLAB_STORE, FLOWLAB_ARTIFACTS;
+who is at work: FLOWLAB_USER."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from pathlib import Path
@@ -21,6 +23,23 @@ def store_url() -> str:
 
 def artifacts_url() -> str:
     return os.environ.get("FLOWLAB_ARTIFACTS") or str(home() / "artifacts")
+
+
+def current_user() -> str:
+    """Who launches runs from this process: ``FLOWLAB_USER``, else the OS login name, else
+    (a container with no name for its uid) the uid as text. Every new run records it.
+
+    Example::
+
+        current_user()   # 'ada' (FLOWLAB_USER=ada), else getpass.getuser(), else '1000'
+    """
+    named = os.environ.get("FLOWLAB_USER", "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except Exception:  # no LOGNAME/USER and no passwd entry for the uid (KeyError, OSError)
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
 #: a URL as it appears in text: scheme://… up to whitespace or an angle bracket

@@ -13,7 +13,7 @@ from typing import Any
 
 from flowlab.errors import FlowlabError
 
-TEXT_FIELDS = ("id", "workflow", "version", "status", "parent")
+TEXT_FIELDS = ("id", "workflow", "version", "status", "parent", "user")
 DATE_FIELDS = ("created", "started", "ended")
 NUMBER_FIELDS = ("seed",)
 LIST_FIELDS = ("tags", "tag", "notes")

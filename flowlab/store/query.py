@@ -6,8 +6,8 @@ Grammar (case-insensitive keywords)::
     expr       := expr "or" expr | expr "and" expr | "not" expr | "(" expr ")" | comparison
     comparison := path ("=" | "!=" | "<" | "<=" | ">" | ">=") value
                 | path "contains" "text"
-    path       := id | workflow | version | status | parent | created | started | ended
-                | seed | tag | tags | notes | inputs.NAME | outputs.NAME
+    path       := id | workflow | version | status | parent | user | created | started
+                | ended | seed | tag | tags | notes | inputs.NAME | outputs.NAME
     value      := "text" | 'text' | number | true | false | null
 
 What a query means (every backend, the same runs in the same order; see docs/queries.md):
@@ -17,6 +17,8 @@ What a query means (every backend, the same runs in the same order; see docs/que
 - Numbers compare with numbers, text with text; a run whose value is of the other kind does
   not match (``!=`` included). ``true``/``false`` are the numbers 1 and 0. Text compares by
   code point (case-sensitive).
+- ``user`` is text: who launched the run (``FLOWLAB_USER``, else the OS login); runs
+  recorded before flowlab kept it have none (``user = null``).
 - ``not e`` matches exactly the runs ``e`` does not match (two-valued: ``not parent = "r1"``
   matches runs without a parent, ``parent != "r1"`` does not).
 - ``tag`` and ``tags`` are the run's list of tags (never missing: empty when none):

@@ -17,6 +17,7 @@ SUMMARY_KEYS = (
     "notes",
     "parent",
     "seed",
+    "user",
     "lease",
 )
 
@@ -45,7 +46,7 @@ def summary_of(record: dict) -> dict:
 
 
 #: what a JSON summary of a run (REST API, JupyterLab sidebar, dashboard) identifies it by
-JSON_SUMMARY_KEYS = ("id", "workflow", "status", "created", "ended", "parent", "tags")
+JSON_SUMMARY_KEYS = ("id", "workflow", "status", "created", "ended", "parent", "tags", "user")
 
 
 def json_summary(record: dict) -> dict:

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from flowlab.store.query import LIST_FIELDS, BoolOp, Compare, Not
 
 #: fields kept as columns of the runs table
-COLUMNS = ("workflow", "version", "status", "created", "started", "ended", "parent")
+COLUMNS = ("workflow", "version", "status", "created", "started", "ended", "parent", "user")
 
 
 class SQLQuery:

@@ -124,8 +124,40 @@ class SQLRunStore(RunStore):
             if schema:
                 conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             metadata.create_all(conn)
+            self._add_new_columns(conn)
             conn.execute(sa.text(self._newest_first_index()))
             self._upgrade_value_indexes(conn)
+
+    def _add_new_columns(self, conn) -> None:
+        """A store made before a column of :data:`COLUMNS` existed (``user``) gets it, and its
+        index, on open: its runs read null there (no run recorded it), as they do in TinyDB."""
+        prefix = f'"{self.schema}".' if self.schema else ""
+        table = f"{prefix}flowlab_runs"
+        if self.dialect == "postgresql":
+            found = conn.execute(
+                sa.text(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = "
+                    "'flowlab_runs' AND table_schema = coalesce(:schema, current_schema())"
+                ),
+                {"schema": self.schema},
+            )
+            have = set(found.scalars())
+        else:
+            have = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(flowlab_runs)")}
+        for name in (c for c in COLUMNS if c not in have):
+            column = self.runs.c[name].type.compile(dialect=self.engine.dialect)
+            # IF NOT EXISTS (PostgreSQL): another process may be adding it at this moment
+            exists = " IF NOT EXISTS" if self.dialect == "postgresql" else ""
+            try:
+                conn.execute(sa.text(f'ALTER TABLE {table} ADD COLUMN{exists} "{name}" {column}'))
+            except sa.exc.OperationalError as error:  # SQLite: added by another process
+                if "duplicate column" not in str(error):
+                    raise
+            # the name create_all gives it (ix_[schema_]flowlab_runs_user): one index either way
+            index = next(i for i in self.runs.indexes if list(i.columns.keys()) == [name])
+            conn.execute(
+                sa.text(f'CREATE INDEX IF NOT EXISTS "{index.name}" ON {table} ("{name}")')
+            )
 
     def _newest_first_index(self) -> str:
         """The index of the default order (newest first, ties by id), the runs table's first

@@ -8,6 +8,7 @@ import socket
 from typing import Any
 
 from flowlab.core.record.records import new_run_id, now_iso, package_versions
+from flowlab.store.config import current_user
 
 #: Dask priority of sweep and study children: below interactive runs (priority 0), so a run
 #: launched by hand starts as soon as a worker frees up (the idle cycles)
@@ -32,6 +33,7 @@ def new_parent_record(workflow, kind: str, inputs: dict, detail: dict, seed=None
         "started": now_iso(),
         "ended": None,
         "seed": seed,
+        "user": current_user(),
         "operators": {},
         "error": None,
         kind: {"workflow": workflow.name, **detail},

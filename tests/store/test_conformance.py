@@ -27,6 +27,7 @@ RECORDS = [
         "created": "2026-11-01T10:00:00.000Z",
         "parent": None,
         "seed": 1,
+        "user": "ada",
         "tags": ["baseline", "50%_off"],
         "notes": ['say "hi"', "C:\\temp"],
         "inputs": {"name": "a%b", "depth": 3, "flag": True, "features": ["x_y", "q"]},
@@ -39,6 +40,7 @@ RECORDS = [
         "created": "2026-11-02T09:00:00.000Z",
         "parent": "r1",
         "seed": 2,
+        "user": "bob",
         "tags": [],
         "notes": [],
         "inputs": {"name": "ab", "depth": 5, "flag": False},
@@ -63,16 +65,18 @@ RECORDS = [
         "created": "2026-11-03T08:00:00.000Z",  # the same instant as r3: ties go by id
         "parent": "r2",
         "seed": 4,
+        "user": "Ada",
         "tags": ["baseline"],
         "notes": [],
         "inputs": {"name": "it's", "depth": 10},
         "outputs": {"loss": 0.1, "label": "Good"},
     },
-    {  # no created, no tags, no notes at all; a null output
+    {  # no created, no tags, no notes at all; a null output and a null user
         "id": "r5",
         "workflow": "gbdt",
         "status": "queued",
         "seed": 5,
+        "user": None,
         "inputs": {"name": "_"},
         "outputs": {"loss": None},
     },
@@ -91,6 +95,15 @@ CASES = [
     ('outputs.label != "ok"', ["r4"]),
     ("seed != 1", ["r4", "r2", "r5"]),
     ("seed > 1", ["r4", "r2", "r5"]),
+    # user: text, case-sensitive; r3 (recorded before flowlab kept it) and r5 have none
+    ('user = "ada"', ["r1"]),
+    ('user != "ada"', ["r4", "r2"]),
+    ("user = null", ["r3", "r5"]),
+    ("user != null", ["r4", "r2", "r1"]),
+    ('not user = "ada"', ["r4", "r3", "r2", "r5"]),
+    ('user = "ada" or user = null', ["r3", "r1", "r5"]),
+    ('user contains "da"', ["r4", "r1"]),
+    ("order by user", ["r4", "r1", "r2", "r3", "r5"]),
     # tag and tags: the run's list of tags, case-sensitive
     ('tags = "baseline"', ["r4", "r1"]),
     ('tag = "baseline"', ["r4", "r1"]),
@@ -253,6 +266,47 @@ def test_put_run_json_keeps_the_summary_it_is_given(any_store):
     assert any_store.get_summary("r1")["tags"] == ["baseline", "50%_off"]
     assert flowlab.runs('inputs.name contains "%"', store=any_store).ids == ["r1"]
     assert any_store.get_run("r1")["operators"] == {"train": {"state": "succeeded"}}
+
+
+def test_runs_recorded_before_runs_had_a_user_read_user_null(store_url):
+    """A store made before flowlab kept ``user``: the SQL stores get the column (and its
+    index) when opened, TinyDB summaries without it read null; queries follow the
+    missing-value rules there, and new runs are found by their user."""
+    import json
+
+    import sqlalchemy as sa
+
+    from flowlab.store import summary_of
+    from flowlab.store.sql_store import SQLRunStore
+
+    old = {k: v for k, v in RECORDS[0].items() if k != "user"}
+    store = open_store(store_url)
+    summary = {k: v for k, v in summary_of(old).items() if k != "user"}
+    store.put_run_json("r1", json.dumps(old), summary)
+    if isinstance(store, SQLRunStore):  # as the table was before: no user column, no index
+        table = f'"{store.schema}".flowlab_runs' if store.schema else "flowlab_runs"
+        index = next(i.name for i in store.runs.indexes if list(i.columns.keys()) == ["user"])
+        prefix = f'"{store.schema}".' if store.schema else ""
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(f'DROP INDEX {prefix}"{index}"'))
+            conn.execute(sa.text(f'ALTER TABLE {table} DROP COLUMN "user"'))
+        store.close()
+        store = SQLRunStore(store_url)  # opened again: the column is added
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text(f'SELECT "user" FROM {table}')).scalars().all() == [None]
+        assert index in {
+            i["name"]
+            for i in sa.inspect(store.engine).get_indexes("flowlab_runs", schema=store.schema)
+        }
+    store.put_run(RECORDS[1])  # a new run, by bob
+    assert store.get_summary("r1").get("user") is None
+    assert flowlab.runs("user = null", store=store).ids == ["r1"]
+    assert flowlab.runs('user = "bob"', store=store).ids == ["r2"]
+    assert flowlab.runs('user != "bob"', store=store).ids == []
+    assert flowlab.runs('not user = "bob"', store=store).ids == ["r1"]
+    assert flowlab.runs("order by user desc", store=store).ids == ["r2", "r1"]
+    if isinstance(store, SQLRunStore):
+        store.close()
 
 
 # -- named entries: the catalog, saved searches, and what comes next (a model registry) --------

@@ -11,6 +11,7 @@ import socket
 import time
 from importlib import metadata
 
+from flowlab.store.config import current_user
 from flowlab.store.leases import lapsed_reason, new_lease
 
 #: Every state an operator's record can be in, in the order views count them. ``skipped``:
@@ -104,6 +105,8 @@ def new_record(graph, run_id: str, seed: int, tags: list[str] | None, source: st
         "started": None,
         "ended": None,
         "seed": seed,
+        # who launched it: FLOWLAB_USER, else the OS login (``flowlab runs --mine``)
+        "user": current_user(),
         "operators": operators,
         "error": None,
         "graph": graph.to_json(),

@@ -128,6 +128,10 @@ def launch_graph(
     )
     record.update(_LAUNCH_FIELDS.get() or {})
     store, artifacts = get_store(), get_artifacts()
+    if context is not None and context.run_id and parent == context.run_id:
+        # launched by an operator, on a worker whose process may be anyone's (a shared
+        # cluster): the run is its parent run's user's
+        record["user"] = (store.get_summary(parent) or {}).get("user") or record["user"]
     # nodes downstream of a cache=False operator are keyed by its outputs' content, on the
     # worker, once those exist (core/worker/content_keys.py): they are not looked up here
     content_keyed = content_keyed_nodes(graph) if cache else {}

@@ -226,6 +226,12 @@ class Run:
     def parent(self) -> str | None:
         return self.record.get("parent")
 
+    @property
+    def user(self) -> str | None:
+        """Who launched the run (``FLOWLAB_USER``, else the OS login); None for a run
+        recorded before flowlab kept it. Searchable as ``user = "ada"``."""
+        return self.record.get("user")
+
     def tag(self, *tags: str) -> Run:
         """Add tags (searchable as ``tag = "x"``)."""
         for tag in tags:
