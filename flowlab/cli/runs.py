@@ -10,6 +10,11 @@ import click
 from flowlab.cli.output import emit_json, fail, refused_writes_fail, shown_input, table, usage
 
 _json = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+_mine = click.option(
+    "--mine",
+    is_flag=True,
+    help='Only the runs you launched (user = "$FLOWLAB_USER", else your login).',
+)
 
 
 def run_summary(record: dict) -> dict:
@@ -28,6 +33,7 @@ def run_summary(record: dict) -> dict:
         "inputs": {k: shown_input(v) for k, v in (record.get("inputs") or {}).items()},
         "outputs": outputs,
         "tags": list(record.get("tags") or []),
+        "user": record.get("user"),
         "created": record.get("created"),
         "ended": record.get("ended"),
         "parent": record.get("parent"),
@@ -49,14 +55,15 @@ def _get(run_id: str):
 @click.command()
 @click.option("--all", "everything", is_flag=True, help="Also list runs that have ended.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@_mine
 @_json
 @refused_writes_fail
-def queue(everything, limit, as_json):
-    """Queued and running runs, with operators done/total (like squeue)."""
+def queue(everything, limit, mine, as_json):
+    """Queued and running runs, with operators done/total and who launched them (like squeue)."""
     from flowlab.store.search import runs as search
 
     query = "" if everything else 'status = "queued" or status = "running"'
-    found = [run_summary(r.refresh().record) for r in search(query, limit=limit)]
+    found = [run_summary(r.refresh().record) for r in search(_narrowed(query, mine), limit=limit)]
     if not everything:  # a run whose launcher died is recorded failed by refresh()
         found = [r for r in found if r["status"] in ("queued", "running")]
     if as_json:
@@ -64,27 +71,39 @@ def queue(everything, limit, as_json):
         return
     for r in found:
         r["done"] = f"{r['operators_done']}/{r['operators_total']}"
-    table(found, ["id", "workflow", "status", "done", "created", "tags"])
+    table(found, ["id", "workflow", "status", "user", "done", "created", "tags"])
+
+
+def _narrowed(query: str, mine: bool):
+    """``query`` as it is, or (``--mine``) narrowed to this user's runs."""
+    if not mine:
+        return query
+    from flowlab.store.config import current_user
+    from flowlab.store.search import of_user
+
+    return of_user(query, current_user())
 
 
 @click.command()
 @click.argument("query", default="")
 @click.option("--order-by", default=None, help='A field, "-" first for descending.')
 @click.option("--limit", default=None, type=int, help="At most this many runs.")
+@_mine
 @_json
 @refused_writes_fail
-def runs(query, order_by, limit, as_json):
+def runs(query, order_by, limit, mine, as_json):
     """Runs matching QUERY (the flowlab query language, like sacct).
 
     \b
     flowlab runs 'workflow = "iris" and outputs.logloss < 0.3' --limit 20
+    flowlab runs --mine 'status = "failed"'
     """
     from flowlab.errors import FlowlabError
     from flowlab.store.leases import LIVE
     from flowlab.store.search import runs as search
 
     try:
-        found = search(query, order_by=order_by, limit=limit)
+        found = search(_narrowed(query, mine), order_by=order_by, limit=limit)
     except (FlowlabError, ValueError) as exc:
         usage(f"query {query!r}: {exc}")
     # a live run is read again (Run.refresh): one whose tracker died reads failed, as the
@@ -95,7 +114,7 @@ def runs(query, order_by, limit, as_json):
         return
     for r in rows:
         r["outputs"] = {k: v for k, v in r["outputs"].items()}
-    table(rows, ["id", "workflow", "status", "created", "outputs", "tags"])
+    table(rows, ["id", "workflow", "status", "user", "created", "outputs", "tags"])
 
 
 @click.command()
@@ -151,7 +170,7 @@ def show(run_id, as_json):
     if as_json:
         emit_json(shown)
         return
-    for key in ("id", "workflow", "status", "created", "ended", "parent", "tags", "error"):
+    for key in ("id", "workflow", "status", "user", "created", "ended", "parent", "tags", "error"):
         if shown.get(key):
             click.echo(f"{key:9} {shown[key]}")
     for part in ("inputs", "outputs"):

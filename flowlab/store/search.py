@@ -11,10 +11,11 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from flowlab.store.query import check_count, parse, parse_order
+from flowlab.store.query import BoolOp, Compare, Query, check_count, parse, parse_order
 
 
 def register_run_handle(handle: Callable[..., Any]) -> None:
@@ -99,7 +100,7 @@ class RunList(Sequence):
 
 
 def runs(
-    query: str = "",
+    query: str | Query = "",
     order_by: str | None = None,
     limit: int | None = None,
     descending: bool | None = None,
@@ -136,13 +137,14 @@ def count(query: str = "", store=None) -> int:
 
 
 def make_query(query, order_by=None, limit=None, descending=None, offset=None):
-    """Parse ``query`` and apply ``order_by`` (``-path`` descending), ``limit``, ``offset``.
+    """Parse ``query`` (text, or a parsed ``Query``, left unchanged) and apply ``order_by``
+    (``-path`` descending), ``limit``, ``offset``.
 
     Example::
 
         store.search(make_query('status = "failed"', order_by="-created", limit=50, offset=100))
     """
-    parsed = parse(query)
+    parsed = dataclasses.replace(query) if isinstance(query, Query) else parse(query)
     if order_by:
         parsed.order_by, minus = parse_order(order_by)
         parsed.descending = minus if descending is None else descending
@@ -152,6 +154,22 @@ def make_query(query, order_by=None, limit=None, descending=None, offset=None):
         parsed.limit = check_count(limit, "limit")
     if offset is not None:
         parsed.offset = check_count(offset, "offset")
+    return parsed
+
+
+def of_user(query: str | Query, user: str) -> Query:
+    """``query`` (its order and page kept) narrowed to the runs ``user`` launched: what
+    ``flowlab runs --mine``, the dashboard's and the sidebar's *mine* search. A run recorded
+    before flowlab kept its user is nobody's (``user = null``).
+
+    Example::
+
+        flowlab.runs(of_user('status = "failed" order by created limit 5', "ada"))
+    """
+    parsed = dataclasses.replace(query) if isinstance(query, Query) else parse(query)
+    mine = Compare(("user",), "=", user)
+    parsed.where = mine if parsed.where is None else BoolOp("and", (parsed.where, mine))
+    parsed.paths = [*parsed.paths, mine.path]
     return parsed
 
 

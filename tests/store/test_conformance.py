@@ -268,6 +268,19 @@ def test_put_run_json_keeps_the_summary_it_is_given(any_store):
     assert any_store.get_run("r1")["operators"] == {"train": {"state": "succeeded"}}
 
 
+def test_of_user_narrows_a_query_keeping_its_order_and_page(filled_url):
+    """What `--mine` and the pages' *mine* search: the query's runs that ``user`` launched."""
+    from flowlab.store.search import of_user
+
+    store = open_store(filled_url)
+    assert flowlab.runs(of_user("", "ada"), store=store).ids == ["r1"]
+    query = 'workflow = "iris" or user = "Ada" order by seed desc limit 1'
+    assert flowlab.runs(of_user(query, "Ada"), store=store).ids == ["r4"]
+    assert flowlab.runs(of_user(query, "ada"), store=store).ids == ["r1"]
+    assert flowlab.runs(of_user('user = "bob"', "ada"), store=store).ids == []
+    assert store.count(of_user("limit 1", "bob")) == 1
+
+
 def test_runs_recorded_before_runs_had_a_user_read_user_null(store_url):
     """A store made before flowlab kept ``user``: the SQL stores get the column (and its
     index) when opened, TinyDB summaries without it read null; queries follow the
