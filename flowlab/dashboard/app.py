@@ -134,11 +134,19 @@ class RunsView:
     """The runs table: query box, saved searches, filters, store-paged rows, live refresh."""
 
     def __init__(
-        self, store, query: str = "", page_size: int = PAGE_SIZE, status: str = "", tag: str = ""
+        self,
+        store,
+        query: str = "",
+        page_size: int = PAGE_SIZE,
+        status: str = "",
+        tag: str = "",
+        mine: bool = False,
     ):
+        from flowlab.store.config import current_user
         from flowlab.store.search import SavedSearches
 
         self.store, self.page_size = store, page_size
+        self.me = current_user()  # who the dashboard runs as: what it launches is theirs
         self.searches = SavedSearches(store)
         self.sort: str | None = None
         self.descending = False
@@ -165,7 +173,13 @@ class RunsView:
         self.tag = pn.widgets.TextInput(
             label="tag", value=tag, placeholder="tag", width=150, css_classes=["flowlab-tag"]
         )
-        for widget in (self.status, self.tag):
+        self.mine = pn.widgets.Checkbox(
+            label=f"mine ({self.me})",
+            value=mine,
+            margin=(34, 10, 10, 10),  # level with the boxes under the labels beside it
+            css_classes=["flowlab-mine"],
+        )
+        for widget in (self.status, self.tag, self.mine):
             widget.param.watch(lambda _e: self.search(), "value")
         self.saved = pn.widgets.Select(
             label="saved searches", options=[""], width=220, css_classes=["flowlab-saved"]
@@ -206,7 +220,7 @@ class RunsView:
         return [
             pn.Row(self.query, self.search_button, sizing_mode="stretch_width"),
             self.error,
-            pn.Row(self.status, self.tag, self.saved, self.save_name, self.save_button),
+            pn.Row(self.status, self.tag, self.mine, self.saved, self.save_name, self.save_button),
             pn.Row(self.prev_button, self.info, self.next_button, self.compare_link),
             self.table,
         ]
@@ -218,7 +232,12 @@ class RunsView:
         if pn.state.location is not None:
             # the whole filter in the URL: the address bar is a link to this very list
             status = self.status.value if self.status.value != "any" else ""
-            pn.state.location.update_query(q=self.query.value, status=status, tag=self.tag.value)
+            pn.state.location.update_query(
+                q=self.query.value,
+                status=status,
+                tag=self.tag.value,
+                mine="1" if self.mine.value else "",
+            )
         self.refresh(force=True)
 
     def go_to(self, number: int) -> None:
@@ -230,8 +249,7 @@ class RunsView:
         try:
             page = runs_page(
                 self.query.value,
-                status=None if self.status.value == "any" else self.status.value,
-                tag=self.tag.value.strip() or None,
+                **_page_filters(self.status.value, self.tag.value, self.mine.value, self.me),
                 sort=self.sort,
                 descending=self.descending,
                 page=self.page_number,
@@ -342,8 +360,8 @@ def runs_content(query: str | None = None, nav: str | None = None) -> list:
     if nav is None or pn.state.curdoc is None or pn.state.curdoc.session_context is None:
         return [_html(RUNS_HEADING), *_live_runs(store, query, size)]
     pn.extension("tabulator")  # its JavaScript goes in the page; the table comes later
-    try:
-        first = runs_page(query, store=store, page_size=size)
+    try:  # the rows the live view will show: the link's filters too
+        first = runs_page(query, store=store, page_size=size, **_page_filters(**_url_filters()))
     except Exception:  # noqa: BLE001 - a malformed query: the live view says where
         first = None
     if first is not None and first.rows:
@@ -384,9 +402,28 @@ def _page_size() -> int:
         return PAGE_SIZE
 
 
+def _url_filters() -> dict:
+    """The filters a shared link carries: ``status=``, ``tag=``, ``mine=1``."""
+    mine = _arg("mine").lower() in ("1", "true", "yes", "on")
+    return {"status": _arg("status"), "tag": _arg("tag"), "mine": mine}
+
+
+def _page_filters(status: str, tag: str, mine: bool, me: str | None = None) -> dict:
+    """The filters as ``runs_page`` takes them: ``mine`` is ``user`` = whom this runs as."""
+    if mine and me is None:
+        from flowlab.store.config import current_user
+
+        me = current_user()
+    return {
+        "status": status if status in STATUSES else None,
+        "tag": tag.strip() or None,
+        "user": me if mine else None,
+    }
+
+
 def _live_runs(store, query: str, size: int = PAGE_SIZE) -> list:
     # the filters a shared link carries (the page writes them back as they change)
-    view = RunsView(store, query, page_size=size, status=_arg("status"), tag=_arg("tag"))
+    view = RunsView(store, query, page_size=size, **_url_filters())
     pn.state.add_periodic_callback(view.refresh, period=REFRESH_MS)
     return view.panel()
 

@@ -5,7 +5,7 @@ total is ``store.count``: at 100k runs the dashboard never holds all of them.
 
 Example::
 
-    page = runs_page('workflow = "iris"', status="failed", sort="outputs.logloss", page=2)
+    page = runs_page('workflow = "iris"', status="failed", user="ada", sort="outputs.logloss", page=2)
     page.total, [row["id"] for row in page.rows]
 """
 
@@ -26,7 +26,7 @@ STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 MAX_OUTPUT_COLUMNS = 6
 MAX_INPUT_COLUMNS = 4
 #: table columns the store can sort by (besides inputs and outputs)
-SORTABLE = ("id", "workflow", "status", "created")
+SORTABLE = ("id", "workflow", "status", "user", "created")
 
 
 @dataclass
@@ -52,14 +52,15 @@ def runs_page(
     *,
     status: str | None = None,
     tag: str | None = None,
+    user: str | None = None,
     sort: str | None = None,
     descending: bool = False,
     page: int = 0,
     page_size: int = PAGE_SIZE,
     store=None,
 ) -> RunsPage:
-    """Page ``page`` (from 0) of the runs ``query`` finds, filtered by ``status`` and ``tag``,
-    sorted by ``sort`` (a query path such as ``outputs.logloss``; the query's own ``order by``
+    """Page ``page`` (from 0) of the runs ``query`` finds, filtered by ``status``, ``tag`` and
+    ``user`` (who launched them: the page's *mine*), sorted by ``sort`` (a query path such as ``outputs.logloss``; the query's own ``order by``
     or newest first when None). A malformed query raises ``QueryError`` naming the column.
     """
     from flowlab.store import get_store
@@ -71,6 +72,8 @@ def runs_page(
         extra.append(parse(f"status = {_quoted(status)}").where)
     if tag:
         extra.append(parse(f"tags = {_quoted(tag)}").where)
+    if user:
+        extra.append(parse(f"user = {_quoted(user)}").where)
     if extra:
         items = ([parsed.where] if parsed.where is not None else []) + extra
         parsed.where = items[0] if len(items) == 1 else BoolOp("and", tuple(items))
@@ -120,8 +123,8 @@ def _columns(summaries: list[dict]) -> tuple[list[str], dict[str, str]]:
     for name in list(inputs)[:MAX_INPUT_COLUMNS]:
         columns.append(f"i_{name}")
         titles[f"i_{name}"] = f"{name} (input)" if name in outputs else name
-    columns += ["created", "duration", "tags"]
-    titles.update(created="created", duration="duration", tags="tags")
+    columns += ["user", "created", "duration", "tags"]
+    titles.update(user="user", created="created", duration="duration", tags="tags")
     return columns, titles
 
 
@@ -145,6 +148,7 @@ def row_of(summary: dict, columns: list[str]) -> dict[str, Any]:
         f"{html.escape(run_id)}</a>",
         "status": status_html(status),
         "workflow": summary.get("workflow") or "",
+        "user": summary.get("user") or "",
         "created": human_time(summary.get("created")),
         "duration": seconds_text(run_seconds(summary)),
         "tags": ", ".join(summary.get("tags") or []),
