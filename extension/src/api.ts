@@ -10,6 +10,8 @@ export interface IRunSummary {
   ended: string | null;
   parent: string | null;
   tags: string[];
+  /** Who launched the run (FLOWLAB_USER, else the login); null for runs recorded before. */
+  user: string | null;
   outputs: Record<string, string | number | boolean | null>;
 }
 
@@ -81,9 +83,19 @@ async function request<T>(path: string): Promise<T> {
   return data as T;
 }
 
-export function listRuns(query: string, limit = 50): Promise<IRunSummary[]> {
+/** The runs `query` finds; only those `user` launched when given (the sidebar's "mine"). */
+export function listRuns(query: string, limit = 50, user?: string): Promise<IRunSummary[]> {
   const params = new URLSearchParams({ q: query, limit: String(limit) });
+  if (user) {
+    params.set('user', user);
+  }
   return request<IRunSummary[]>(`runs?${params.toString()}`);
+}
+
+/** Who the server runs as: the user the runs launched from its notebooks are recorded as. */
+export async function currentUser(): Promise<string> {
+  const answer = await request<{ user: string }>('me');
+  return answer.user;
 }
 
 export function getRun(id: string): Promise<IRunDetail> {

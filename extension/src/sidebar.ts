@@ -1,7 +1,7 @@
 // The Flowlab sidebar: a query box, saved searches and recent runs with live status.
 import { Widget } from '@lumino/widgets';
 
-import { IRunSummary, ISavedSearch, listRuns, listSearches } from './api';
+import { currentUser, IRunSummary, ISavedSearch, listRuns, listSearches } from './api';
 import { el, formatValue, statusBadge } from './dom';
 
 export interface ISidebarOptions {
@@ -31,6 +31,15 @@ export class FlowlabSidebar extends Widget {
         void this.refresh();
       }
     });
+    this.mineBox = el('input', { type: 'checkbox' });
+    this.mineBox.addEventListener('change', () => void this.refresh());
+    this.mineLabel = el('span', {}, 'mine');
+    const mine = el(
+      'label',
+      { class: 'flowlab-mine', title: 'only the runs you launched (user = "<you>")' },
+      this.mineBox,
+      this.mineLabel
+    );
     this.compareButton = el('button', { class: 'flowlab-compare jp-mod-styled' }, 'Compare');
     this.compareButton.addEventListener('click', () => this.options.compare(this.ticked()));
     this.node.append(
@@ -39,7 +48,7 @@ export class FlowlabSidebar extends Widget {
       this.queryError,
       el('div', { class: 'flowlab-section' }, 'Saved searches'),
       this.searchList,
-      el('div', { class: 'flowlab-section' }, 'Runs', this.compareButton),
+      el('div', { class: 'flowlab-section' }, 'Runs', mine, this.compareButton),
       this.runList
     );
     this.updateCompare();
@@ -54,7 +63,8 @@ export class FlowlabSidebar extends Widget {
   async refresh(): Promise<void> {
     const query = this.queryInput.value;
     try {
-      const [runs, searches] = await Promise.all([listRuns(query), listSearches()]);
+      const user = this.mineBox.checked ? await this.me() : undefined;
+      const [runs, searches] = await Promise.all([listRuns(query, 50, user), listSearches()]);
       this.queryError.textContent = '';
       this.queryInput.classList.remove('flowlab-invalid');
       this.renderSearches(searches);
@@ -63,6 +73,15 @@ export class FlowlabSidebar extends Widget {
       this.queryError.textContent = (error as Error).message;
       this.queryInput.classList.add('flowlab-invalid');
     }
+  }
+
+  /** Who "mine" means: asked of the server once, then shown beside the box. */
+  private async me(): Promise<string> {
+    if (this.user === null) {
+      this.user = await currentUser();
+      this.mineLabel.textContent = `mine (${this.user})`;
+    }
+    return this.user;
   }
 
   protected onAfterAttach(): void {
@@ -111,7 +130,10 @@ export class FlowlabSidebar extends Widget {
         .join(', ');
       const label = el(
         'span',
-        { class: 'flowlab-run-label', title: `open run ${run.id}` },
+        {
+          class: 'flowlab-run-label',
+          title: `open run ${run.id}` + (run.user ? ` (launched by ${run.user})` : '')
+        },
         el('b', {}, run.workflow),
         ' ',
         el('code', {}, run.id),
@@ -144,6 +166,9 @@ export class FlowlabSidebar extends Widget {
   private readonly searchList = el('ul', { class: 'flowlab-searches' });
   private readonly runList = el('ul', { class: 'flowlab-runs' });
   private readonly compareButton: HTMLButtonElement;
+  private readonly mineBox: HTMLInputElement;
+  private readonly mineLabel: HTMLSpanElement;
+  private user: string | null = null;
   private readonly selected = new Set<string>();
   private shown = new Set<string>();
   private timer = 0;

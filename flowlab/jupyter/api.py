@@ -18,9 +18,10 @@ from flowlab.core.record.records import (
 from flowlab.core.runs.run import get_run
 from flowlab.errors import FlowlabError
 from flowlab.render import STATE_COLOURS, record_dag_svg, render_html
+from flowlab.store.config import current_user
 from flowlab.store.records import json_summary as summary
 from flowlab.store.records import jsonable as _jsonable
-from flowlab.store.search import runs, searches
+from flowlab.store.search import of_user, runs, searches
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -60,17 +61,31 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT) -> list[dict]:
-    """The runs ``query`` finds (newest first unless the query orders them), at most ``limit``.
+def run_summaries(query: str = "", limit: int = DEFAULT_LIMIT, user: str = "") -> list[dict]:
+    """The runs ``query`` finds (newest first unless the query orders them), at most ``limit``;
+    only those ``user`` launched when given (the sidebar's *mine*: the user of :func:`me`).
 
     A malformed query raises the store's ``QueryError`` (a ``ValueError`` naming the column).
 
     Example::
 
         run_summaries('workflow = "iris"', limit=5)[0]["outputs"]["logloss"]
+        run_summaries('status = "failed"', user=me()["user"])
     """
-    found = runs(query, limit=max(1, min(int(limit), MAX_LIMIT)))
+    narrowed = of_user(query, user) if user else query
+    found = runs(narrowed, limit=max(1, min(int(limit), MAX_LIMIT)))
     return [summary(run.record) for run in found]
+
+
+def me() -> dict:
+    """``{"user": …}``: who this server runs as (``FLOWLAB_USER``, else its login), so who
+    the runs launched from its notebooks are recorded as.
+
+    Example::
+
+        me()   # {"user": "ada"}
+    """
+    return {"user": current_user()}
 
 
 def run_detail(run_id: str) -> dict:

@@ -55,7 +55,15 @@ class RunsHandler(FlowlabHandler):
         count = int(limit) if len(limit) <= 9 else api.MAX_LIMIT
         # a malformed (or too deeply nested) query: QueryError, a ValueError naming the
         # column of the mistake or the nesting limit
-        await self.answer(api.run_summaries, query, count, refused=(ValueError, 400))
+        # user=NAME: only the runs NAME launched (the sidebar's "mine" sends /me's user)
+        user = self.get_query_argument("user", "")
+        await self.answer(api.run_summaries, query, count, user, refused=(ValueError, 400))
+
+
+class MeHandler(FlowlabHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.answer(api.me)
 
 
 class RunHandler(FlowlabHandler):
@@ -109,5 +117,6 @@ def route_handlers(base_url: str) -> list[tuple[str, type]]:
         (url_path_join(root, "searches"), SearchesHandler),
         (url_path_join(root, "workflows"), WorkflowsHandler),
         (url_path_join(root, "states"), StatesHandler),
+        (url_path_join(root, "me"), MeHandler),
         (url_path_join(root, "dashboard"), DashboardHandler),
     ]

@@ -38,6 +38,7 @@ ENDPOINTS = [
     "/flowlab/api/searches",
     "/flowlab/api/workflows",
     "/flowlab/api/states",
+    "/flowlab/api/me",
 ]
 
 

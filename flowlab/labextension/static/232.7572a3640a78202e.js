@@ -30,6 +30,14 @@
   margin-top: 6px;
 }
 
+.flowlab-mine {
+  display: inline-flex;
+  align-items: center;
+  gap: 3px;
+  font-weight: normal;
+  cursor: pointer;
+}
+
 .flowlab-sidebar ul {
   list-style: none;
   margin: 0;
