@@ -357,6 +357,33 @@ def test_the_filters_are_in_the_url_and_a_shared_link_opens_them(ui, made, chrom
     chrome.run(check)
 
 
+def test_mine_is_in_the_url_and_keeps_the_runs_of_the_dashboards_user(ui, made, chrome):
+    """Ticking *mine* keeps the runs launched as the user the dashboard runs as (the module's
+    runs, launched here) and puts ``mine=1`` in the address; the link opens on them (issue 28)."""
+    from flowlab.store import get_store
+
+    store, tag = get_store(), TAG + "-mine"  # a tag of its own: the other tests' rows stay
+    first = store.get_run(made["first"])
+    mine = {**first, "id": f"{first['id']}-mine", "tags": [tag]}  # the module's user's
+    theirs = {**first, "id": f"{first['id']}-theirs", "tags": [tag], "user": "someone"}
+    store.put_runs([mine, theirs])
+
+    def check(browser):
+        page = _open(browser, f"{ui}/runs?q={_query(tag)}")
+        _wait_rows(page, lambda ids: set(ids) == {mine["id"], theirs["id"]})
+        page.locator(".flowlab-mine input").check()
+        page.wait_for_url(re.compile(r".*mine=1"), timeout=_ms(30))
+        _wait_rows(page, lambda ids: ids == [mine["id"]])
+        shared = page.url
+        page.close()
+        other = _open(browser, shared)
+        assert other.locator(".flowlab-mine input").is_checked()
+        _wait_rows(other, lambda ids: ids == [mine["id"]])
+        other.close()
+
+    chrome.run(check)
+
+
 def test_save_a_search_and_find_it_after_a_reload(ui, made, chrome):
     name = f"dash search {TAG}"
 
