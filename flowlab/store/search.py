@@ -77,14 +77,24 @@ class RunList(Sequence):
         return [s["id"] for s in self._summaries]
 
     def to_pandas(self):
-        """One row per run: id, workflow, status, times, tags, then inputs.* and outputs.*."""
+        """One row per run: id, workflow, status, times, user, tags, then inputs.* and
+        outputs.*."""
         import pandas as pd
 
         rows = []
         for s in self._summaries:
             row = {
                 k: s.get(k)
-                for k in ("id", "workflow", "status", "created", "ended", "parent", "version")
+                for k in (
+                    "id",
+                    "workflow",
+                    "status",
+                    "created",
+                    "ended",
+                    "parent",
+                    "version",
+                    "user",
+                )
             }
             row["tags"] = ", ".join(s.get("tags") or [])
             row.update({f"inputs.{k}": v for k, v in (s.get("inputs") or {}).items()})

@@ -97,6 +97,7 @@ def test_runs_api_returns_a_runlist_with_pandas(filled):
     assert [r.id for r in found] == found.ids
     frame = found.to_pandas()
     assert list(frame["outputs.logloss"]) == [0.01, 0.05, 0.07]
+    assert "user" in frame.columns  # who launched each run (None: recorded before users)
     assert found[0].record["seed"] == 1
 
 
