@@ -37,15 +37,72 @@ def cluster() -> None:
     is_flag=True,
     help="Plain TCP on a non-loopback --host: anyone who can reach it can run code as you.",
 )
+@click.option(
+    "--slurm",
+    is_flag=True,
+    help="Workers are Slurm jobs (sbatch through dask-jobqueue), kept at --jobs: a job that "
+    "ends is replaced. --workers and --resources do not apply.",
+)
+@click.option("--jobs", default=2, show_default=True, type=int, help="With --slurm: worker jobs.")
+@click.option("--cores", default=1, show_default=True, type=int, help="With --slurm: per job.")
+@click.option("--memory", default="2GB", show_default=True, help="With --slurm: per job.")
+@click.option("--gpus", default=0, show_default=True, type=int, help="With --slurm: per job.")
+@click.option("--partition", default=None, help="With --slurm: the Slurm partition.")
+@click.option("--walltime", default=None, help="With --slurm: each job's time limit.")
+@click.option("--account", default=None, help="With --slurm: the Slurm account to charge.")
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds to wait for the workers (--slurm: jobs still pending then join later).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
-def up(workers, resources, threads, host, port, insecure, as_json):
+def up(
+    workers,
+    resources,
+    threads,
+    host,
+    port,
+    insecure,
+    slurm,
+    jobs,
+    cores,
+    memory,
+    gpus,
+    partition,
+    walltime,
+    account,
+    timeout,
+    as_json,
+):
     """Start a detached scheduler and workers; print the address once they accept work.
 
     \b
     flowlab cluster up --host 0.0.0.0     # TLS: only holders of the cluster's certificate
+    flowlab cluster up --slurm --jobs 2 --cores 1 --memory 2GB
     """
     from flowlab.core.clusters.persistent import ClusterStateError, is_loopback
     from flowlab.core.clusters.persistent import up as start
+
+    options = None
+    if slurm:
+        from flowlab.core.clusters.slurm import JobOptions
+
+        given = click.get_current_context()
+        for name in ("workers", "resources", "threads"):
+            if given.get_parameter_source(name).name != "DEFAULT":
+                usage(
+                    f"--{name} does not apply with --slurm: use --jobs, --cores, --memory, --gpus"
+                )
+        try:
+            options = JobOptions(jobs, cores, memory, gpus, partition, walltime, account)
+        except ValueError as exc:
+            usage(str(exc))
+    else:
+        for name in ("jobs", "cores", "memory", "gpus", "partition", "walltime", "account"):
+            if click.get_current_context().get_parameter_source(name).name != "DEFAULT":
+                usage(f"--{name} applies only with --slurm")
 
     if insecure and not is_loopback(host):
         click.echo(
@@ -57,7 +114,14 @@ def up(workers, resources, threads, host, port, insecure, as_json):
         )
     try:
         state = start(
-            workers, list(resources), threads=threads, host=host, port=port, insecure=insecure
+            workers,
+            list(resources),
+            threads=threads,
+            host=host,
+            port=port,
+            insecure=insecure,
+            timeout=timeout,
+            slurm=options,
         )
     except ValueError as exc:
         usage(str(exc))
@@ -70,6 +134,15 @@ def up(workers, resources, threads, host, port, insecure, as_json):
             f"in {folder} (another machine needs those three files, see docs/scaling-out.md)",
             err=True,
         )
+    if state.get("slurm"):
+        jobs_line = ", ".join(state["slurm"]["jobs"]) or "none yet"
+        click.echo(f"Slurm worker jobs: {jobs_line} ({options.describe()} each)", err=True)
+        if state.get("pending"):
+            click.echo(
+                f"{state['pending']} of {options.jobs} jobs still wait in Slurm's queue; "
+                "their workers join when Slurm starts them (`flowlab cluster status`)",
+                err=True,
+            )
     if as_json:
         emit_json(state)
     else:
@@ -105,7 +178,16 @@ def status(as_json):
         }
         for w in info["workers"]
     ]
-    table(rows, ["name", "address", "threads", "resources", "memory", "memory_limit", "running"])
+    columns = ["name", "address", "threads", "resources", "memory", "memory_limit", "running"]
+    if info.get("engine") == "slurm":
+        columns.insert(1, "job_id")
+    table(rows, columns)
+    if info.get("engine") == "slurm":
+        waiting = [job for job in info["jobs"] if job["worker"] is None]
+        if waiting:
+            click.echo("")
+            click.echo("Slurm jobs without a worker yet:")
+            table(waiting, ["name", "job_id", "state", "submitted"])
 
 
 def _security_line(info: dict) -> str:
@@ -119,7 +201,8 @@ def _security_line(info: dict) -> str:
 
 @cluster.command()
 def down():
-    """Stop exactly the processes `up` started; return once they have exited."""
+    """Stop exactly the processes `up` started (and scancel its Slurm jobs); return once
+    they have exited."""
     from flowlab.core.clusters.persistent import ClusterStateError
     from flowlab.core.clusters.persistent import down as stop
 

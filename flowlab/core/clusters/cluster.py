@@ -17,6 +17,8 @@ from typing import Any
 import dask
 from dask.utils import format_bytes
 
+# public as flowlab.cluster.worker_resources_flag
+from flowlab.core.clusters.worker_resources import worker_resources_flag  # noqa: F401
 from flowlab.errors import ResourceUnavailable
 
 _lock = threading.RLock()
@@ -122,24 +124,6 @@ def start_local_cluster(
         dashboard_address="127.0.0.1:0",
         **kwargs,
     )
-
-
-def worker_resources_flag(cores: float, memory: int | str, gpus: float = 0) -> list[str]:
-    """The ``dask worker`` arguments that make a worker advertise flowlab's resources.
-
-    For any deployment that starts ``dask worker`` itself (dask-jobqueue's
-    ``worker_extra_args``, a Kubernetes pod spec, dask-gateway options).
-
-    Example::
-
-        SLURMCluster(cores=8, memory="32GB",
-                     worker_extra_args=flowlab.cluster.worker_resources_flag(8, "32GB", gpus=1))
-    """
-    from dask.utils import parse_bytes
-
-    memory = parse_bytes(memory) if isinstance(memory, str) else int(memory)
-    resources = {"CPU": cores, "MEMORY": memory, "GPU": gpus}
-    return ["--resources", ",".join(f"{k}={v:g}" for k, v in resources.items() if v)]
 
 
 def get_client():
@@ -295,7 +279,8 @@ def _plans(offers: dict, requests: dict) -> tuple[dict, tuple | None]:
 def _describe(resources: dict) -> str:
     parts = []
     for name, value in resources.items():
-        parts.append(f"{name}={format_bytes(value) if name == 'MEMORY' else value}")
+        shown = format_bytes(value) if name == "MEMORY" else f"{value:g}"
+        parts.append(f"{name}={shown}")
     return ", ".join(parts) or "nothing"
 
 

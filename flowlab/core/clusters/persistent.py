@@ -37,8 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dask.utils import parse_bytes
-
+from flowlab.core.clusters.worker_resources import parse_resources
 from flowlab.errors import FlowlabError
 
 
@@ -132,29 +131,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def parse_resources(text: str) -> dict[str, float]:
-    """``"CPU=1,MEMORY=4GB,GPU=1"`` → ``{"CPU": 1.0, "MEMORY": 4e9, "GPU": 1.0}``."""
-    found: dict[str, float] = {}
-    for part in text.replace(" ", ",").split(","):
-        if not part:
-            continue
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise ValueError(
-                f"resources {text!r}: expected NAME=VALUE pairs separated by commas, like "
-                f"CPU=1,MEMORY=4GB,GPU=1; found {part!r}"
-            )
-        name = name.strip()
-        try:
-            found[name] = float(value) if name != "MEMORY" else float(parse_bytes(value))
-        except ValueError:
-            raise ValueError(
-                f"resources {text!r}: {name}={value!r} is not a number"
-                + (" or a size like 4GB" if name == "MEMORY" else "")
-            ) from None
-    return found
-
-
 def up(
     workers: int = 2,
     resources: list[str] | None = None,
@@ -164,6 +140,7 @@ def up(
     threads: int = 1,
     timeout: float = 60.0,
     insecure: bool = False,
+    slurm=None,
 ) -> dict:
     """Start a scheduler and ``workers`` workers, detached; return once they accept work.
 
@@ -171,6 +148,11 @@ def up(
     without it each worker advertises ``CPU=threads`` and its share of this machine's memory.
     A ``host`` other than loopback gets TLS (see the module's docstring) unless ``insecure``.
     The state's ``security`` says which: ``"loopback"``, ``"tls"`` or ``"insecure"``.
+
+    ``slurm`` (a :class:`flowlab.core.clusters.slurm.JobOptions`) makes the workers Slurm
+    jobs instead (core/clusters/slurm.py); ``workers`` and ``resources`` are then unused. It
+    returns once they joined, or after ``timeout`` with the jobs still pending in Slurm's
+    queue (the state's ``pending`` counts them): they join when Slurm starts them.
     """
     existing = read_state()
     if existing:
@@ -178,7 +160,16 @@ def up(
             f"a cluster is already up at {existing['address']} (started "
             f"{existing['started']}, state in {state_file()}); run `flowlab cluster down` first"
         )
-    specs = _worker_resources(workers, resources, threads)
+    if slurm is not None:
+        from flowlab.core.clusters import slurm as slurm_jobs
+
+        reason = slurm_jobs.unavailable()
+        if reason:
+            raise ClusterStateError(reason)
+        workers = slurm.jobs
+        specs = [slurm.resources] * workers
+    else:
+        specs = _worker_resources(workers, resources, threads)
     folder = cluster_dir()
     scheduler_file = folder / "scheduler.json"
     scheduler_file.unlink(missing_ok=True)
@@ -205,7 +196,12 @@ def up(
         )
         info = _wait_for_file(scheduler_file, started["scheduler"], timeout, folder)
         addr = info["address"]
-        for i, res in enumerate(specs):
+        if slurm is not None:
+            slurm_jobs.write_keeper_config(addr, slurm, folder, tls)
+            started["keeper"] = _spawn_python(
+                ["-m", slurm_jobs.__name__, str(folder)], folder / "slurm-keeper.log", env
+            )
+        for i, res in enumerate(specs if slurm is None else ()):
             command = [
                 "worker",
                 addr,
@@ -226,8 +222,9 @@ def up(
                 command += ["--memory-limit", str(int(res["MEMORY"]))]
             command += flags
             started["workers"].append(_spawn(command, folder / f"worker-{i}.log", env))
-        _wait_for_workers(addr, workers, timeout, started, folder, tls)
+        pending = _wait_for_workers(addr, workers, timeout, started, folder, tls)
     except BaseException:
+        _stop_slurm(started, folder)
         _stop(started)
         raise
     state = {
@@ -241,6 +238,15 @@ def up(
         "worker_processes": started["workers"],
         "logs": str(folder),
     }
+    if slurm is not None:
+        import dataclasses
+
+        state["slurm"] = {
+            "options": dataclasses.asdict(slurm),
+            "keeper": started["keeper"],
+            "jobs": [job["job_id"] for job in slurm_jobs.read_jobs(folder)],
+        }
+        state["pending"] = pending
     state_file().write_text(json.dumps(state, indent=2))
     return state
 
@@ -254,15 +260,40 @@ def down(timeout: float = 30.0) -> dict:
         raise ClusterStateError(
             f"no cluster is up (no {path}); start one with `flowlab cluster up`"
         ) from None
-    left = _stop({"scheduler": state["scheduler"], "workers": state["worker_processes"]}, timeout)
+    left = _stop_slurm(state.get("slurm") or {}, cluster_dir())
+    left += _stop({"scheduler": state["scheduler"], "workers": state["worker_processes"]}, timeout)
     path.unlink(missing_ok=True)
     for path in (state.get("tls") or {}).values():  # they admit to this cluster: gone with it
         Path(path).unlink(missing_ok=True)
     if left:
         raise ClusterStateError(
-            f"processes {', '.join(map(str, left))} did not exit within {timeout:g} s"
+            f"processes or Slurm jobs {', '.join(map(str, left))} did not end within {timeout:g} s"
         )
     return state
+
+
+#: how long ``down`` gives the Slurm job keeper to cancel its jobs and see them gone
+SLURM_STOP_SECONDS = 90.0
+
+
+def _stop_slurm(started: dict, folder: Path) -> list:
+    """Stop the Slurm job keeper (it cancels its jobs), then cancel any job it left (a keeper
+    that was killed); return the jobs squeue still lists as live."""
+    keeper = started.get("keeper")
+    if keeper is None:
+        return []
+    from flowlab.core.clusters import slurm
+
+    left: list = _stop({"workers": [keeper]}, SLURM_STOP_SECONDS)
+    jobs = [job["job_id"] for job in slurm.read_jobs(folder)] + list(started.get("jobs") or [])
+    jobs = slurm.live(sorted(set(jobs)))
+    if jobs:
+        slurm.cancel(jobs)
+        deadline = time.monotonic() + SLURM_STOP_SECONDS
+        while jobs and time.monotonic() < deadline:
+            time.sleep(0.5)
+            jobs = slurm.live(jobs)
+    return left + jobs
 
 
 def status(timeout: float = 10.0) -> dict:
@@ -292,7 +323,7 @@ def status(timeout: float = 10.0) -> dict:
                 "running": len(processing.get(addr, ())),
             }
         )
-    return {
+    found = {
         "address": state["address"],
         "security": state.get("security") or _security_before_tls(state["address"]),
         "tls": state.get("tls"),
@@ -300,7 +331,31 @@ def status(timeout: float = 10.0) -> dict:
         "started": state["started"],
         "logs": state["logs"],
         "workers": workers,
+        "engine": "slurm" if state.get("slurm") else "local",
     }
+    if state.get("slurm"):
+        found["jobs"] = _slurm_jobs(workers)
+    return found
+
+
+def _slurm_jobs(workers: list[dict]) -> list[dict]:
+    """The worker jobs the Slurm job keeper holds, with their state in squeue now and the
+    worker each one is (None while it is pending); each worker gets its ``job_id``."""
+    from flowlab.core.clusters import slurm
+
+    jobs = slurm.read_jobs(cluster_dir())
+    try:
+        states = slurm.queue_states([job["job_id"] for job in jobs])
+    except (OSError, RuntimeError, subprocess.SubprocessError):
+        states = {}
+    by_name = {w["name"]: w for w in workers}
+    for job in jobs:
+        job["state"] = states.get(job["job_id"], job.get("state"))
+        worker = by_name.get(job["name"])
+        job["worker"] = worker["address"] if worker else None
+        if worker:
+            worker["job_id"] = job["job_id"]
+    return jobs
 
 
 def _security_before_tls(address: str) -> str:
@@ -469,9 +524,14 @@ def _worker_resources(workers: int, resources: list[str] | None, threads: int) -
 def _spawn(args: list[str], log: Path, env: dict[str, str] | None = None) -> dict:
     """One detached ``dask`` process (its own session: a closed terminal does not stop it),
     with ``env`` added to this process's environment."""
+    return _spawn_python(["-m", "dask", *args], log, env)
+
+
+def _spawn_python(args: list[str], log: Path, env: dict[str, str] | None = None) -> dict:
+    """One detached process of this Python (see :func:`_spawn`)."""
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dask", *args],
+            [sys.executable, *args],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -563,24 +623,36 @@ def _wait_for_file(path: Path, proc: dict, timeout: float, folder: Path) -> dict
 
 def _wait_for_workers(
     addr: str, n: int, timeout: float, started: dict, folder: Path, tls: dict | None
-) -> None:
+) -> int:
+    """Wait until ``n`` workers joined; return how many Slurm jobs are still pending when
+    ``timeout`` ran out (a busy Slurm queue is no failure), 0 once all joined."""
     from distributed import Client
 
     deadline = time.monotonic() + timeout
     security = client_security({"tls": tls})
     with Client(addr, timeout=timeout, security=security) as client:
-        while len(client.scheduler_info(n_workers=-1)["workers"]) < n:
+        while (joined := len(client.scheduler_info(n_workers=-1)["workers"])) < n:
             for i, proc in enumerate(started["workers"]):
                 if not _alive(proc):
                     log = folder / f"worker-{i}.log"
                     raise ClusterStateError(
                         f"worker {i} exited while starting; see {log}:\n" + _tail(log)
                     )
+            keeper = started.get("keeper")
+            if keeper and not _alive(keeper):
+                log = Path(keeper["log"])
+                raise ClusterStateError(
+                    _tail(log, 1).removeprefix("the job keeper stopped: ")
+                    + f" (the Slurm job keeper's log: {log})"
+                )
             if time.monotonic() > deadline:
+                if keeper:
+                    return n - joined
                 raise ClusterStateError(
                     f"{n} workers did not connect within {timeout:g} s; see the logs in {folder}"
                 )
             time.sleep(0.1)
+    return 0
 
 
 def _tail(path: Path, lines: int = 8) -> str:
