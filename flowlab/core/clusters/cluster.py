@@ -17,7 +17,8 @@ from typing import Any
 import dask
 from dask.utils import format_bytes
 
-# public as flowlab.cluster.worker_resources_flag
+# public as flowlab.cluster.kubernetes_cluster_spec and flowlab.cluster.worker_resources_flag
+from flowlab.core.clusters.kubernetes import kubernetes_cluster_spec  # noqa: F401
 from flowlab.core.clusters.worker_resources import worker_resources_flag  # noqa: F401
 from flowlab.errors import ResourceUnavailable
 
