@@ -43,7 +43,27 @@ def cluster() -> None:
     help="Workers are Slurm jobs (sbatch through dask-jobqueue), kept at --jobs: a job that "
     "ends is replaced. --workers and --resources do not apply.",
 )
-@click.option("--jobs", default=2, show_default=True, type=int, help="With --slurm: worker jobs.")
+@click.option(
+    "--gateway",
+    metavar="URL",
+    default=None,
+    help="Ask this Dask Gateway for the cluster (credentials from Dask's gateway.auth "
+    "configuration); --jobs workers, --cores/--memory/--gpus as its worker_* options.",
+)
+@click.option(
+    "--gateway-option",
+    "gateway_options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="With --gateway: one of the Gateway's cluster options.",
+)
+@click.option(
+    "--jobs",
+    default=2,
+    show_default=True,
+    type=int,
+    help="With --slurm: worker jobs; with --gateway: workers.",
+)
 @click.option("--cores", default=1, show_default=True, type=int, help="With --slurm: per job.")
 @click.option("--memory", default="2GB", show_default=True, help="With --slurm: per job.")
 @click.option("--gpus", default=0, show_default=True, type=int, help="With --slurm: per job.")
@@ -66,6 +86,8 @@ def up(
     port,
     insecure,
     slurm,
+    gateway,
+    gateway_options,
     jobs,
     cores,
     memory,
@@ -82,16 +104,49 @@ def up(
     flowlab cluster up --host 0.0.0.0     # TLS: only holders of the cluster's certificate
     flowlab cluster up --slurm --jobs 2 --cores 1 --memory 2GB
     """
+    from flowlab.core.clusters.gateway import GatewayError
     from flowlab.core.clusters.persistent import ClusterStateError, is_loopback
     from flowlab.core.clusters.persistent import up as start
 
     options = None
+    given = click.get_current_context()
+
+    def explicit(name: str) -> bool:
+        return given.get_parameter_source(name).name != "DEFAULT"
+
+    if gateway is not None:
+        if slurm:
+            usage("--gateway and --slurm: choose one")
+        for name in ("workers", "resources", "threads", "host", "port", "partition", "walltime"):
+            if explicit(name):
+                usage(f"--{name} does not apply with --gateway: the Gateway places the cluster")
+        spec = _gateway_spec(gateway, gateway_options, jobs, cores, memory, gpus, explicit)
+        try:
+            state = start(jobs, timeout=timeout, gateway=spec)
+        except ValueError as exc:
+            usage(str(exc))
+        except (ClusterStateError, GatewayError) as exc:
+            fail(str(exc))
+        recorded = state["gateway"]
+        click.echo(f"Gateway cluster {recorded['cluster']} at {gateway}", err=True)
+        if state.get("pending"):
+            click.echo(
+                f"{state['pending']} of {jobs} workers are still starting; they join when the "
+                "Gateway starts them (`flowlab cluster status`)",
+                err=True,
+            )
+        if as_json:
+            emit_json(state)
+        else:
+            click.echo(state["address"])
+        return
+    if gateway_options:
+        usage("--gateway-option applies only with --gateway")
     if slurm:
         from flowlab.core.clusters.slurm import JobOptions
 
-        given = click.get_current_context()
         for name in ("workers", "resources", "threads"):
-            if given.get_parameter_source(name).name != "DEFAULT":
+            if explicit(name):
                 usage(
                     f"--{name} does not apply with --slurm: use --jobs, --cores, --memory, --gpus"
                 )
@@ -101,8 +156,8 @@ def up(
             usage(str(exc))
     else:
         for name in ("jobs", "cores", "memory", "gpus", "partition", "walltime", "account"):
-            if click.get_current_context().get_parameter_source(name).name != "DEFAULT":
-                usage(f"--{name} applies only with --slurm")
+            if explicit(name):
+                usage(f"--{name} applies only with --slurm or --gateway")
 
     if insecure and not is_loopback(host):
         click.echo(
@@ -149,16 +204,47 @@ def up(
         click.echo(state["address"])
 
 
+def _gateway_spec(address, texts, jobs, cores, memory, gpus, explicit) -> dict:
+    """``persistent.up``'s ``gateway`` argument from the flags (usage errors name the flag)."""
+    from dask.utils import parse_bytes
+
+    from flowlab.core.clusters.gateway import GatewayError, options_for
+
+    if jobs < 1:
+        usage(f"--jobs: expected at least 1, got {jobs}")
+    flags = {}
+    if explicit("cores"):
+        flags["--cores"] = cores
+    if explicit("memory"):
+        try:
+            flags["--memory"] = parse_bytes(memory) / 2**30  # the Gateway's options count GiB
+        except ValueError:
+            usage(f"--memory: {memory!r} is not a size like 2GB or 512MiB")
+    if explicit("gpus"):
+        flags["--gpus"] = gpus
+    extra = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            usage(f"--gateway-option {text!r}: expected NAME=VALUE")
+        extra[name.strip()] = value.strip()
+    try:
+        return {"address": address, "options": options_for(address, flags, extra)}
+    except GatewayError as exc:
+        fail(str(exc))
+
+
 @cluster.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def status(as_json):
     """Workers, their resources, memory and running tasks (like sinfo)."""
+    from flowlab.core.clusters.gateway import GatewayError
     from flowlab.core.clusters.persistent import ClusterStateError
     from flowlab.core.clusters.persistent import status as read
 
     try:
         info = read()
-    except ClusterStateError as exc:
+    except (ClusterStateError, GatewayError) as exc:
         fail(str(exc))
     if as_json:
         emit_json(info)
@@ -194,6 +280,9 @@ def _security_line(info: dict) -> str:
     """How clients reach the scheduler, in words (``cluster status``)."""
     if info["security"] == "tls":
         return f"TLS, mutual (certificates in {Path(info['tls']['ca_file']).parent})"
+    if info["security"] == "gateway":
+        gateway = info["gateway"]
+        return f"the Dask Gateway at {gateway['address']}: its TLS (cluster {gateway['cluster']})"
     if info["security"] == "insecure":
         return "NONE: plain TCP, no authentication (started with --insecure)"
     return "plain TCP on loopback (this machine only)"
@@ -203,11 +292,12 @@ def _security_line(info: dict) -> str:
 def down():
     """Stop exactly the processes `up` started (and scancel its Slurm jobs); return once
     they have exited."""
+    from flowlab.core.clusters.gateway import GatewayError
     from flowlab.core.clusters.persistent import ClusterStateError
     from flowlab.core.clusters.persistent import down as stop
 
     try:
         state = stop()
-    except ClusterStateError as exc:
+    except (ClusterStateError, GatewayError) as exc:
         fail(str(exc))
     click.echo(f"stopped {state['address']}")

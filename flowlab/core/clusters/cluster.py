@@ -148,7 +148,7 @@ def get_client():
             return _client
         from distributed import Client
 
-        from flowlab.core.clusters.persistent import client_security, read_state, security_for
+        from flowlab.core.clusters.persistent import connect, read_state, security_for
 
         address = os.environ.get("FLOWLAB_SCHEDULER")
         if address:
@@ -166,7 +166,7 @@ def get_client():
         state = read_state()
         if state:
             # a cluster on a public address speaks TLS only (core/clusters/persistent.py)
-            _client = Client(state["address"], security=client_security(state))
+            _client = connect(state)
             return _client
         _tell("starting", None)
         _cluster = start_local_cluster()

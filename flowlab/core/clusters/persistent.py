@@ -67,9 +67,29 @@ def read_state() -> dict | None:
         state = json.loads(path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
+    if state.get("gateway"):  # the Gateway runs it; connecting says whether it still does
+        return state
     if not _alive(state["scheduler"]):
         return None
     return state
+
+
+def connect(state: dict, timeout: float | None = None):
+    """A ``distributed.Client`` of the cluster ``state`` describes (through its Gateway when
+    a Gateway runs it).
+
+    Example::
+
+        client = persistent.connect(persistent.read_state())
+    """
+    if state.get("gateway"):
+        from flowlab.core.clusters import gateway
+
+        return gateway.client(state["gateway"])
+    from distributed import Client
+
+    options = {"timeout": timeout} if timeout is not None else {}
+    return Client(state["address"], security=client_security(state), **options)
 
 
 def address() -> str | None:
@@ -141,6 +161,7 @@ def up(
     timeout: float = 60.0,
     insecure: bool = False,
     slurm=None,
+    gateway: dict | None = None,
 ) -> dict:
     """Start a scheduler and ``workers`` workers, detached; return once they accept work.
 
@@ -153,6 +174,9 @@ def up(
     jobs instead (core/clusters/slurm.py); ``workers`` and ``resources`` are then unused. It
     returns once they joined, or after ``timeout`` with the jobs still pending in Slurm's
     queue (the state's ``pending`` counts them): they join when Slurm starts them.
+
+    ``gateway`` (``{"address": URL, "options": {...}}``) asks that Dask Gateway for the
+    cluster instead (core/clusters/gateway.py), with ``workers`` workers.
     """
     existing = read_state()
     if existing:
@@ -160,6 +184,8 @@ def up(
             f"a cluster is already up at {existing['address']} (started "
             f"{existing['started']}, state in {state_file()}); run `flowlab cluster down` first"
         )
+    if gateway is not None:
+        return _up_on_gateway(gateway, workers, timeout)
     if slurm is not None:
         from flowlab.core.clusters import slurm as slurm_jobs
 
@@ -251,6 +277,29 @@ def up(
     return state
 
 
+def _up_on_gateway(gateway: dict, workers: int, timeout: float) -> dict:
+    from flowlab.core.clusters import gateway as gateways
+
+    if workers < 1:
+        raise ValueError(f"--jobs: expected at least 1, got {workers}")
+    recorded = gateways.start(gateway["address"], workers, gateway.get("options") or {}, timeout)
+    state = {
+        "address": recorded["scheduler"],
+        "security": "gateway",
+        "tls": None,
+        "dashboard": recorded["dashboard"],
+        "started": _now(),
+        "workers": [],
+        "scheduler": None,
+        "worker_processes": [],
+        "logs": str(cluster_dir()),
+        "gateway": recorded,
+        "pending": recorded["pending"],
+    }
+    state_file().write_text(json.dumps(state, indent=2))
+    return state
+
+
 def down(timeout: float = 30.0) -> dict:
     """Stop every process ``up`` started (workers, then the scheduler) and wait for each."""
     path = state_file()
@@ -260,6 +309,12 @@ def down(timeout: float = 30.0) -> dict:
         raise ClusterStateError(
             f"no cluster is up (no {path}); start one with `flowlab cluster up`"
         ) from None
+    if state.get("gateway"):
+        from flowlab.core.clusters import gateway
+
+        gateway.stop(state["gateway"])
+        path.unlink(missing_ok=True)
+        return state
     left = _stop_slurm(state.get("slurm") or {}, cluster_dir())
     left += _stop({"scheduler": state["scheduler"], "workers": state["worker_processes"]}, timeout)
     path.unlink(missing_ok=True)
@@ -304,9 +359,7 @@ def status(timeout: float = 10.0) -> dict:
             f"no cluster is up (no live scheduler in {state_file()}); start one with "
             "`flowlab cluster up`"
         )
-    from distributed import Client
-
-    with Client(state["address"], timeout=timeout, security=client_security(state)) as client:
+    with connect(state, timeout) as client:
         info = client.scheduler_info(n_workers=-1)
         processing = client.processing()
     workers = []
@@ -331,8 +384,10 @@ def status(timeout: float = 10.0) -> dict:
         "started": state["started"],
         "logs": state["logs"],
         "workers": workers,
-        "engine": "slurm" if state.get("slurm") else "local",
+        "engine": "slurm" if state.get("slurm") else "gateway" if state.get("gateway") else "local",
     }
+    if state.get("gateway"):
+        found["gateway"] = {k: state["gateway"][k] for k in ("address", "cluster", "options")}
     if state.get("slurm"):
         found["jobs"] = _slurm_jobs(workers)
     return found
@@ -675,4 +730,5 @@ def _now() -> str:
 
 def pids(state: dict) -> list[int]:
     """Every pid ``up`` started (scheduler and worker nannies)."""
-    return [state["scheduler"]["pid"], *(p["pid"] for p in state["worker_processes"])]
+    scheduler = [state["scheduler"]["pid"]] if state.get("scheduler") else []
+    return [*scheduler, *(p["pid"] for p in state["worker_processes"])]

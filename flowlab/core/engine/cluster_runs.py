@@ -173,6 +173,7 @@ class RunKeeper(SchedulerPlugin):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,
+                env=_client_tls_env(self.scheduler),
             )
             # reaped as soon as it ends: a dead keeper left a zombie would still look alive
             # to the readers of the records it kept (store.leases)
@@ -185,6 +186,22 @@ class RunKeeper(SchedulerPlugin):
         process, self.process = getattr(self, "process", None), None
         if process is not None:
             await asyncio.get_running_loop().run_in_executor(None, _ended, process, True)
+
+
+def _client_tls_env(scheduler) -> dict | None:
+    """The keeper process's environment: the scheduler's, plus the scheduler's own certificate
+    as its client's where the scheduler speaks TLS and Dask's configuration names no client
+    certificate (a Dask Gateway configures its schedulers so), else it could not connect."""
+    security = getattr(scheduler, "security", None)
+    cert = getattr(security, "tls_scheduler_cert", None)
+    if not cert or getattr(security, "tls_client_cert", None):
+        return None
+    env = dict(os.environ)
+    env["DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT"] = cert
+    key = getattr(security, "tls_scheduler_key", None)
+    if key:
+        env["DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY"] = key
+    return env
 
 
 def _ended(process: subprocess.Popen, stop: bool = False, timeout: float = 10.0) -> int | None:
