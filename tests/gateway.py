@@ -1,6 +1,6 @@
 """A real Dask Gateway for the tests: ``dask-gateway-server`` with its local backend (the
 scheduler and workers are processes on this machine, run as this user), simple password
-authentication, and the server configuration docs/scaling-out.md gives, whose cluster options
+authentication, and the server configuration docs/scaling-out.md gives (read from the page), whose cluster options
 ``worker_cores``/``worker_memory``/``worker_gpus`` make every worker advertise flowlab's
 resources.
 
@@ -22,36 +22,17 @@ from pathlib import Path
 from tests.polling import poll_for
 
 ROOT = Path(__file__).resolve().parents[1]
-#: the server configuration of docs/scaling-out.md, from "# -- flowlab's cluster options"
-SERVER_OPTIONS = """\
-# -- flowlab's cluster options: workers sized by the user, advertising flowlab's resources
-import sys
-
-from dask_gateway_server.options import Float, Integer, Options
 
 
-def flowlab_worker(options):
-    memory = int(options.worker_memory * 2**30)
-    resources = f"CPU={options.worker_cores},MEMORY={memory}"
-    if options.worker_gpus:
-        resources += f",GPU={options.worker_gpus}"
-    return {
-        "worker_cores": options.worker_cores,
-        "worker_memory": memory,
-        "scheduler_cmd": [sys.executable, "-m", "distributed.cli.dask_scheduler"],
-        "worker_cmd": [
-            sys.executable, "-m", "distributed.cli.dask_worker", "--resources", resources
-        ],
-    }
+def server_options() -> str:
+    """The server configuration docs/scaling-out.md gives its Gateway's administrator: the
+    page's Python block that starts with "# -- flowlab's cluster options", as written."""
+    import re
 
-
-c.Backend.cluster_options = Options(
-    Integer("worker_cores", 1, min=1, max=8, label="Cores per worker"),
-    Float("worker_memory", 1, min=0.25, max=32, label="Memory per worker (GiB)"),
-    Integer("worker_gpus", 0, min=0, max=4, label="GPUs per worker"),
-    handler=flowlab_worker,
-)
-"""
+    page = (ROOT / "docs" / "scaling-out.md").read_text()
+    found = re.search(r"```python\n(# -- flowlab's cluster options.*?)```", page, re.S)
+    assert found, "docs/scaling-out.md has no block starting # -- flowlab's cluster options"
+    return found.group(1)
 
 
 def _free_port() -> int:
@@ -91,7 +72,7 @@ class GatewayServer:
             'c.DaskGateway.authenticator_class = "dask_gateway_server.auth.SimpleAuthenticator"\n'
             f'c.SimpleAuthenticator.password = "{self.password}"\n'
             f'c.UnsafeLocalBackend.clusters_directory = "{self.folder / "clusters"}"\n'
-            + SERVER_OPTIONS
+            + server_options()
         )
         log = open(self.folder / "gateway.log", "ab")  # noqa: SIM115 - the server writes to it
         self.proc = subprocess.Popen(
