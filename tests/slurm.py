@@ -190,7 +190,14 @@ PartitionName=flowlab Nodes={node} Default=YES MaxTime=INFINITE State=UP
         return done.stdout.split()
 
     def stop(self) -> None:
-        self.run("scancel", "--full", "--user=root")
+        """Cancel every job, wait until none is left (their processes gone with them), then
+        stop slurmd, slurmctld and munged."""
+        if all(proc.poll() is None for proc in self.procs):
+            self.run("scancel", "--full", "--user=root")
+            try:
+                poll_for(lambda: not self.live_jobs(), 60, what="every Slurm job to end")
+            except AssertionError:
+                pass  # the daemons stop below; slurmd's end takes its jobs' processes
         for proc in reversed(self.procs):  # slurmd, slurmctld, then munged
             if proc.poll() is None:
                 proc.terminate()
