@@ -167,6 +167,18 @@ class FlowType:
         """A few facts about a non-inline value kept next to its artifact reference."""
         return {}
 
+    def warm(self) -> None:
+        """Import now what writing a value of this type needs (nothing for most types).
+
+        A run's first write of a MODEL imports skops and much of scikit-learn (seconds):
+        launching a workflow warms its output types in the background while the local cluster
+        starts, so that time is off the first result's path.
+
+        Example::
+
+            types.MODEL.warm()
+        """
+
     # -- serialisation --------------------------------------------------------------------------
     def serialise(self, value: Any) -> Any:
         """For inline types: a JSON value. Otherwise: bytes for an artifact file."""

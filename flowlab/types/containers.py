@@ -65,6 +65,10 @@ class List(FlowType):
             return data
         return [self.item.decode(v, artifacts) for v in data]
 
+    def warm(self) -> None:
+        if self.item is not None:
+            self.item.warm()
+
     def __repr__(self) -> str:
         return f"LIST({self.item!r})" if self.item is not None else "LIST"
 
@@ -83,6 +87,10 @@ class Dict(FlowType):
         if values is not None:
             new.values = as_flow_type(values)
         return new
+
+    def warm(self) -> None:
+        if self.values is not None:
+            self.values.warm()
 
     def validate(self, value, where="value"):
         if not isinstance(value, Mapping):

@@ -247,6 +247,9 @@ class ModelType(FlowType):
     def _json_schema(self):
         return {"type": "string", "format": "model"}
 
+    def warm(self) -> None:
+        import skops.io  # noqa: F401 - seconds (it imports much of scikit-learn): see FlowType
+
     def serialise(self, value) -> bytes:
         import skops.io as sio
 

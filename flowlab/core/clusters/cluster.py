@@ -175,6 +175,32 @@ def get_client():
         return _client
 
 
+def starts_local_cluster() -> bool:
+    """Whether :func:`get_client` would start flowlab's local cluster now (seconds): no
+    client yet, no scheduler named, no default client, no persistent cluster up, not on a
+    worker. The same order of choices as :func:`get_client`'s.
+
+    Example::
+
+        if flowlab.cluster.starts_local_cluster():
+            print("the first run waits for the cluster")
+    """
+    if this_worker() is not None or os.environ.get("FLOWLAB_SCHEDULER"):
+        return False
+    if _client is not None and _client.status in ("running", "connecting", "newly-created"):
+        return False
+    try:
+        from distributed import default_client
+
+        default_client()
+        return False
+    except ValueError:
+        pass
+    from flowlab.core.clusters.persistent import read_state
+
+    return read_state() is None
+
+
 def on_local_cluster_start(callback) -> None:
     """Call ``callback(stage, client)`` when flowlab starts its local cluster: ``("starting",
     None)`` before (it takes seconds), ``("started", client)`` after. The notebook says

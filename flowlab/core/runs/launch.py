@@ -7,7 +7,12 @@ import contextvars
 import warnings
 from typing import Any
 
-from flowlab.core.clusters.cluster import get_client, plan_resources, this_worker
+from flowlab.core.clusters.cluster import (
+    get_client,
+    plan_resources,
+    starts_local_cluster,
+    this_worker,
+)
 from flowlab.core.definition.resources import Resources
 from flowlab.core.engine.tracker import RunTracker
 from flowlab.core.record.records import (
@@ -89,6 +94,25 @@ def launch_workflow(
     )
 
 
+def _warm_types(graph) -> None:
+    """Import what writing the run's values needs (``FlowType.warm``: skops for a MODEL, seconds)
+    in a background thread, while the local cluster starts and the operators run."""
+    import threading
+
+    found = [*graph.returns.values()]
+    for node in graph.nodes.values():
+        found += node.outputs.values()
+
+    def warm() -> None:
+        for data in found:
+            try:
+                from_json(data).warm()
+            except Exception:  # noqa: BLE001 - only a head start: the write imports it anyway
+                pass
+
+    threading.Thread(target=warm, name="flowlab-warm-types", daemon=True).start()
+
+
 def launch_graph(
     graph,
     *,
@@ -168,6 +192,8 @@ def launch_graph(
         store=store,
     )
     store.put_run(record)
+    if client is None and starts_local_cluster():
+        _warm_types(graph)  # this process tracks the run: write its outputs without waiting
     client = client or get_client()
     from flowlab.core.clusters.workers import prepare_workers  # imports distributed: only to launch
 
