@@ -88,7 +88,6 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    os.environ.setdefault("FLOWLAB_HOME", tempfile.mkdtemp(prefix="flowlab-bigdata-"))
 
     import warnings
 
@@ -133,4 +132,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the runs' records and artifacts, removed however the run ends (unless FLOWLAB_HOME is set)
+    with tempfile.TemporaryDirectory(prefix="flowlab-bigdata-", ignore_cleanup_errors=True) as home:
+        os.environ.setdefault("FLOWLAB_HOME", home)
+        main()

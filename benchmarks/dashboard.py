@@ -19,6 +19,7 @@ issue; not re-run here).
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import os
 import random
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,14 +78,22 @@ def serve(store_url: str, home: str) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "flowlab", "ui", "--no-show"],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
+    said = collections.deque(maxlen=20)
     for line in process.stdout:
+        said.append(line)
         found = re.search(r"flowlab dashboard: (\S+)", line)
         if found:
+            # the rest is read and dropped: a full pipe nobody reads would block the server
+            threading.Thread(
+                target=collections.deque, args=(process.stdout, 0), daemon=True
+            ).start()
             return process, found.group(1).rsplit("/", 1)[0]
-    raise RuntimeError("flowlab ui printed no URL")
+    raise RuntimeError(
+        f"flowlab ui exited ({process.wait()}) before printing its URL: {''.join(said)[-1000:]}"
+    )
 
 
 FIRST_ROW = "tr.flowlab-run-row, .tabulator-row"

@@ -55,7 +55,6 @@ def main() -> None:
     # a pandas input travels inside the task graph (part of what is measured); say it once
     warnings.filterwarnings("ignore", message=".*large graph.*")
     print("note: a pandas input is shipped to the worker inside the graph and recorded as parquet")
-    os.environ.setdefault("FLOWLAB_HOME", tempfile.mkdtemp(prefix="flowlab-bench-"))
 
     import dask.dataframe as dd
     import lightgbm as lgb
@@ -131,4 +130,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the runs' records and artifacts, removed however the run ends (unless FLOWLAB_HOME is set)
+    with tempfile.TemporaryDirectory(prefix="flowlab-bench-", ignore_cleanup_errors=True) as home:
+        os.environ.setdefault("FLOWLAB_HOME", home)
+        main()

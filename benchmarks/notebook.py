@@ -8,13 +8,18 @@ included) and on a warm cluster. Prints; never asserts. Goals: form < 100 ms, up
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import statistics
 import tempfile
 import time
 
-os.environ.setdefault("FLOWLAB_HOME", tempfile.mkdtemp(prefix="flowlab-bench-"))
+# the runs' records and artifacts, removed at exit (unless FLOWLAB_HOME is set); registered
+# before flowlab is imported, so it runs after flowlab's own exit handlers stop the cluster
+_HOME = tempfile.TemporaryDirectory(prefix="flowlab-bench-", ignore_cleanup_errors=True)
+atexit.register(_HOME.cleanup)
+os.environ.setdefault("FLOWLAB_HOME", _HOME.name)
 
 import flowlab  # noqa: E402
 import flowlab.notebook  # noqa: E402

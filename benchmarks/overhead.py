@@ -107,7 +107,6 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scheduler", default=None, help="run on this cluster instead")
     args = parser.parse_args()
-    os.environ.setdefault("FLOWLAB_HOME", tempfile.mkdtemp(prefix="flowlab-bench-"))
 
     cluster = None if args.scheduler else flowlab.cluster.start_local_cluster()
     client = Client(args.scheduler or cluster)
@@ -148,4 +147,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # the runs' records and artifacts, removed however the run ends (unless FLOWLAB_HOME is set)
+    with tempfile.TemporaryDirectory(prefix="flowlab-bench-", ignore_cleanup_errors=True) as home:
+        os.environ.setdefault("FLOWLAB_HOME", home)
+        main()

@@ -16,7 +16,9 @@ requests:
 ``--code`` serves the flowlab of another checkout (``git worktree add /tmp/before HEAD``),
 put first on PYTHONPATH; ``--home`` keeps the trained model (FLOWLAB_HOME) between runs, so
 two checkouts are compared on the same model. Prints a table; asserts nothing. Other
-processes on the machine share its cores: compare rows of one machine at one time.
+processes on the machine share its cores: compare rows of one machine at one time. The
+server's output goes to a log file in a temporary folder, removed at the end with the
+temporary FLOWLAB_HOME (when ``--home`` is not given).
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def big_bodies() -> dict[str, bytes]:
 
 
 class Server:
-    def __init__(self, code: Path, home: Path):
+    def __init__(self, code: Path, home: Path, log: Path):
         self.port = free_port()
+        self.log = log
         env = {
             **os.environ,
             "FLOWLAB_HOME": str(home),
@@ -86,13 +89,15 @@ class Server:
             "FLOWLAB_SERVE_MAX_INSTANCES": "1000000",
         }
         command = [sys.executable, "-m", "flowlab.cli", "serve", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            command, env=env, cwd=code, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )
+        # to a file: a pipe nobody reads fills up and blocks the server mid-benchmark
+        with open(log, "w") as out:
+            self.process = subprocess.Popen(
+                command, env=env, cwd=code, stdout=out, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 120
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"flowlab serve exited: {self.process.stdout.read()}")
+                raise RuntimeError(f"flowlab serve exited: {self.last_lines()}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
                     return
@@ -114,9 +119,16 @@ class Server:
     def connection(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
 
+    def last_lines(self, n: int = 5) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
+
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
 
 
 def measure(server: Server, big: bytes, rounds: int) -> dict:
@@ -183,10 +195,16 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=None, help="FLOWLAB_HOME to keep the model")
     parser.add_argument("--rounds", type=int, default=6, help="big requests per scenario")
     args = parser.parse_args()
-    home = args.home or Path(tempfile.mkdtemp(prefix="flowlab-bench-stall-"))
-    home.mkdir(parents=True, exist_ok=True)
-    deploy(home)
-    server = Server(args.code.resolve(), home)
+    with tempfile.TemporaryDirectory(
+        prefix="flowlab-bench-stall-", ignore_cleanup_errors=True
+    ) as t:
+        home = args.home or Path(t) / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        deploy(home)
+        measure_all(args, Server(args.code.resolve(), home, Path(t) / "flowlab-serve.log"))
+
+
+def measure_all(args, server: Server) -> None:
     print(f"flowlab serve from {args.code.resolve()} on 127.0.0.1:{server.port}, 1 worker")
     print(
         f"{'big request':28s} {'big ms':>7s} {'status':>6s} {'1-row n':>7s} {'p50 ms':>7s} "
@@ -210,6 +228,9 @@ def main() -> None:
                 + (f"  ({r['small_errors']} 1-row errors)" if r["small_errors"] else ""),
                 flush=True,
             )
+    except Exception:
+        print(f"flowlab serve's last lines:\n{server.last_lines()}", file=sys.stderr)
+        raise
     finally:
         server.stop()
 

@@ -5,6 +5,10 @@ when a server answers at FLOWLAB_TEST_POSTGRES) and MLflow's SQLite tracking sto
 mlflow is installed; filled through its own client, so fewer runs by default).
 
     python benchmarks/store.py [--sqlite 10000 100000] [--tinydb 20000] [--mlflow 2000]
+
+Every store lives in one temporary folder, each removed once measured and the folder at the
+end, however the run ends (Ctrl-C and SIGTERM included); PostgreSQL gets a schema of its own
+per size, dropped the same way.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
+import signal
 import statistics
+import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
-from flowlab.store import open_store
+from flowlab.store import forget_store, open_store
 from flowlab.store.query import parse
 
 QUERY = (
@@ -61,6 +69,14 @@ def median_ms(fn, repeat: int = 20) -> float:
 
 def bench_flowlab(name: str, url: str, n: int) -> None:
     store = open_store(url)
+    try:
+        measure_flowlab(name, store, n)
+    finally:
+        store.close()
+        forget_store(store)
+
+
+def measure_flowlab(name: str, store, n: int) -> None:
     started = time.perf_counter()
     batch = 5000
     for first in range(0, n, batch):
@@ -81,15 +97,16 @@ def bench_mlflow(n: int, directory: str) -> None:
         import mlflow
         from mlflow.tracking import MlflowClient
     except ImportError:
-        print(f"{'mlflow (not installed)':22s}")
+        print(f'{"mlflow sqlite":22s} skipped: mlflow not installed (pip install -e ".[peers]")')
         return
     import logging
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
-    uri = f"sqlite:///{directory}/mlflow.db"
+    uri = f"sqlite:///{directory}/mlflow-{n}.db"
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
-    experiment = client.create_experiment("bench")
+    # artifacts would otherwise default to ./mlruns, outside the temporary folder
+    experiment = client.create_experiment("bench", artifact_location=f"file://{directory}/mlruns")
 
     def log(i: int) -> None:
         r = record(i)
@@ -136,20 +153,33 @@ def main() -> None:
     parser.add_argument("--postgres", type=int, nargs="*", default=[10000])
     parser.add_argument("--mlflow", type=int, nargs="*", default=[2000])
     args = parser.parse_args()
-    directory = tempfile.mkdtemp(prefix="flowlab-store-bench-")
+    # a kill from outside unwinds like Ctrl-C, so the cleanups below run (1M runs are ~2 GB)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with tempfile.TemporaryDirectory(prefix="flowlab-store-bench-") as directory:
+        measure(args, directory)
+
+
+def measure(args, directory: str) -> None:
     print(f"query: {QUERY}\npage: count({PAGE_FILTER}) and {PAGE}")
     print(
         f"{'backend':22s} {'runs':>7s} {'fill (s)':>9s} {'search ms':>10s} {'count ms':>9s} "
         f"{'page ms':>9s} {'insert ms':>10s}"
     )
     for n in args.tinydb:
-        bench_flowlab("flowlab tinydb", f"tinydb://{directory}/tiny-{n}", n)
+        folder = Path(directory) / f"tiny-{n}"
+        try:
+            bench_flowlab("flowlab tinydb", f"tinydb://{folder}", n)
+        finally:  # the next size's store needs the disk space
+            shutil.rmtree(folder, ignore_errors=True)
     for n in args.sqlite:
-        bench_flowlab("flowlab sqlite", f"sqlite:///{directory}/runs-{n}.db", n)
+        path = Path(directory) / f"runs-{n}.db"
+        try:
+            bench_flowlab("flowlab sqlite", f"sqlite:///{path}", n)
+        finally:
+            for leftover in Path(directory).glob(f"{path.name}*"):  # -wal, -shm, -journal
+                leftover.unlink()
     postgres = os.environ.get("FLOWLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
     for n in args.postgres:
-        from flowlab.store import open_store
-
         url = f"{postgres}?schema=flowlab_bench_{uuid.uuid4().hex[:8]}"
         try:
             open_store(url)
