@@ -94,9 +94,14 @@ def launch_workflow(
     )
 
 
-def _warm_types(graph) -> None:
+def warm_types(graph) -> None:
     """Import what writing the run's values needs (``FlowType.warm``: skops for a MODEL, seconds)
-    in a background thread, while the local cluster starts and the operators run."""
+    in a background thread, while the local cluster starts and the operators run.
+
+    Example::
+
+        warm_types(iris.compile(labeled_data=frame, unlabeled_data=unlabeled))
+    """
     import threading
 
     found = [*graph.returns.values()]
@@ -193,7 +198,7 @@ def launch_graph(
     )
     store.put_run(record)
     if client is None and starts_local_cluster():
-        _warm_types(graph)  # this process tracks the run: write its outputs without waiting
+        warm_types(graph)  # this process tracks the run: write its outputs without waiting
     client = client or get_client()
     from flowlab.core.clusters.workers import prepare_workers  # imports distributed: only to launch
 

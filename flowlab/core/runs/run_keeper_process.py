@@ -69,6 +69,9 @@ class Keeper:
         from flowlab.store.artifacts import ArtifactStore
 
         spec = cloudpickle.loads(payload)
+        from flowlab.core.runs.launch import warm_types
+
+        warm_types(spec["graph"])  # this process writes the outputs: import what that needs
         store = open_store(spec["store_url"])
         artifacts = ArtifactStore(spec["artifacts"])
         record = spec["record"]
