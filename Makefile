@@ -45,7 +45,7 @@ format: install
 	$(PY) -m ruff format flowlab tests benchmarks
 
 test: install browser-deps lint lint-ts
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=30 $(PYTEST_ARGS)
 
 # -- the JupyterLab extension (extension/ -> flowlab/labextension); `pip install` rebuilds it
 # when extension/ changed (hatch_build.py), these two need Node.js >= 20 and say so if absent
