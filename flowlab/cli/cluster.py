@@ -154,6 +154,16 @@ def up(
             options = JobOptions(jobs, cores, memory, gpus, partition, walltime, account)
         except ValueError as exc:
             usage(str(exc))
+        from flowlab.core.clusters.slurm import other_nodes
+
+        elsewhere = other_nodes() if is_loopback(host) else []
+        if elsewhere:
+            click.echo(
+                f"warning: the scheduler listens on {host}, which jobs on Slurm's other nodes "
+                f"({', '.join(elsewhere[:3])}{', …' if len(elsewhere) > 3 else ''}) cannot "
+                "reach: their workers never join. Use --host 0.0.0.0 (TLS, docs/scaling-out.md).",
+                err=True,
+            )
     else:
         for name in ("jobs", "cores", "memory", "gpus", "partition", "walltime", "account"):
             if explicit(name):

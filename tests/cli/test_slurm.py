@@ -187,3 +187,23 @@ def test_bad_slurm_options_exit_2_naming_the_flag(tmp_path, args, message):
 def test_slurm_options_without_slurm_exit_2(tmp_path):
     done = CLI(tmp_path)("cluster", "up", "--jobs", "2")
     assert done.returncode == 2 and "--jobs applies only with --slurm" in done.stderr
+
+
+def test_up_slurm_on_loopback_warns_when_slurm_has_nodes_elsewhere(tmp_path, slurm):
+    import os
+    import socket
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    sinfo = tools / "sinfo"  # this Slurm has one node; say it has a second, far away
+    sinfo.write_text(f"#!/bin/sh\necho {socket.gethostname()}\necho node-7\n")
+    sinfo.chmod(0o755)
+    cli = slurm_cli(tmp_path / "home", slurm)
+    cli.env["PATH"] = f"{tools}{os.pathsep}{cli.env['PATH']}"
+    up = cli("cluster", "up", "--slurm", "--jobs", "1", "--memory", "1GB")
+    try:
+        assert up.returncode == 0, up.stderr
+        assert "jobs on Slurm's other nodes (node-7) cannot reach" in up.stderr
+        assert "--host 0.0.0.0" in up.stderr
+    finally:
+        assert cli("cluster", "down").returncode == 0

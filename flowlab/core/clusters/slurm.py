@@ -124,6 +124,22 @@ def unavailable() -> str | None:
     return None
 
 
+def other_nodes() -> list[str]:
+    """Slurm's nodes other than this machine (``sinfo``), the ones a scheduler on loopback
+    cannot be reached from; empty when sinfo says nothing."""
+    import socket
+
+    try:
+        done = subprocess.run(
+            ["sinfo", "--noheader", "--format=%n"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    here = {socket.gethostname(), socket.getfqdn(), "localhost"}
+    names = {n.strip() for n in done.stdout.split()} if done.returncode == 0 else set()
+    return sorted(n for n in names if n and n not in here and n.split(".")[0] not in here)
+
+
 def jobs_file(folder: Path) -> Path:
     return folder / "slurm-jobs.json"
 
