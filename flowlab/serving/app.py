@@ -204,6 +204,8 @@ def create_app(
         given = os.environ.get("FLOWLAB_SERVE_ALLOWED_HOSTS", "")
         allowed_hosts = [h for h in given.split(",") if h] or list(LOOPBACK_HOSTS)
     expected = f"Bearer {token}".encode() if token else None
+    # the shadow's model calls in a child process: here they would take the GIL from the loop
+    service.monitor.predict_shadow_in_process()
     # big bodies are parsed, validated and predicted here: at most BULK_THREADS at a time, and
     # never on the threads that small requests' model calls use
     bulk = ThreadPoolExecutor(BULK_THREADS, thread_name_prefix="flowlab-bulk")
@@ -285,7 +287,7 @@ def create_app(
             routing = service.routing(name)
         except ModelNotFound as e:
             return _error(404, str(e))
-        # service.monitor.loop stays unset: the shadow then predicts on its own thread, not on
+        # service.monitor.loop stays unset: the shadow's thread and child process predict, not
         # the event loop, where a big mirrored request would hold up everyone's answers
         version = routing.choose(request.headers.get("x-flowlab-key"))
         loaded = service.model(name, version, routing.entries.get(version))
@@ -348,6 +350,7 @@ def create_app(
             described = service.registry.describe(name)
             # what this process answers with now (the registry may be a moment ahead)
             described["serving"] = service.routing(name).serving()
+            described["serving"]["shadow_process"] = service.monitor.shadow_state()
             return JSONResponse(described)
         except ModelNotFound as e:
             return _error(404, str(e))

@@ -204,6 +204,8 @@ class ModelService:
                     if version is not None:
                         self.model(routing.name, version, routing.entries[version])
             self._routings, self._stamp = routings, stamp
+            for routing in routings.values():
+                self.monitor.prepare_shadow(routing)
             return True
 
     def _routing(self, name: str) -> Routing:

@@ -1,4 +1,5 @@
-"""The shadow report: per version, what it served, how often the shadow agreed, latency, and
+"""The shadow report: per version, what it served, how many requests were mirrored to the shadow,
+dropped (its queue was full) and compared, how often the shadow agreed, latency, and
 accuracy on the labels posted as feedback.
 
 Example::
@@ -18,12 +19,17 @@ COLUMNS = (
     "p50_ms",
     "p99_ms",
     "mirrored",
+    "dropped",
+    "compared",
+    "shadow_errors",
     "agreement",
     "shadow_p50_ms",
     "shadow_p99_ms",
     "labelled",
     "accuracy",
 )
+
+COUNTS = ("served", "errors", "mirrored", "dropped", "compared", "shadow_errors", "labelled")
 
 
 class ShadowReport:
@@ -65,7 +71,7 @@ def _rows(stats: list[dict], samples: list[dict]) -> list[dict]:
     def row(version: int) -> dict:
         return rows.setdefault(
             version,
-            {c: 0 if c in ("served", "errors", "mirrored", "labelled") else None for c in COLUMNS}
+            {c: 0 if c in COUNTS else None for c in COLUMNS}
             | {"version": version, "_lat": [], "_shadow_lat": [], "_agreed": 0, "_inst": 0},
         )
 
@@ -78,6 +84,9 @@ def _rows(stats: list[dict], samples: list[dict]) -> list[dict]:
         for version, s in (document.get("shadow") or {}).items():
             r = row(int(version))
             r["mirrored"] += s["mirrored"]
+            r["dropped"] += s.get("dropped", 0)
+            r["compared"] += s.get("compared", s["mirrored"])  # written before 'compared' was
+            r["shadow_errors"] += s.get("errors", 0)
             r["_agreed"] += s["agreed"]
             r["_inst"] += s["instances"]
             r["_shadow_lat"].append((s["mirrored"], s["latency_ms"]))
