@@ -9,6 +9,8 @@ from tests.cli.conftest import CLI, assert_all_gone
 from tests.gateway import GatewayServer
 
 FLOWS = "tests.cli.flows"
+# clusters started and stopped, jobs replaced: minutes on a busy machine
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")

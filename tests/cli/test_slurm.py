@@ -13,6 +13,8 @@ from tests.polling import poll_for
 from tests.slurm import SingleNodeSlurm, missing_reason
 
 FLOWS = "tests.cli.flows"
+# clusters started and stopped, jobs replaced: minutes on a busy machine
+pytestmark = pytest.mark.timeout(900)
 UP = ("cluster", "up", "--slurm", "--jobs", "2", "--cores", "1", "--memory", "2GB")
 
 

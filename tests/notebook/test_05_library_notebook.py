@@ -4,11 +4,14 @@ data in a real kernel, and shows a results table and a chart."""
 from __future__ import annotations
 
 import nbformat
+import pytest
 
 from flowlab.library import workflows
 from tests.notebook.test_notebooks import NOTEBOOKS, execute, kernel_env, outputs_text
 
 __all__ = ["kernel_env"]  # the fixture, shared with test_notebooks.py
+# every algorithm of the library in one notebook: minutes on a busy machine
+pytestmark = pytest.mark.timeout(1800)
 
 
 def test_05_library_runs_every_algorithm_and_shows_a_table_and_a_chart(kernel_env):

@@ -14,6 +14,10 @@ from tests.polling import load_factor
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
+# a whole notebook runs (each cell allowed 240 s x the load factor): more than the default
+pytestmark = pytest.mark.timeout(1800)
+
+
 def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
     """Run a notebook in a python3 kernel started with this interpreter (jupyter_client puts
     sys.executable in place of the kernelspec's bare ``python``)."""
