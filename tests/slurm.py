@@ -33,25 +33,23 @@ def missing_reason() -> str | None:
         return None if os.geteuid() == 0 else "slurmd runs jobs as their user: it needs root"
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         return "slurm-wlm and munge are not installed, and apt-get as root is not available"
-    done = subprocess.run(
+    done = _apt_install()
+    if done.returncode != 0:  # a fresh machine's package lists may be stale
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=300)
+        done = _apt_install()
+    if done.returncode != 0 or not all(shutil.which(d) for d in DAEMONS):
+        return f"apt-get install {' '.join(PACKAGES)} failed: {done.stderr.strip()[-300:]}"
+    return None
+
+
+def _apt_install() -> subprocess.CompletedProcess:
+    return subprocess.run(
         ["apt-get", "install", "-y", "-qq", *PACKAGES],
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         capture_output=True,
         text=True,
         timeout=600,
     )
-    if done.returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, timeout=300)
-        done = subprocess.run(
-            ["apt-get", "install", "-y", "-qq", *PACKAGES],
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-    if done.returncode != 0 or not all(shutil.which(d) for d in DAEMONS):
-        return f"apt-get install {' '.join(PACKAGES)} failed: {done.stderr.strip()[-300:]}"
-    return None
 
 
 def _free_port() -> int:

@@ -127,18 +127,8 @@ def up(
             usage(str(exc))
         except (ClusterStateError, GatewayError) as exc:
             fail(str(exc))
-        recorded = state["gateway"]
-        click.echo(f"Gateway cluster {recorded['cluster']} at {gateway}", err=True)
-        if state.get("pending"):
-            click.echo(
-                f"{state['pending']} of {jobs} workers are still starting; they join when the "
-                "Gateway starts them (`flowlab cluster status`)",
-                err=True,
-            )
-        if as_json:
-            emit_json(state)
-        else:
-            click.echo(state["address"])
+        click.echo(f"Gateway cluster {state['gateway']['cluster']} at {gateway}", err=True)
+        _report(state, as_json, f"{jobs} workers are still starting; they join when the Gateway")
         return
     if gateway_options:
         usage("--gateway-option applies only with --gateway")
@@ -199,15 +189,21 @@ def up(
             f"in {folder} (another machine needs those three files, see docs/scaling-out.md)",
             err=True,
         )
+    pending = None
     if state.get("slurm"):
         jobs_line = ", ".join(state["slurm"]["jobs"]) or "none yet"
         click.echo(f"Slurm worker jobs: {jobs_line} ({options.describe()} each)", err=True)
-        if state.get("pending"):
-            click.echo(
-                f"{state['pending']} of {options.jobs} jobs still wait in Slurm's queue; "
-                "their workers join when Slurm starts them (`flowlab cluster status`)",
-                err=True,
-            )
+        pending = f"{options.jobs} jobs still wait in Slurm's queue; their workers join when Slurm"
+    _report(state, as_json, pending)
+
+
+def _report(state: dict, as_json: bool, pending: str | None) -> None:
+    """What ``up`` prints: how many workers have not joined yet (``pending`` says of how many
+    and who starts them), then the state as JSON or the scheduler's address."""
+    if pending and state.get("pending"):
+        click.echo(
+            f"{state['pending']} of {pending} starts them (`flowlab cluster status`)", err=True
+        )
     if as_json:
         emit_json(state)
     else:
